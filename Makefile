@@ -1,0 +1,42 @@
+# The portal's commands. `make run` and `make test` both start with `make install`,
+# which only does work when pyproject.toml or package-lock.json changed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+STAMP := $(VENV)/.install-stamp
+HTMX := portal/static/vendor/htmx.min.js
+
+.PHONY: install run test bench clean
+
+install: $(STAMP) $(HTMX)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+$(HTMX): package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p portal/static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
+
+run: install
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed demo --if-empty
+	$(FLASK) seed sign-ins
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install
+	$(PY) -m pytest
+	@if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then \
+		echo "== again on $$PORTAL_TEST_DATABASE_URL"; \
+		PORTAL_TEST_BACKEND=postgresql $(PY) -m pytest; \
+	fi
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules portal/static/vendor

@@ -1,0 +1,38 @@
+"""The license portal: a vendor platform and an End User Portal for license managers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the portal application."""
+    from portal import config, db_setup, security
+    from portal.cli import register_cli
+    from portal.errors import register_error_handlers
+    from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from portal.views import register_blueprints
+
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    app.config.from_mapping(config.from_environment(Path(app.instance_path)))
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    db_setup.configure_engine_options(app)
+    db.init_app(app)
+    db_setup.register_sqlite_pragmas(app, db)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # sessions are ended by session_version instead
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+
+    security.init_app(app)
+    register_error_handlers(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app

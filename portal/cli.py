@@ -1,0 +1,90 @@
+"""Command line: `flask --app wsgi seed demo|scale`, `create-staff`."""
+
+from __future__ import annotations
+
+import time
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup
+
+from portal.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    seed = AppGroup("seed", help="Load demo or scale data.")
+
+    @seed.command("demo")
+    @click.option("--reset", is_flag=True, help="Delete every vendor account first.")
+    @click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when data exists.")
+    def seed_demo(reset: bool, if_empty: bool) -> None:
+        """Load the demo data; refuses when a vendor account exists, unless --reset."""
+        from portal.seed import demo
+
+        if demo.load(reset=reset):
+            click.echo("Demo data loaded.")
+        elif if_empty:
+            click.echo("The database already holds data; demo data not loaded.")
+        else:
+            raise click.ClickException(
+                "The database already holds a vendor account. Use --reset to replace everything."
+            )
+        _print_sign_ins()
+
+    @seed.command("sign-ins")
+    def seed_sign_ins() -> None:
+        """Print the demo sign-ins."""
+        _print_sign_ins()
+
+    @seed.command("scale")
+    @click.option("--managers", type=click.IntRange(1, 5_000_000), required=True)
+    def seed_scale(managers: int) -> None:
+        """Create N license managers with their orders, licenses and devices in Scale Co."""
+        from portal.seed import scale
+
+        started = time.perf_counter()
+        counts = scale.load(managers)
+        elapsed = time.perf_counter() - started
+        summary = ", ".join(f"{n:,} {what}" for what, n in counts.items())
+        click.echo(f"Scale Co: {summary} in {elapsed:.1f} s.")
+
+    @app.cli.command("create-staff")
+    @click.argument("email")
+    @click.option("--account", "account_name", required=True, help="Vendor account name.")
+    @click.option("--name", default="", help="The person's name.")
+    @click.password_option(help="Asked for when not given.")
+    def create_staff(email: str, account_name: str, name: str, password: str) -> None:
+        """Create a vendor staff sign-in (and the vendor account if it is new)."""
+        from portal.models import DefaultPermissionSet, StaffUser, VendorAccount
+        from portal.passwords import hash_password
+        from portal.tenancy import all_tenants, set_tenant
+
+        email = email.strip().lower()
+        with all_tenants(db.session):
+            if db.session.scalar(sa.select(StaffUser.id).where(StaffUser.email == email)):
+                raise click.ClickException(f"{email} already signs in as staff.")
+            account = db.session.scalar(
+                sa.select(VendorAccount).where(VendorAccount.name == account_name)
+            )
+        if account is None:
+            account = VendorAccount(name=account_name)
+            db.session.add(account)
+            db.session.flush()
+            set_tenant(db.session, account.id)
+            db.session.add(DefaultPermissionSet())
+        set_tenant(db.session, account.id)
+        db.session.add(StaffUser(email=email, name=name, password_hash=hash_password(password)))
+        db.session.commit()
+        click.echo(f"{email} can now sign in at /vendor/login for {account_name}.")
+
+    app.cli.add_command(seed)
+
+
+def _print_sign_ins() -> None:
+    from portal.seed.demo import PASSWORD, SIGN_INS
+
+    click.echo("\nDemo sign-ins (password: %s)" % PASSWORD)
+    for side, url, email, what in SIGN_INS:
+        click.echo(f"  {side:<16} {email:<22} {what:<22} {url}")
+    click.echo("")

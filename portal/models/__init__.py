@@ -1,0 +1,29 @@
+"""The domain model; one module per aggregate."""
+
+from portal.models.account import Customer, CustomerAccount, StaffUser, VendorAccount
+from portal.models.audit import AuditEvent, OutboxMail, SignInToken
+from portal.models.base import Base, TenantOwned, utcnow
+from portal.models.catalog import LicensePolicy, Product
+from portal.models.license import Device, License, LicenseAssignment
+from portal.models.order import Order, OrderManager
+from portal.models.people import (
+    DefaultPermissionSet,
+    DefaultPolicy,
+    DefaultProduct,
+    LicenseManager,
+    LicenseUser,
+    ManagerCustomerAccount,
+    ManagerPolicy,
+    ManagerProduct,
+    UserGroup,
+    UserGroupManager,
+    UserGroupMember,
+)
+
+__all__ = [
+    "AuditEvent", "Base", "Customer", "CustomerAccount", "DefaultPermissionSet", "DefaultPolicy",
+    "DefaultProduct", "Device", "License", "LicenseAssignment", "LicenseManager", "LicensePolicy",
+    "LicenseUser", "ManagerCustomerAccount", "ManagerPolicy", "ManagerProduct", "Order",
+    "OrderManager", "OutboxMail", "Product", "SignInToken", "StaffUser", "TenantOwned",
+    "UserGroup", "UserGroupManager", "UserGroupMember", "VendorAccount", "utcnow",
+]

@@ -1,0 +1,81 @@
+"""Vendor accounts, their staff, customer accounts and customers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from portal.models.base import Base, TenantOwned, created_at_column
+
+
+class VendorAccount(Base):
+    """A software company; owns everything else. The one model that is not tenant-owned."""
+
+    __tablename__ = "vendor_account"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
+    created_at: so.Mapped[dt.datetime] = created_at_column()
+
+
+class StaffUser(TenantOwned, Base):
+    """A vendor's staff member; signs in to the vendor platform."""
+
+    __tablename__ = "staff_user"
+    # Staff sign in with only an email, so it identifies one person across vendors.
+    __table_args__ = (sa.UniqueConstraint("email"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
+    session_version: so.Mapped[int] = so.mapped_column(default=1)
+    is_active: so.Mapped[bool] = so.mapped_column(default=True)
+    last_login_at: so.Mapped[dt.datetime | None]
+    created_at: so.Mapped[dt.datetime] = created_at_column()
+
+    vendor_account: so.Mapped[VendorAccount] = so.relationship(lazy="joined")
+
+
+class CustomerAccount(TenantOwned, Base):
+    """A customer organisation: a business unit or reseller grouping customers."""
+
+    __tablename__ = "customer_account"
+    __table_args__ = (
+        sa.UniqueConstraint("vendor_account_id", "name"),
+        sa.UniqueConstraint("vendor_account_id", "code"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    code: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[dt.datetime] = created_at_column()
+
+
+class Customer(TenantOwned, Base):
+    """A contact at a customer; the vendor edits these, managers only read them."""
+
+    __tablename__ = "customer"
+    __table_args__ = (sa.UniqueConstraint("vendor_account_id", "email"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    customer_account_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("customer_account.id", ondelete="SET NULL"), index=True
+    )
+    email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    first_name: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    last_name: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    company: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    phone: so.Mapped[str] = so.mapped_column(sa.String(50), default="")
+    address: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    reference: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    created_at: so.Mapped[dt.datetime] = created_at_column()
+
+    customer_account: so.Mapped[CustomerAccount | None] = so.relationship(lazy="raise")
+
+    @property
+    def display_name(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return self.company or name or self.email

@@ -1,0 +1,55 @@
+"""Orders and the license managers who manage them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from portal.models.base import Base, TenantOwned, created_at_column
+
+if TYPE_CHECKING:
+    from portal.models.account import Customer
+    from portal.models.people import LicenseManager
+
+
+class OrderManager(Base):
+    """A license manager assigned to an order; the manager's scope is the union of these."""
+
+    __tablename__ = "order_manager"
+
+    order_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("order.id", ondelete="CASCADE"), primary_key=True
+    )
+    manager_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("license_manager.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: so.Mapped[dt.datetime] = created_at_column()
+
+
+class Order(TenantOwned, Base):
+    __tablename__ = "order"
+    __table_args__ = (
+        sa.UniqueConstraint("vendor_account_id", "reference"),
+        sa.Index("ix_order_vendor_created", "vendor_account_id", "created_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    reference: so.Mapped[str] = so.mapped_column(sa.String(64))
+    customer_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("customer.id", ondelete="SET NULL"), index=True
+    )
+    is_trial: so.Mapped[bool] = so.mapped_column(default=False)
+    is_test: so.Mapped[bool] = so.mapped_column(default=False)
+    is_bundle: so.Mapped[bool] = so.mapped_column(default=False)
+    created_by_manager_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("license_manager.id", ondelete="SET NULL")
+    )
+    created_at: so.Mapped[dt.datetime] = created_at_column()
+
+    customer: so.Mapped[Customer | None] = so.relationship(lazy="raise")
+    managers: so.Mapped[list[LicenseManager]] = so.relationship(
+        secondary="order_manager", lazy="raise", back_populates="orders", viewonly=True
+    )

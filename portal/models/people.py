@@ -1,0 +1,244 @@
+"""License users, license managers with their permission set and scope, and user groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from portal import permissions as perms
+from portal.models.base import Base, TenantOwned, created_at_column
+
+if TYPE_CHECKING:
+    from portal.models.account import CustomerAccount
+    from portal.models.catalog import LicensePolicy, Product
+    from portal.models.order import Order
+
+MANAGER_STATUSES = ("invited", "active", "disabled")
+
+
+class LicenseUser(TenantOwned, Base):
+    """An end user of licenses. A license manager is a license user promoted to manage."""
+
+    __tablename__ = "license_user"
+    __table_args__ = (
+        sa.UniqueConstraint("vendor_account_id", "email"),
+        sa.Index("ix_license_user_vendor_name", "vendor_account_id", "first_name", "last_name"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    customer_account_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("customer_account.id", ondelete="SET NULL"), index=True
+    )
+    email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    first_name: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    last_name: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    phone: so.Mapped[str] = so.mapped_column(sa.String(50), default="")
+    is_active: so.Mapped[bool] = so.mapped_column(default=True)
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    # Set when someone else chose the password: the next sign-in must change it.
+    is_initial_password: so.Mapped[bool] = so.mapped_column(default=False)
+    last_login_at: so.Mapped[dt.datetime | None]
+    created_at: so.Mapped[dt.datetime] = created_at_column()
+
+    customer_account: so.Mapped[CustomerAccount | None] = so.relationship(lazy="raise")
+    manager: so.Mapped[LicenseManager | None] = so.relationship(
+        back_populates="license_user", lazy="raise", uselist=False
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.email
+
+
+class LicenseManager(TenantOwned, Base):
+    """A license user who manages the licenses of their orders in the End User Portal."""
+
+    __tablename__ = "license_manager"
+    __table_args__ = (
+        sa.UniqueConstraint("license_user_id"),
+        sa.CheckConstraint("status IN ('invited', 'active', 'disabled')", name="status"),
+        sa.CheckConstraint(
+            f"permissions >= 0 AND permissions <= {perms.ALL_BITS}", name="permissions"
+        ),
+        sa.Index("ix_license_manager_vendor_created", "vendor_account_id", "created_at"),
+        sa.Index("ix_license_manager_vendor_last_login", "vendor_account_id", "last_login_at"),
+        sa.Index("ix_license_manager_vendor_status", "vendor_account_id", "status"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    license_user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("license_user.id", ondelete="CASCADE")
+    )
+    customer_account_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("customer_account.id", ondelete="SET NULL"), index=True
+    )
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default="invited")
+    permissions: so.Mapped[int] = so.mapped_column(default=0)
+    # Bumped on sign-out and disable: every session carrying an older version is dead.
+    session_version: so.Mapped[int] = so.mapped_column(default=1)
+    last_login_at: so.Mapped[dt.datetime | None]
+    invited_at: so.Mapped[dt.datetime | None]
+    created_at: so.Mapped[dt.datetime] = created_at_column()
+
+    license_user: so.Mapped[LicenseUser] = so.relationship(back_populates="manager", lazy="raise")
+    customer_account: so.Mapped[CustomerAccount | None] = so.relationship(lazy="raise")
+    orders: so.Mapped[list[Order]] = so.relationship(
+        secondary="order_manager", lazy="raise", back_populates="managers", viewonly=True
+    )
+    products: so.Mapped[list[ManagerProduct]] = so.relationship(
+        lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+    )
+    policies: so.Mapped[list[ManagerPolicy]] = so.relationship(
+        lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def has_permission(self, code: str) -> bool:
+        return bool(self.permissions & perms.BY_CODE[code].bit)
+
+    @property
+    def permission_codes(self) -> list[str]:
+        return perms.to_codes(self.permissions)
+
+
+class ManagerProduct(Base):
+    """A product the manager may issue, with an optional cap on how many licenses."""
+
+    __tablename__ = "manager_product"
+    __table_args__ = (
+        sa.CheckConstraint("cap IS NULL OR cap >= 0", name="cap"),
+        # The cap is held by the database: issuing is a conditional UPDATE of issued.
+        sa.CheckConstraint("issued >= 0 AND (cap IS NULL OR issued <= cap)", name="issued"),
+    )
+
+    manager_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("license_manager.id", ondelete="CASCADE"), primary_key=True
+    )
+    product_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("product.id", ondelete="CASCADE"), primary_key=True
+    )
+    cap: so.Mapped[int | None]
+    issued: so.Mapped[int] = so.mapped_column(default=0)
+
+    product: so.Mapped[Product] = so.relationship(lazy="raise")
+
+
+class ManagerPolicy(Base):
+    """A license policy the manager may issue from."""
+
+    __tablename__ = "manager_policy"
+
+    manager_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("license_manager.id", ondelete="CASCADE"), primary_key=True
+    )
+    policy_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("license_policy.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    policy: so.Mapped[LicensePolicy] = so.relationship(lazy="raise")
+
+
+class ManagerCustomerAccount(Base):
+    """A customer account the manager is scoped to, beyond their own."""
+
+    __tablename__ = "manager_customer_account"
+
+    manager_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("license_manager.id", ondelete="CASCADE"), primary_key=True
+    )
+    customer_account_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("customer_account.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class UserGroup(TenantOwned, Base):
+    __tablename__ = "user_group"
+    __table_args__ = (sa.UniqueConstraint("vendor_account_id", "code"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    customer_account_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("customer_account.id", ondelete="SET NULL"), index=True
+    )
+    code: so.Mapped[str] = so.mapped_column(sa.String(64))
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    description: so.Mapped[str] = so.mapped_column(sa.String(1000), default="")
+    created_by_manager_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("license_manager.id", ondelete="SET NULL")
+    )
+    created_at: so.Mapped[dt.datetime] = created_at_column()
+
+
+class UserGroupMember(Base):
+    __tablename__ = "user_group_member"
+
+    user_group_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("user_group.id", ondelete="CASCADE"), primary_key=True
+    )
+    license_user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("license_user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: so.Mapped[dt.datetime] = created_at_column()
+
+
+class UserGroupManager(Base):
+    __tablename__ = "user_group_manager"
+
+    user_group_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("user_group.id", ondelete="CASCADE"), primary_key=True
+    )
+    manager_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("license_manager.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class DefaultPermissionSet(TenantOwned, Base):
+    """The vendor's permission set copied into managers created afterwards."""
+
+    __tablename__ = "default_permission_set"
+    __table_args__ = (
+        sa.UniqueConstraint("vendor_account_id"),
+        sa.CheckConstraint(
+            f"permissions >= 0 AND permissions <= {perms.ALL_BITS}", name="permissions"
+        ),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    permissions: so.Mapped[int] = so.mapped_column(default=perms.FACTORY_DEFAULT_BITS)
+    updated_at: so.Mapped[dt.datetime] = created_at_column()
+
+    products: so.Mapped[list[DefaultProduct]] = so.relationship(
+        lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+    )
+    policies: so.Mapped[list[DefaultPolicy]] = so.relationship(
+        lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class DefaultProduct(Base):
+    __tablename__ = "default_product"
+    __table_args__ = (sa.CheckConstraint("cap IS NULL OR cap >= 0", name="cap"),)
+
+    default_permission_set_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("default_permission_set.id", ondelete="CASCADE"), primary_key=True
+    )
+    product_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("product.id", ondelete="CASCADE"), primary_key=True
+    )
+    cap: so.Mapped[int | None]
+
+
+class DefaultPolicy(Base):
+    __tablename__ = "default_policy"
+
+    default_permission_set_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("default_permission_set.id", ondelete="CASCADE"), primary_key=True
+    )
+    policy_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("license_policy.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -1,0 +1,1 @@
+"""Data for demos (`seed demo`) and for measuring at scale (`seed scale`)."""

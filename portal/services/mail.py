@@ -1,0 +1,76 @@
+"""Outgoing mail: kept in the outbox, sent through SMTP after the transaction commits.
+
+When ``MAIL_SERVER`` is unset the mail is written to the log instead. Sending waits for
+the commit so that a rolled-back change never mails anyone.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+
+from portal.extensions import db
+from portal.models import OutboxMail, utcnow
+
+log = logging.getLogger("portal.mail")
+PENDING = "pending_mail"
+
+
+def send_mail(to: str, subject: str, body: str, vendor_account_id: int | None = None) -> OutboxMail:
+    """Queue a mail in the outbox; it leaves once the surrounding transaction commits."""
+    mail = OutboxMail(to=to, subject=subject, body=body, vendor_account_id=vendor_account_id)
+    db.session.add(mail)
+    db.session.flush()
+    config = {k: current_app.config.get(k) for k in (
+        "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM", "MAIL_USE_TLS"
+    )}
+    db.session.info.setdefault(PENDING, []).append((mail.id, to, subject, body, config))
+    return mail
+
+
+def _deliver(to: str, subject: str, body: str, config: dict) -> None:
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"] or "portal@localhost"
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"] or 25, timeout=10) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(message)
+
+
+@sa.event.listens_for(so.Session, "after_commit")
+def _send_pending(session: so.Session) -> None:
+    pending = session.info.pop(PENDING, [])
+    if not pending:
+        return
+    engine = session.get_bind()
+    for mail_id, to, subject, body, config in pending:
+        error = ""
+        if config.get("MAIL_SERVER"):
+            try:
+                _deliver(to, subject, body, config)
+            except (OSError, smtplib.SMTPException) as exc:
+                error = f"{type(exc).__name__}: {exc}"[:500]
+                log.warning("mail to %s failed: %s", to, error)
+        else:
+            log.info("mail to %s: %s\n%s", to, subject, body)
+        with engine.begin() as connection:
+            connection.execute(
+                sa.update(OutboxMail.__table__)
+                .where(OutboxMail.__table__.c.id == mail_id)
+                .values(sent_at=None if error else utcnow(), error=error)
+            )
+
+
+@sa.event.listens_for(so.Session, "after_rollback")
+def _drop_pending(session: so.Session) -> None:
+    session.info.pop(PENDING, None)

@@ -1,0 +1,57 @@
+// The portal's only script: small behaviours htmx does not cover. No inline handlers,
+// so the Content-Security-Policy can forbid inline script.
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  // Send the CSRF token on every htmx request.
+  document.addEventListener("htmx:configRequest", function (event) {
+    event.detail.headers["X-CSRFToken"] = csrfToken();
+  });
+
+  // One loading bar for every htmx request in flight.
+  var inFlight = 0;
+  function setLoading(delta) {
+    inFlight = Math.max(0, inFlight + delta);
+    document.documentElement.classList.toggle("is-loading", inFlight > 0);
+  }
+  document.addEventListener("htmx:beforeRequest", function () { setLoading(1); });
+  document.addEventListener("htmx:afterRequest", function () { setLoading(-1); });
+
+  // A server error or a lost connection still says something.
+  function showError(text) {
+    var area = document.getElementById("flash");
+    if (!area) return;
+    var box = document.createElement("div");
+    box.className = "flash flash-error";
+    box.setAttribute("role", "alert");
+    box.textContent = text;
+    area.replaceChildren(box);
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.xhr.status >= 500) showError("Something went wrong on our side; nothing was changed.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showError("The portal could not be reached. Check your connection and try again.");
+  });
+
+  // Dismiss buttons on flash messages.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-dismiss]");
+    if (button) button.parentElement.remove();
+  });
+
+  // Links that should behave like the browser's back button.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-back]");
+    if (link && history.length > 1) { event.preventDefault(); history.back(); }
+  });
+
+  // With JavaScript, destructive buttons confirm through hx-confirm; the no-JS confirmation
+  // link beside them is not needed.
+  document.documentElement.classList.add("js");
+})();

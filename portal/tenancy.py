@@ -1,0 +1,87 @@
+"""Tenant isolation, enforced once: every ORM statement on a tenant-owned model is scoped.
+
+The signed-in person's vendor account is put in ``session.info["tenant"]`` when they are
+loaded. A ``do_orm_execute`` hook then adds ``vendor_account_id = tenant`` to every SELECT,
+UPDATE and DELETE that touches a tenant-owned model (joins, subqueries and relationship loads
+included), and a ``before_flush`` hook stamps new rows with it. A statement on a tenant-owned
+model with no tenant set raises rather than quietly returning every vendor's rows.
+
+Views never filter by account themselves. The CLI and sign-in (which must find an email
+before it knows the account) use the explicit ``all_tenants()`` escape hatch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from portal.models.base import TenantOwned
+
+TENANT = "tenant"
+ALL_TENANTS = "all_tenants"
+
+
+class TenantNotSet(RuntimeError):
+    """A tenant-owned model was queried with no vendor account in scope."""
+
+
+def set_tenant(session: so.Session, vendor_account_id: int | None) -> None:
+    session.info[TENANT] = vendor_account_id
+
+
+def current_tenant(session: so.Session) -> int | None:
+    return session.info.get(TENANT)
+
+
+@contextlib.contextmanager
+def all_tenants(session: so.Session) -> Iterator[None]:
+    """Lift the tenant scope inside the block: for sign-in look-ups, the CLI and tests."""
+    previous = session.info.get(ALL_TENANTS, False)
+    session.info[ALL_TENANTS] = True
+    try:
+        yield
+    finally:
+        session.info[ALL_TENANTS] = previous
+
+
+def _touches_tenant_model(state: so.ORMExecuteState) -> bool:
+    return any(issubclass(m.class_, TenantOwned) for m in state.all_mappers)
+
+
+@sa.event.listens_for(so.Session, "do_orm_execute")
+def _scope_to_tenant(state: so.ORMExecuteState) -> None:
+    # Relationship and column loads inherit the criteria of the statement that loaded the parent.
+    if state.is_column_load or state.is_relationship_load:
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.session.info.get(ALL_TENANTS) or state.execution_options.get(ALL_TENANTS):
+        return
+    if not _touches_tenant_model(state):
+        return
+    tenant = state.session.info.get(TENANT)
+    if tenant is None:
+        raise TenantNotSet("query on a tenant-owned model with no vendor account in scope")
+    state.statement = state.statement.options(
+        so.with_loader_criteria(
+            TenantOwned, lambda cls: cls.vendor_account_id == tenant, include_aliases=True
+        )
+    )
+
+
+@sa.event.listens_for(so.Session, "before_flush")
+def _stamp_new_rows(session: so.Session, flush_context, instances) -> None:
+    tenant = session.info.get(TENANT)
+    lifted = session.info.get(ALL_TENANTS)
+    for obj in session.new:
+        if not isinstance(obj, TenantOwned):
+            continue
+        if obj.vendor_account_id is None:
+            if tenant is None:
+                raise TenantNotSet(f"new {type(obj).__name__} with no vendor account in scope")
+            obj.vendor_account_id = tenant
+        elif tenant is not None and obj.vendor_account_id != tenant and not lifted:
+            raise TenantNotSet(f"new {type(obj).__name__} belongs to another vendor account")

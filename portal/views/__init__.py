@@ -1,0 +1,21 @@
+"""Blueprints, one per area."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.views import auth, home
+
+    app.register_blueprint(home.bp)
+    app.register_blueprint(auth.bp)
+    for module in _area_modules():
+        app.register_blueprint(module.bp)
+
+
+def _area_modules() -> list:
+    """The vendor platform's and the End User Portal's blueprints."""
+    from portal.views import portal_account, portal_home, vendor_home
+
+    return [vendor_home, portal_home, portal_account]
