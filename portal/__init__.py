@@ -31,6 +31,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
 
+    from portal import authz
+
+    app.jinja_env.globals["can"] = authz.can
     security.init_app(app)
     register_error_handlers(app)
     register_blueprints(app)

@@ -13,7 +13,7 @@ from htmx_flask import Htmx
 
 from portal.models.base import Base
 
-db = SQLAlchemy(model_class=Base, session_options={"autoflush": True})
+db = SQLAlchemy(model_class=Base, session_options={"autoflush": True, "expire_on_commit": False})
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
