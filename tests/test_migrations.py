@@ -1,0 +1,73 @@
+"""Migrations: upgrade and downgrade on a blank database, and no drift from the models."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from portal import create_app
+from portal.extensions import db
+from tests.conftest import BACKEND, BASE_CONFIG, PG_URL
+
+
+@pytest.fixture
+def blank_url(tmp_path):
+    """A database with nothing in it: a new SQLite file, or a new PostgreSQL database."""
+    if BACKEND != "postgresql":
+        yield f"sqlite:///{tmp_path / 'blank.db'}"
+        return
+    name = f"portal_mig_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def test_upgrade_check_and_downgrade(blank_url):
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": blank_url})
+    with app.app_context():
+        upgrade()
+        tables = set(sa.inspect(db.engine).get_table_names())
+        assert {"vendor_account", "license_manager", "license", "device", "audit_event",
+                "outbox_mail"} <= tables
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "render_as_batch": True})
+            assert compare_metadata(context, db.metadata) == []
+        downgrade(revision="base")
+        assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        db.engine.dispose()
+
+
+def test_database_holds_the_counting_rules(app, make):
+    """times_activated <= max_activations is a CHECK, not only a habit of the code."""
+    w = make.world()
+    lic = make.license(w["order"], w["key_policy"], max_activations=1)
+    from portal.models import License
+    from portal.tenancy import set_tenant
+
+    with app.app_context():
+        set_tenant(db.session, w["vendor"].id)
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.execute(sa.update(License).where(License.id == lic.id).values(times_activated=2))
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_foreign_keys_are_enforced(app, make):
+    w = make.world()
+    from portal.models import OrderManager
+
+    with app.app_context():
+        db.session.add(OrderManager(order_id=w["order"].id, manager_id=999_999))
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.flush()
+        db.session.rollback()

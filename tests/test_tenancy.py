@@ -1,0 +1,86 @@
+"""Tenant isolation held once, in the ORM."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import License, LicenseManager, Order, OrderManager, Product, VendorAccount
+from portal.tenancy import TenantNotSet, all_tenants, set_tenant
+
+
+@pytest.fixture
+def two_vendors(make):
+    a, b = make.vendor("Vendor A"), make.vendor("Vendor B")
+    for vendor in (a, b):
+        product = make.product(vendor)
+        policy = make.policy(product)
+        order = make.order(vendor)
+        make.license(order, policy)
+        make.manager(vendor, orders=[order])
+    return a, b
+
+
+def test_a_query_with_no_tenant_fails_loudly(app, two_vendors):
+    with app.app_context():
+        with pytest.raises(TenantNotSet):
+            db.session.scalars(sa.select(Order)).all()
+        with pytest.raises(TenantNotSet):
+            db.session.execute(sa.update(License).values(note="x"))
+
+
+def test_queries_see_only_their_vendor(app, two_vendors):
+    a, b = two_vendors
+    with app.app_context():
+        set_tenant(db.session, a.id)
+        assert {o.vendor_account_id for o in db.session.scalars(sa.select(Order))} == {a.id}
+        # Joins and subqueries are scoped too.
+        rows = db.session.execute(
+            sa.select(License.id, Product.vendor_account_id).join(Product, Product.id == License.product_id)
+        ).all()
+        assert {vendor for _, vendor in rows} == {a.id}
+        other = db.session.scalar(sa.select(Order.id).where(Order.vendor_account_id == b.id))
+        assert other is None
+        assert db.session.get(Order, db.session.scalar(
+            sa.select(OrderManager.order_id).limit(1))) is not None
+
+
+def test_updates_and_deletes_touch_only_their_vendor(app, two_vendors):
+    a, b = two_vendors
+    with app.app_context():
+        set_tenant(db.session, a.id)
+        db.session.execute(sa.update(License).values(note="changed"))
+        db.session.commit()
+    with app.app_context(), all_tenants(db.session):
+        notes = dict(db.session.execute(sa.select(License.vendor_account_id, License.note)).all())
+    assert notes == {a.id: "changed", b.id: ""}
+
+
+def test_new_rows_are_stamped_with_the_tenant_and_cannot_name_another(app, two_vendors):
+    a, b = two_vendors
+    with app.app_context():
+        set_tenant(db.session, a.id)
+        product = Product(name="Stamped", code="stamped")
+        db.session.add(product)
+        db.session.flush()
+        assert product.vendor_account_id == a.id
+        db.session.add(Product(name="Smuggled", code="smuggled", vendor_account_id=b.id))
+        with pytest.raises(TenantNotSet):
+            db.session.flush()
+
+
+def test_the_vendor_account_itself_is_not_tenant_owned(app, two_vendors):
+    with app.app_context():
+        assert len(db.session.scalars(sa.select(VendorAccount)).all()) == 2
+
+
+def test_relationship_loads_stay_in_the_tenant(app, two_vendors):
+    a, _ = two_vendors
+    with app.app_context():
+        set_tenant(db.session, a.id)
+        manager = db.session.scalars(sa.select(LicenseManager)).one()
+        orders = db.session.scalars(
+            sa.select(Order).join(OrderManager).where(OrderManager.manager_id == manager.id)
+        ).all()
+        assert [o.vendor_account_id for o in orders] == [a.id]
