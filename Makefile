@@ -25,7 +25,6 @@ run: install
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) seed demo --if-empty
-	$(FLASK) seed sign-ins
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install
