@@ -44,7 +44,7 @@ def bar_chart(rows: Sequence[tuple[str, float]], title: str, unit: str = "") -> 
             f'<text x="{LABEL_W + BAR_W + 8}" y="{y + 17}">{_fmt(value)}{escape(unit)}</text>'
         )
     if not rows:
-        body.append(f'<text x="10" y="17">No data yet</text>')
+        body.append('<text x="10" y="17">No data yet</text>')
     return _svg(LABEL_W + BAR_W + VALUE_W, max(len(rows), 1) * ROW + 4, title, body)
 
 

@@ -84,7 +84,7 @@ def register_cli(app: Flask) -> None:
 def _print_sign_ins() -> None:
     from portal.seed.demo import PASSWORD, SIGN_INS
 
-    click.echo("\nDemo sign-ins (password: %s)" % PASSWORD)
+    click.echo(f"\nDemo sign-ins (password: {PASSWORD})")
     for side, url, email, what in SIGN_INS:
         click.echo(f"  {side:<16} {email:<22} {what:<22} {url}")
     click.echo("")

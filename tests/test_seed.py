@@ -34,7 +34,8 @@ def count(model, *where):
 
 
 def manager_by_email(email):
-    return db.session.scalar(sa.select(LicenseManager).join(LicenseUser, LicenseUser.id == LicenseManager.license_user_id)
+    return db.session.scalar(sa.select(LicenseManager)
+                             .join(LicenseUser, LicenseUser.id == LicenseManager.license_user_id)
                              .where(LicenseUser.email == email))
 
 

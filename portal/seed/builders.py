@@ -31,7 +31,7 @@ def license_key(rng: random.Random) -> str:
 
 
 def hardware_id(rng: random.Random) -> str:
-    return "%032x" % rng.getrandbits(128)
+    return f"{rng.getrandbits(128):032x}"
 
 
 def license_from_policy(

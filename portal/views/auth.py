@@ -6,7 +6,7 @@ import secrets
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Blueprint, Response, current_app, redirect, request, session, url_for
+from flask import Blueprint, Response, current_app, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from portal.access import safe_next
