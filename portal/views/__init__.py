@@ -18,4 +18,6 @@ def _area_modules() -> list:
     """The vendor platform's and the End User Portal's blueprints."""
     from portal.views import portal_account, portal_home, vendor_home
 
-    return [vendor_home, portal_home, portal_account]
+    from portal.views import portal_orders  # noqa: I001  (portalorders: orders, issuing)
+
+    return [vendor_home, portal_home, portal_account, portal_orders]
