@@ -15,7 +15,7 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.models import LicensePolicy, Product
 from portal.services.issuing import MAX_QUANTITY
@@ -95,11 +95,11 @@ class BundleLineForm(Form):
 
     def validate_policy(self, field) -> None:
         if self.product.data is not None and field.data is None:
-            raise ValueError("Choose a policy.")
+            raise ValidationError("Choose a policy.")
 
     def validate_quantity(self, field) -> None:
         if self.product.data is not None and field.data is None:
-            raise ValueError("Enter how many licenses to issue.")
+            raise ValidationError("Enter how many licenses to issue.")
 
 
 class BundleOrderForm(OrderForm):

@@ -100,7 +100,7 @@ def license_counts(order_ids: Sequence[int]) -> dict[int, int]:
         sa.select(License.order_id, sa.func.count(License.id))
         .where(License.order_id.in_(order_ids)).group_by(License.order_id)
     )
-    return dict(rows.tuples())
+    return {order_id: count for order_id, count in rows}
 
 
 def order_licenses(order_id: int) -> sa.Select:
