@@ -1,0 +1,123 @@
+"""Device actions: reset (deactivate), release a floating seat, revoke and unrevoke, borrow.
+
+Every count moves by a conditional UPDATE guarded by the device's own flag, so a device
+reset twice at once counts down once, and a seat is never taken past the license's limit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import Device, License, utcnow
+from portal.services import audit
+from portal.services.rules import Conflict, FieldError
+
+
+def _update(model, row_id: int, *criteria, **values) -> int:
+    result = db.session.execute(
+        sa.update(model).where(model.id == row_id, *criteria).values(**values)
+        .execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+def _state(device: Device) -> dict:
+    return {"is_active": device.is_active, "floating_in_use": device.floating_in_use,
+            "borrowed_until": device.borrowed_until.isoformat() if device.borrowed_until else None,
+            "is_revoked": device.is_revoked}
+
+
+def _release_seat(device: Device) -> bool:
+    """Give the device's floating seat back to its license, if it holds one."""
+    if not _update(Device, device.id, Device.floating_in_use,
+                   floating_in_use=False, floating_since=None, borrowed_until=None):
+        return False
+    _update(License, device.license_id, License.floating_in_use > 0,
+            floating_in_use=License.floating_in_use - 1)
+    return True
+
+
+def _deactivate(device: Device) -> bool:
+    """Deactivate the device and count the license's activations down by one."""
+    released = _release_seat(device)
+    if not _update(Device, device.id, Device.is_active, is_active=False, deactivated_at=utcnow()):
+        return released
+    _update(License, device.license_id, License.times_activated > 0,
+            times_activated=License.times_activated - 1)
+    return True
+
+
+def _refresh(device: Device) -> None:
+    db.session.refresh(device)
+    db.session.refresh(device.license)
+
+
+def reset(device: Device) -> bool:
+    """Deactivate one device, freeing its activation and any floating seat it holds."""
+    before = _state(device)
+    changed = _deactivate(device)
+    _refresh(device)
+    if changed:
+        audit.record("device.reset", device, before=before, after=_state(device))
+    return changed
+
+
+def release(device: Device) -> bool:
+    """Free the floating seat a device holds (a machine that died with it) without deactivating."""
+    before = _state(device)
+    changed = _release_seat(device)
+    _refresh(device)
+    if changed:
+        audit.record("device.seat_released", device, before=before, after=_state(device))
+    return changed
+
+
+def revoke(device: Device) -> bool:
+    """Block the device from activating this license again, deactivating it now."""
+    before = _state(device)
+    if not _update(Device, device.id, sa.not_(Device.is_revoked), is_revoked=True,
+                   revoked_at=utcnow()):
+        return False
+    _deactivate(device)
+    _refresh(device)
+    audit.record("device.revoked", device, before=before, after=_state(device))
+    return True
+
+
+def unrevoke(device: Device) -> bool:
+    """Lift the block: the device may activate the license again."""
+    if not _update(Device, device.id, Device.is_revoked, is_revoked=False, revoked_at=None):
+        return False
+    _refresh(device)
+    audit.record("device.unrevoked", device, before={"is_revoked": True}, after={"is_revoked": False})
+    return True
+
+
+def borrow(device: Device, until: dt.datetime) -> None:
+    """Let the device hold a floating seat until a date within the license's max borrow time."""
+    license_ = device.license
+    if not license_.is_floating:
+        raise FieldError("until", "Only a floating license can be borrowed.")
+    if not license_.max_borrow_hours:
+        raise FieldError("until", "This license's policy does not allow borrowing.")
+    if not device.is_active or device.is_revoked:
+        raise FieldError("until", "Only an active device that is not revoked can borrow a seat.")
+    now = utcnow()
+    latest = now + dt.timedelta(hours=license_.max_borrow_hours)
+    if until <= now:
+        raise FieldError("until", "Choose a date and time in the future.")
+    if until > latest:
+        raise FieldError("until", f"At most {license_.max_borrow_hours} hours from now: "
+                                  f"{latest:%Y-%m-%d %H:%M} UTC.")
+    before = _state(device)
+    if _update(Device, device.id, sa.not_(Device.floating_in_use),
+               floating_in_use=True, floating_since=now):
+        if not _update(License, license_.id, License.floating_in_use < License.floating_seats,
+                       floating_in_use=License.floating_in_use + 1):
+            raise Conflict(f"No free floating seat: all {license_.floating_seats} seats of this "
+                           "license are in use.")
+    _update(Device, device.id, borrowed_until=until)
+    _refresh(device)
+    audit.record("device.borrowed", device, before=before, after=_state(device))

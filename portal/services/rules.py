@@ -1,0 +1,20 @@
+"""Domain rule violations: services raise these, views answer 422 at a field or 409."""
+
+from __future__ import annotations
+
+
+class FieldError(Exception):
+    """Input that breaks a rule: the view shows the message at this form field (422)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class Conflict(Exception):
+    """The state of the data refuses the change, perhaps just taken by another request (409)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message

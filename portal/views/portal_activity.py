@@ -1,0 +1,70 @@
+"""End User Portal: what happened in the manager's organisation, newest first."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, request
+
+from portal import authz
+from portal.access import require_side
+from portal.auth import MANAGER
+from portal.htmx import render
+from portal.models import AuditEvent
+from portal.services.listing import page_number, paginate
+
+bp = Blueprint("portal_activity", __name__, url_prefix="/portal")
+require_side(bp, MANAGER)
+
+ACTION_LABELS = {
+    "license.disabled": "Disabled a license",
+    "license.enabled": "Enabled a license",
+    "license.note_changed": "Edited a license's note",
+    "license.reset": "Reset a license and all its devices",
+    "license.user_assigned": "Assigned a license",
+    "license.user_unassigned": "Unassigned a license",
+    "device.reset": "Reset a device",
+    "device.seat_released": "Released a floating seat",
+    "device.revoked": "Blacklisted a device",
+    "device.unrevoked": "Lifted a device's block",
+    "device.borrowed": "Borrowed a floating seat",
+    "license_user.created": "Added a license user",
+    "license_user.password_set": "Set a license user's password",
+    "user_group.created": "Created a user group",
+    "user_group.renamed": "Renamed a user group",
+    "user_group.member_added": "Added a group member",
+    "user_group.member_removed": "Removed a group member",
+    "manager.signed_in": "Signed in",
+    "manager.password_set": "Set their password",
+    "manager.password_changed": "Changed their password",
+}
+
+
+def action_label(action: str) -> str:
+    """A readable label for an audit action, also for actions other areas write."""
+    if action in ACTION_LABELS:
+        return ACTION_LABELS[action]
+    subject, _, verb = action.partition(".")
+    words = f"{verb or subject} {subject if verb else ''}".replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def change_summary(event: AuditEvent) -> list[tuple[str, object, object]]:
+    """The fields an event changed, as (field, before, after), for people to read."""
+    before, after = event.before or {}, event.after or {}
+    keys = list(dict.fromkeys([*before, *after]))
+    return [(key.replace("_", " "), before.get(key), after.get(key)) for key in keys
+            if before.get(key) != after.get(key)]
+
+
+@bp.get("/activity")
+def index() -> Response:
+    """List the audit events of the manager's organisation and of the manager, newest first."""
+    me = authz.manager()
+    mine = sa.and_(AuditEvent.actor_type == MANAGER, AuditEvent.actor_id == me.id)
+    scope = mine if me.customer_account_id is None else sa.or_(
+        AuditEvent.customer_account_id == me.customer_account_id, mine)
+    stmt = (sa.select(AuditEvent).where(scope)
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))
+    page = paginate(stmt, page_number(request.args.get("page")))
+    return render("portal/activity.html", "results", page=page, action_label=action_label,
+                  change_summary=change_summary)

@@ -1,0 +1,126 @@
+"""End User Portal: user groups the manager manages, and their members."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, request, url_for
+
+from portal import authz
+from portal.access import require_side
+from portal.auth import MANAGER
+from portal.extensions import db
+from portal.forms.users import MemberForm, RenameUserGroupForm, UserGroupForm
+from portal.htmx import redirect_to, render, wants_fragment
+from portal.models import UserGroup
+from portal.services import user_groups
+from portal.services.listing import page_number, paginate
+from portal.services.rules import FieldError
+from portal.views.portal_licenses import confirm
+
+bp = Blueprint("portal_groups", __name__, url_prefix="/portal")
+require_side(bp, MANAGER)
+
+
+def render_index(status: int = 200, form: UserGroupForm | None = None) -> Response:
+    q = (request.args.get("q") or "").strip()[:200]
+    page = paginate(user_groups.groups_query(authz.managed_group_ids(), q),
+                    page_number(request.args.get("page")), args={"q": q} if q else {})
+    counts = user_groups.member_counts([group.id for group in page.items])
+    block = "create" if form is not None else "results"
+    return render("portal/user_groups/index.html", block, status=status, page=page, q=q,
+                  counts=counts, form=form or UserGroupForm(formdata=None))
+
+
+def render_group(group: UserGroup, status: int = 200, **forms) -> Response:
+    members = paginate(user_groups.members_query(group), page_number(request.args.get("page")))
+    forms.setdefault("rename_form", RenameUserGroupForm(formdata=None, obj=group))
+    forms.setdefault("member_form", MemberForm(formdata=None))
+    return render("portal/user_groups/detail.html", "group", status=status, group=group,
+                  members=members, **forms)
+
+
+def after_action(group: UserGroup) -> Response:
+    if wants_fragment():
+        return render_group(group)
+    return redirect_to(url_for(".detail", group_id=group.id))
+
+
+@bp.get("/user-groups")
+def index() -> Response:
+    """List the groups the manager manages, with their member counts."""
+    return render_index()
+
+
+@bp.post("/user-groups")
+def create() -> Response:
+    """Create a group in the manager's organisation; its creator manages it."""
+    authz.require("manage_user_groups")
+    form = UserGroupForm()
+    if not form.validate():
+        return render_index(422, form)
+    me = authz.manager()
+    try:
+        group = user_groups.create(form.name.data, form.code.data, form.description.data or "",
+                                   me.id, me.customer_account_id)
+    except FieldError as error:
+        getattr(form, error.field).errors.append(error.message)
+        return render_index(422, form)
+    db.session.commit()
+    flash(f"Group {group.name} created.", "success")
+    return redirect_to(url_for(".detail", group_id=group.id), full=True)
+
+
+@bp.get("/user-groups/<int:group_id>")
+def detail(group_id: int) -> Response:
+    """Show a group: its name, description and members."""
+    return render_group(authz.load_user_group(group_id))
+
+
+@bp.post("/user-groups/<int:group_id>")
+def rename(group_id: int) -> Response:
+    """Rename a group and change its description."""
+    group = authz.load_user_group(group_id)
+    authz.require("manage_user_groups")
+    form = RenameUserGroupForm()
+    if not form.validate():
+        return render_group(group, 422, rename_form=form)
+    user_groups.rename(group, form.name.data, form.description.data or "")
+    db.session.commit()
+    flash("Group saved.", "success")
+    return after_action(group)
+
+
+@bp.post("/user-groups/<int:group_id>/members")
+def add_member(group_id: int) -> Response:
+    """Add a member by email, creating the license user when the email is unknown."""
+    group = authz.load_user_group(group_id)
+    authz.require("manage_user_groups")
+    form = MemberForm()
+    if not form.validate():
+        return render_group(group, 422, member_form=form)
+    try:
+        user = user_groups.add_member(group, form.email.data, form.first_name.data or "",
+                                      form.last_name.data or "",
+                                      authz.manager().customer_account_id)
+    except FieldError as error:
+        getattr(form, error.field).errors.append(error.message)
+        return render_group(group, 422, member_form=form)
+    db.session.commit()
+    flash(f"{user.email} added to the group.", "success")
+    return after_action(group)
+
+
+@bp.route("/user-groups/<int:group_id>/members/<int:user_id>/remove", methods=["GET", "POST"])
+def remove_member(group_id: int, user_id: int) -> Response:
+    """Take a member out of the group."""
+    group = authz.load_user_group(group_id)
+    user = user_groups.load_member(group, user_id)
+    if user is None:
+        abort(404)
+    authz.require("manage_user_groups")
+    if request.method == "GET":
+        return confirm(f"Remove {user.email} from {group.name}?", request.path, "Remove",
+                       url_for(".detail", group_id=group.id))
+    user_groups.remove_member(group, user)
+    db.session.commit()
+    flash(f"{user.email} removed from the group.", "success")
+    return after_action(group)
