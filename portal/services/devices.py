@@ -50,7 +50,8 @@ def _deactivate(device: Device) -> bool:
 
 
 def _refresh(device: Device) -> None:
-    db.session.refresh(device)
+    """Read the device and its license again after the UPDATEs, keeping the loaded relationship."""
+    db.session.refresh(device, [attr.key for attr in sa.inspect(Device).column_attrs])
     db.session.refresh(device.license)
 
 

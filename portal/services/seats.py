@@ -59,7 +59,7 @@ def assign(license_: License, email: str, first_name: str = "", last_name: str =
            customer_account_id: int | None = None) -> LicenseUser:
     """Give one seat of a user-based license to the user with this email."""
     if not license_.max_license_users:
-        raise FieldError("email", "This license is not user-based: it has no seats to assign.")
+        raise Conflict("This license is not user-based: it has no seats to assign.")
     user, created = find_or_create_user(email, first_name, last_name, customer_account_id)
     if not created and is_assigned(license_, user):
         raise FieldError("email", f"{user.email} is already assigned to this license.")
