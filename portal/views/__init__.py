@@ -18,6 +18,6 @@ def _area_modules() -> list:
     """The vendor platform's and the End User Portal's blueprints."""
     from portal.views import portal_account, portal_home, vendor_home
 
-    from portal.views import portal_orders  # noqa: I001  (portalorders: orders, issuing)
+    from portal.views import portal_orders, portal_reports  # noqa: I001  (portalorders: orders, issuing, reports)
 
-    return [vendor_home, portal_home, portal_account, portal_orders]
+    return [vendor_home, portal_home, portal_account, portal_orders, portal_reports]

@@ -45,3 +45,12 @@ def issuing_world(make, caps: dict | None = None, permissions=("issue_license",)
         w["vendor"], permissions=permissions, account=w["account"], orders=[w["order"]],
         products=products, policies=[w["key_policy"], w["user_policy"]], caps=cap_by_id)
     return w
+
+
+def update(app, model, row_id, **values) -> None:
+    """Set fields of one row directly (for dates the factories do not take)."""
+    with app.app_context(), all_tenants(db.session):
+        row = db.session.get(model, row_id)
+        for key, value in values.items():
+            setattr(row, key, value)
+        db.session.commit()
