@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import email_validator
 from flask_wtf import FlaskForm
 from wtforms import EmailField, Field, SelectField, SelectMultipleField, StringField
 from wtforms.utils import unset_value
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal import permissions as perms
 from portal.models import Product
@@ -74,6 +75,19 @@ class ProductScopeField(Field):
             raise ValidationError("Fix the caps marked below.")
 
 
+def _valid_email(form, field) -> None:
+    """A well-formed address; ".test" domains are allowed, as the demo accounts use them."""
+    try:
+        email_validator.validate_email(field.data or "", check_deliverability=False,
+                                       test_environment=True)
+    except email_validator.EmailNotValidError:
+        raise ValidationError("Enter a valid email address, such as name@example.com.") from None
+
+
+def _normalized_email(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 def _is_id(value: int) -> bool:
     """Whether a number can be a row id at all (bigger ones would overflow the database)."""
     return 0 < value < 2**31
@@ -123,9 +137,8 @@ class ScopeForm(FlaskForm):
 
 
 class NewManagerForm(ScopeForm):
-    email = EmailField("Email", validators=[
-        DataRequired("Enter the manager's email."), Length(max=254),
-        Email("Enter a valid email address, such as name@example.com.")])
+    email = EmailField("Email", filters=[_normalized_email], validators=[
+        DataRequired("Enter the manager's email."), Length(max=254), _valid_email])
     first_name = StringField("First name", validators=[Optional(), Length(max=100)])
     last_name = StringField("Last name", validators=[Optional(), Length(max=100)])
     customer_account = SelectField("Customer account", coerce=_optional_int, validate_choice=False)

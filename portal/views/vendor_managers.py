@@ -89,10 +89,12 @@ def export_csv() -> Response:
 
 
 def _new_page(form: NewManagerForm, status: int = 200, order_q: str = "") -> Response:
-    selected = [i for i in (form.orders.data or []) if isinstance(i, int)]
-    accounts, more = queries.customer_account_choices(form.customer_account.data)
+    # Ids as sent may be anything, even too big for the database: keep the usable ones.
+    selected = [i for i in (form.orders.data or []) if positive_int(str(i))]
+    account = positive_int(str(form.customer_account.data or ""))
+    accounts, more = queries.customer_account_choices(account)
     form.customer_account.choices = [("", "No customer account"), *accounts]
-    orders = managers.order_choices(order_q, form.customer_account.data, selected)
+    orders = managers.order_choices(order_q, account, selected)
     return render("vendor/managers/new.html", "form", status=status, form=form, orders=orders,
                   selected_orders=set(selected), order_q=order_q, more_accounts=more,
                   permissions=perms.PERMISSIONS)
