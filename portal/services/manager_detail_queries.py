@@ -1,0 +1,194 @@
+"""Read one license manager's tabs: scope, orders, licenses and user groups, a page at a time.
+
+Every list is a bounded page (a capped count, deep pages stop at the cap) and every count
+beside a row is one SQL GROUP BY over the page's rows, so a tab costs the same few queries
+whether the manager has five orders or a hundred thousand licenses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from portal.authz import managed_order_ids
+from portal.extensions import db
+from portal.models import (
+    Customer,
+    License,
+    LicenseManager,
+    LicensePolicy,
+    ManagerPolicy,
+    ManagerProduct,
+    Order,
+    OrderManager,
+    Product,
+    UserGroup,
+    UserGroupManager,
+    UserGroupMember,
+)
+
+PER_PAGE = 25
+COUNT_CAP = 10_000
+SEARCH_LIMIT = 20
+
+
+@dataclass
+class Page:
+    """One page of rows and a count that stops at COUNT_CAP."""
+
+    items: list
+    number: int
+    total: int
+    per_page: int = PER_PAGE
+
+    @property
+    def total_label(self) -> str:
+        return f"{COUNT_CAP:,}+" if self.total > COUNT_CAP else f"{self.total:,}"
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number * self.per_page < min(self.total, COUNT_CAP)
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return (self.number - 1) * self.per_page + len(self.items)
+
+
+def page_number(value: Any) -> int:
+    """A 1-based page number from the query string; pages past the count cap do not exist."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return max(1, min(number, COUNT_CAP // PER_PAGE))
+
+
+def _page(stmt: sa.Select, entity, number: int, order_by, options=()) -> Page:
+    """One page of ``stmt`` (a select of ``entity``) and its count up to the cap: two queries."""
+    items = list(db.session.scalars(
+        stmt.options(*options).order_by(*order_by)
+        .limit(PER_PAGE).offset((number - 1) * PER_PAGE)))
+    # The count names the entity, so the tenant scope reaches the capped subquery too.
+    capped = stmt.with_only_columns(entity.id).limit(COUNT_CAP + 1)
+    total = db.session.scalar(sa.select(sa.func.count(entity.id)).where(entity.id.in_(capped)))
+    return Page(items, number, total or 0)
+
+
+# Permissions tab
+
+
+@dataclass
+class Scope:
+    """What a manager may issue, next to everything the account offers."""
+
+    products: list[Product]
+    policies_by_product: dict[int, list[LicensePolicy]]
+    allowed: dict[int, ManagerProduct]
+    allowed_policy_ids: set[int]
+
+
+def scope_product_ids() -> list[int]:
+    """The ids of the account's products: one cap field each on the permissions form."""
+    return list(db.session.scalars(sa.select(Product.id)))
+
+
+def scope(manager: LicenseManager) -> Scope:
+    """The account's products and policies with the manager's caps, issued counts and choices."""
+    products = db.session.scalars(sa.select(Product).order_by(Product.name)).all()
+    policies = db.session.scalars(
+        sa.select(LicensePolicy).order_by(LicensePolicy.product_id, LicensePolicy.name)).all()
+    by_product: dict[int, list[LicensePolicy]] = {}
+    for policy in policies:
+        by_product.setdefault(policy.product_id, []).append(policy)
+    allowed = {row.product_id: row for row in db.session.scalars(
+        sa.select(ManagerProduct).where(ManagerProduct.manager_id == manager.id))}
+    allowed_policies = set(db.session.scalars(
+        sa.select(ManagerPolicy.policy_id).where(ManagerPolicy.manager_id == manager.id)))
+    return Scope(list(products), by_product, allowed, allowed_policies)
+
+
+# Orders tab
+
+
+def orders_page(manager: LicenseManager, number: int) -> tuple[Page, dict[int, int]]:
+    """The orders the manager manages, newest first, and their license counts."""
+    stmt = (
+        sa.select(Order).join(OrderManager, OrderManager.order_id == Order.id)
+        .outerjoin(Order.customer).where(OrderManager.manager_id == manager.id)
+    )
+    page = _page(stmt, Order, number, (Order.created_at.desc(), Order.id.desc()),
+                 (so.contains_eager(Order.customer),))
+    ids = [o.id for o in page.items]
+    counts = dict(db.session.execute(
+        sa.select(License.order_id, sa.func.count()).where(License.order_id.in_(ids))
+        .group_by(License.order_id)).tuples().all()) if ids else {}
+    return page, counts
+
+
+def search_orders(manager: LicenseManager, text: str) -> tuple[list[Order], bool]:
+    """Orders of the account the manager does not manage yet, by reference or customer.
+
+    Returns at most SEARCH_LIMIT orders and whether more match.
+    """
+    stmt = (
+        sa.select(Order).outerjoin(Order.customer)
+        .where(Order.id.not_in(managed_order_ids(manager.id)))
+        .options(so.contains_eager(Order.customer))
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(SEARCH_LIMIT + 1)
+    )
+    text = text.strip()
+    if text:
+        stmt = stmt.where(sa.or_(*(_contains(c, text) for c in (
+            Order.reference, Customer.email, Customer.company, Customer.first_name,
+            Customer.last_name, Customer.reference))))
+    orders = list(db.session.scalars(stmt))
+    return orders[:SEARCH_LIMIT], len(orders) > SEARCH_LIMIT
+
+
+def _contains(column, text: str):
+    """Case-insensitive substring match on SQLite and PostgreSQL, the user's % and _ literal."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
+# Licenses tab
+
+
+def licenses_page(manager: LicenseManager, number: int) -> Page:
+    """The licenses under the manager's orders, newest first, with product and order."""
+    stmt = (
+        sa.select(License).join(License.product).join(License.order)
+        .where(License.order_id.in_(managed_order_ids(manager.id)))
+    )
+    return _page(stmt, License, number, (License.created_at.desc(), License.id.desc()),
+                 (so.contains_eager(License.product), so.contains_eager(License.order)))
+
+
+# User groups tab
+
+
+def user_groups_page(manager: LicenseManager, number: int) -> tuple[Page, dict[int, int]]:
+    """The groups the manager manages, by name, and their member counts."""
+    stmt = (
+        sa.select(UserGroup).join(UserGroupManager, UserGroupManager.user_group_id == UserGroup.id)
+        .where(UserGroupManager.manager_id == manager.id)
+    )
+    page = _page(stmt, UserGroup, number, (UserGroup.name, UserGroup.id))
+    ids = [g.id for g in page.items]
+    counts = dict(db.session.execute(
+        sa.select(UserGroupMember.user_group_id, sa.func.count())
+        .where(UserGroupMember.user_group_id.in_(ids))
+        .group_by(UserGroupMember.user_group_id)).tuples().all()) if ids else {}
+    return page, counts

@@ -1,0 +1,115 @@
+"""The report of one license manager: usage of the licenses under their orders, in SQL aggregates.
+
+Every figure is a GROUP BY (or a plain aggregate) over the licenses in the manager's
+orders, so the report costs the same handful of queries whatever the manager's size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from portal.authz import managed_order_ids
+from portal.extensions import db
+from portal.models import Device, License, LicenseManager, ManagerProduct, Product, utcnow
+
+WEEKS = 13  # 91 days: the last 90 days and today
+TOP_PRODUCTS = 20
+
+
+@dataclass
+class ManagerReport:
+    seats_by_product: list[tuple[str, int, int | None]]  # (product, used, total; None: unlimited)
+    activations_by_week: list[tuple[str, int]]  # (week starting, devices first activated)
+    by_status: list[tuple[str, int]]
+    by_type: list[tuple[str, int]]
+    licenses: int
+    active_devices: int
+    floating_in_use: int
+    floating_seats: int
+    issued_vs_caps: list[tuple[str, int, int | None]]  # (product, issued, cap; None: no cap)
+    last_login_at: dt.datetime | None
+    since: dt.date
+
+
+def _in_scope(manager: LicenseManager):
+    return License.order_id.in_(managed_order_ids(manager.id))
+
+
+def seats_by_product(manager: LicenseManager) -> list[tuple[str, int, int | None]]:
+    """Seats used of total per product: users on user-based licenses, activations otherwise."""
+    user_based = License.max_license_users > 0
+    used = sa.case((user_based, License.assigned_users), else_=License.times_activated)
+    total = sa.case((user_based, License.max_license_users), else_=License.max_activations)
+    unlimited = sa.case((sa.and_(sa.not_(user_based), License.max_activations.is_(None)), 1),
+                        else_=0)
+    used_sum = sa.func.sum(used).label("used")
+    rows = db.session.execute(
+        sa.select(Product.name, used_sum, sa.func.sum(total), sa.func.sum(unlimited))
+        .join(License.product).where(_in_scope(manager))
+        .group_by(Product.id, Product.name)
+        .order_by(used_sum.desc(), Product.name).limit(TOP_PRODUCTS)
+    )
+    return [(name, int(u or 0), None if unl else int(t or 0)) for name, u, t, unl in rows]
+
+
+def activations_by_week(manager: LicenseManager, now: dt.datetime) -> tuple[dt.date, list]:
+    """Devices first activated per week over the last 90 days, empty weeks included."""
+    since = now.date() - dt.timedelta(days=7 * WEEKS - 1)
+    start = dt.datetime.combine(since, dt.time())
+    activated = Device.first_activated_at
+    week = sa.case(
+        *((activated < start + dt.timedelta(weeks=i + 1), i) for i in range(WEEKS - 1)),
+        else_=WEEKS - 1,
+    )
+    # Group by the output column's name: the CASE written twice would differ in its bound
+    # parameters, which PostgreSQL refuses as a GROUP BY of another expression.
+    counts = dict(db.session.execute(
+        sa.select(week.label("activation_week"), sa.func.count(Device.id))
+        .join(License, License.id == Device.license_id)
+        .where(_in_scope(manager), activated >= start)
+        .group_by(sa.literal_column("activation_week"))).tuples().all())
+    points = [((since + dt.timedelta(weeks=i)).strftime("%d %b"), counts.get(i, 0))
+              for i in range(WEEKS)]
+    return since, points
+
+
+def _count_by(manager: LicenseManager, column) -> list[tuple[str, int]]:
+    rows = db.session.execute(
+        sa.select(column, sa.func.count(License.id)).where(_in_scope(manager))
+        .group_by(column).order_by(sa.func.count(License.id).desc(), column))
+    return [(str(value).capitalize(), int(n)) for value, n in rows]
+
+
+def build(manager: LicenseManager) -> ManagerReport:
+    """Every figure of the manager's report."""
+    since, weeks = activations_by_week(manager, utcnow())
+    licenses, in_use, seats = db.session.execute(
+        sa.select(sa.func.count(License.id), sa.func.sum(License.floating_in_use),
+                  sa.func.sum(sa.case((License.is_floating, License.floating_seats), else_=0)))
+        .where(_in_scope(manager))
+    ).one()
+    active_devices = db.session.scalar(
+        sa.select(sa.func.count(Device.id)).join(License, License.id == Device.license_id)
+        .where(_in_scope(manager), Device.is_active)
+    )
+    caps = db.session.execute(
+        sa.select(Product.name, ManagerProduct.issued, ManagerProduct.cap)
+        .join(ManagerProduct.product).where(ManagerProduct.manager_id == manager.id)
+        .order_by(Product.name)
+    )
+    return ManagerReport(
+        seats_by_product=seats_by_product(manager),
+        activations_by_week=weeks,
+        by_status=_count_by(manager, License.status),
+        by_type=_count_by(manager, License.license_type),
+        licenses=int(licenses or 0),
+        active_devices=int(active_devices or 0),
+        floating_in_use=int(in_use or 0),
+        floating_seats=int(seats or 0),
+        issued_vs_caps=[(name, int(issued), cap) for name, issued, cap in caps],
+        last_login_at=manager.last_login_at,
+        since=since,
+    )
