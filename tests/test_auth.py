@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -42,8 +44,11 @@ def test_unknown_email_and_wrong_password_answer_the_same(client, people):
     unknown = sign_in(client, "portal", "nobody@customer.test", "not the password")
     assert wrong.status_code == unknown.status_code == 401
     assert "Email or password is incorrect." in wrong.get_data(as_text=True)
-    assert wrong.get_data(as_text=True).replace("lm@customer.test", "X") == \
-        unknown.get_data(as_text=True).replace("nobody@customer.test", "X")
+    def page(response, email):
+        html = response.get_data(as_text=True).replace(email, "EMAIL")
+        return re.sub(r'(csrf[-_]token"?[^>]*?(?:content|value)=")[^"]+', r"\1", html)
+
+    assert page(wrong, "lm@customer.test") == page(unknown, "nobody@customer.test")
 
 
 def test_invalid_form_is_422_at_the_field(client, people):
