@@ -19,5 +19,7 @@ def _area_modules() -> list:
     from portal.views import portal_account, portal_home, vendor_home
 
     from portal.views import portal_orders, portal_reports  # noqa: I001  (portalorders: orders, issuing, reports)
+    from portal.views import vendor_audit, vendor_manager_detail  # noqa: I001  (vendordetail: detail, tabs, audit)
 
-    return [vendor_home, portal_home, portal_account, portal_orders, portal_reports]
+    return [vendor_home, portal_home, portal_account, portal_orders, portal_reports,
+            vendor_manager_detail, vendor_audit]
