@@ -249,7 +249,9 @@ def _acme(password_hash: str) -> None:
     b.float_seats(floats[1], 2)
     b.licenses(o3, render, render_credits, 2, devices=2, host_prefix="render-node", consumptions=340)
     o4 = b.order("GLX-1004", frank, [full], bundle=True)
-    b.licenses(o4, cad, cad_annual, 6, devices=2, host_prefix="GLX-LT")
+    annual = b.licenses(o4, cad, cad_annual, 6, devices=2, host_prefix="GLX-LT")
+    for lic, days in zip(annual, (6, 19, 27), strict=False):  # renewals coming up on the dashboard
+        lic.valid_until = b.now + dt.timedelta(days=days)
     b.licenses(o4, render, render_float, 1, devices=3, host_prefix="render-node")
     b.licenses(o4, studio, studio_small, 1)
     o5 = b.order("GLX-1005", hank, [full])
@@ -265,7 +267,8 @@ def _acme(password_hash: str) -> None:
     b.assign(uteam, umb_users[:6])
     b.licenses(u2, studio, studio_small, 2)
     u3 = b.order("UMB-2003", alice, [lm_umbrella, invited])
-    b.licenses(u3, cad, cad_annual, 6, devices=1, host_prefix="UMB-FIELD")
+    field = b.licenses(u3, cad, cad_annual, 6, devices=1, host_prefix="UMB-FIELD")
+    field[0].valid_until = b.now + dt.timedelta(days=11)
     b.licenses(u3, render, render_float, 1, devices=4, host_prefix="umb-render")
     db.session.flush()
 
