@@ -10,7 +10,7 @@ from portal.forms.users import EmailAddress
 
 
 class NoteForm(FlaskForm):
-    note = TextAreaField("Note", validators=[
+    note = TextAreaField("Your note on this license", validators=[
         Optional(), Length(max=2000, message="Keep the note to 2,000 characters or fewer.")])
 
 

@@ -48,7 +48,8 @@ def after_action(device: Device) -> Response:
         return redirect_to(_back(device))
     if request.values.get("back") == "floating":
         return render_floating()
-    return render_detail(device.license)
+    # The device's license came without its product, policy and order: load the page's way.
+    return render_detail(authz.load_license(device.license_id))
 
 
 def _act(device_id: int, permission: str, question: str, label: str, action, done: str,

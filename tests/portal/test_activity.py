@@ -59,8 +59,8 @@ def test_a_real_action_shows_with_its_change(client, make, w):
 
 
 def test_unknown_actions_still_read_well(client, make, w):
-    add_event(make.app, w["vendor"], action="order.created", customer_account_id=w["account"].id)
-    assert "Created order" in client.get("/portal/activity").get_data(as_text=True)
+    add_event(make.app, w["vendor"], action="widget.price_changed", customer_account_id=w["account"].id)
+    assert "Price changed widget" in client.get("/portal/activity").get_data(as_text=True)
 
 
 def test_pages_and_fragment(client, make, w, hx, count_queries):

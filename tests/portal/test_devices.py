@@ -81,6 +81,16 @@ def test_floating_page_shows_who_holds_each_seat_since_when(client, make, w, flo
     assert body.lstrip().startswith('<div id="floating-seats">') and "No floating seat is in use." in body
 
 
+@pytest.mark.parametrize("action", ["reset", "release", "revoke", "unrevoke"])
+def test_htmx_device_action_swaps_the_license_detail(client, floating, hx, action):
+    lic, holder, _ = floating
+    response = client.post(f"/portal/devices/{holder.id}/{action}", headers=hx)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200, body
+    assert body.lstrip().startswith('<div id="license-detail">') and lic.license_key in body
+    assert 'hx-swap-oob="true"' in body
+
+
 def test_license_detail_lists_its_floating_seats(client, floating):
     lic, holder, _ = floating
     html = client.get(f"/portal/licenses/{lic.id}").get_data(as_text=True)
