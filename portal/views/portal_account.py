@@ -47,7 +47,7 @@ def forgot_password() -> Response:
                 vendor_account_id=user.vendor_account_id,
             )
     db.session.commit()
-    minutes = tokens.max_age(tokens.PASSWORD_RESET).seconds // 60
+    minutes = int(tokens.max_age(tokens.PASSWORD_RESET).total_seconds() // 60)  # .seconds drops days
     return render("portal/password_forgot.html", "form", form=form, sent=SENT.format(minutes=minutes))
 
 
@@ -93,10 +93,13 @@ def change_password() -> Response:
         return render("portal/password_change.html", "form", form=form)
     if not form.validate():
         return render("portal/password_change.html", "form", status=422, form=form)
-    user = current_user.manager.license_user
-    user.password_hash = hash_password(form.password.data)
-    user.is_initial_password = False
-    audit.record("manager.password_changed", current_user.manager)
+    manager = current_user.manager
+    manager.license_user.password_hash = hash_password(form.password.data)
+    manager.license_user.is_initial_password = False
+    # Whoever chose the first password may be signed in with it elsewhere: end those sessions.
+    manager.session_version += 1
+    _start_session(current_user._get_current_object())
+    audit.record("manager.password_changed", manager)
     db.session.commit()
     flash("Password set.", "success")
-    return redirect_to(url_for("portal_home.dashboard"))
+    return redirect_to(url_for("portal_home.dashboard"), full=True)
