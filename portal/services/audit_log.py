@@ -31,6 +31,7 @@ OBJECT_TYPES = {
     "product": "Product",
     "staff": "Staff",
     "default_permission_set": "Default permission set",
+    "vendor_account": "Vendor account",
 }
 
 

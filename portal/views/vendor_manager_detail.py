@@ -97,14 +97,19 @@ def permissions(manager_id: int) -> Response:
     return _permissions(manager, form, 422)
 
 
-def _orders(manager: LicenseManager, form=None, status: int = 200) -> Response:
+def _orders(manager: LicenseManager, form=None, status: int = 200, block: str = "tab") -> Response:
     search = OrderSearchForm(formdata=request.args)
-    text = search.search.data if search.validate() else ""
-    page, license_counts = queries.orders_page(manager, queries.page_number(request.args.get("page")))
-    options, more = queries.search_orders(manager, text or "")
-    return show(manager, "orders", status=status, page=page, license_counts=license_counts,
-                form=form or AddOrderForm(formdata=None), search=search, options=options,
-                more=more)
+    options, more = [], False
+    if search.validate():
+        options, more = queries.search_orders(manager, search.search.data or "")
+    else:
+        status = 422
+    context = dict(options=options, more=more, search=search,
+                   form=form or AddOrderForm(formdata=None))
+    if block == "tab":
+        page_number = queries.page_number(request.args.get("page"))
+        context["page"], context["license_counts"] = queries.orders_page(manager, page_number)
+    return show(manager, "orders", block, status, **context)
 
 
 @bp.route("/<int:manager_id>/orders", methods=["GET", "POST"])
@@ -112,13 +117,9 @@ def orders(manager_id: int) -> Response:
     """List the orders the manager manages; add one (found by reference or customer)."""
     manager = load_manager(manager_id)
     if request.method == "GET":
-        if "search" in request.args and wants_fragment():
-            search = OrderSearchForm(formdata=request.args)
-            options, more = queries.search_orders(
-                manager, search.search.data if search.validate() else "")
-            return show(manager, "orders", "order_options", options=options, more=more,
-                        search=search, form=AddOrderForm(formdata=None))
-        return _orders(manager)
+        # The search box asks for the matching orders alone.
+        searching = "search" in request.args and wants_fragment()
+        return _orders(manager, block="order_options" if searching else "tab")
     form = AddOrderForm()
     if form.validate():
         try:

@@ -287,6 +287,14 @@ def test_order_search_answers_matching_options_for_htmx(client, hx, make, w):
     assert "ACME-1" not in client.get(url, query_string={"search": "%"}, headers=hx).get_data(as_text=True)
 
 
+def test_an_over_long_order_search_is_422_at_the_field(client, hx, w):
+    url = f"{BASE}/{w['manager'].id}/orders"
+    for headers in ({}, hx):
+        response = client.get(url, query_string={"search": "x" * 101}, headers=headers)
+        assert response.status_code == 422
+        assert "longer than 100" in field_error(response, "order-search")
+
+
 def test_order_search_works_without_javascript(client, make, w):
     make.order(w["vendor"], reference="FIND-ME")
     make.order(w["vendor"], reference="NOT-THIS")
