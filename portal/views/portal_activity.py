@@ -61,12 +61,21 @@ def action_label(action: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def change_summary(event: AuditEvent) -> list[tuple[str, object, object]]:
+def _readable(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def change_summary(event: AuditEvent) -> list[tuple[str, str | None, str | None]]:
     """The fields an event changed, as (field, before, after), for people to read."""
     before, after = event.before or {}, event.after or {}
     keys = list(dict.fromkeys([*before, *after]))
-    return [(key.replace("_", " "), before.get(key), after.get(key)) for key in keys
-            if before.get(key) != after.get(key)]
+    pairs = [(key.replace("_", " "), _readable(before.get(key)), _readable(after.get(key))) for key in keys]
+    return [(key, old, new) for key, old, new in pairs if old != new]
 
 
 @bp.get("/activity")

@@ -11,7 +11,7 @@ from portal.access import require_side
 from portal.auth import MANAGER
 from portal.extensions import db
 from portal.forms.licenses import AssignUserForm, NoteForm
-from portal.htmx import redirect_to, render, wants_fragment
+from portal.htmx import push_url, redirect_to, render, wants_fragment
 from portal.models import Device, License, LicenseAssignment, LicenseUser
 from portal.services import licenses, seats
 from portal.services.listing import page_number, paginate
@@ -31,9 +31,13 @@ def index() -> Response:
     page = paginate(licenses.licenses_query(orders, filters), page_number(request.args.get("page")),
                     options=[so.contains_eager(License.order), so.joinedload(License.product)],
                     args=filters.as_args())
-    products = [] if wants_fragment() else licenses.product_choices(orders)
-    return render("portal/licenses/index.html", "results", page=page, filters=filters,
-                  products=products, expiring_choices=licenses.EXPIRING_CHOICES)
+    if wants_fragment():
+        response = render("portal/licenses/index.html", "results", page=page, filters=filters)
+        # The address bar gets the filters that are set, not every empty field of the form.
+        extra = {"page": page.number} if page.number > 1 else {}
+        return push_url(response, url_for(".index", **filters.as_args(), **extra))
+    return render("portal/licenses/index.html", page=page, filters=filters,
+                  products=licenses.product_choices(orders), expiring_choices=licenses.EXPIRING_CHOICES)
 
 
 def detail_context(license_: License) -> dict:

@@ -74,6 +74,8 @@ def test_htmx_gets_the_results_fragment_and_a_plain_request_the_page(client, mak
     assert "<html" not in body and body.lstrip().startswith('<div id="license-results">')
     assert lic.license_key in body
     assert "HX-Request" in fragment.headers["Vary"]
+    searched = client.get("/portal/licenses?q=abc&product=&status=active&type=&expiring=", headers=hx)
+    assert searched.headers["HX-Push-Url"] == "/portal/licenses?q=abc&status=active"
     # The search form works without JavaScript and pushes the URL with it.
     html = page.get_data(as_text=True)
     assert 'method="get" action="/portal/licenses"' in html and 'hx-push-url="true"' in html
