@@ -91,6 +91,17 @@ def test_disable_asks_first_without_javascript(app, client, w):
     assert "is disabled" in text(client.get(response.headers["Location"]))
 
 
+@pytest.mark.parametrize("path", ["/disable", "/remove-from-orders", "/orders/{order}/remove"])
+def test_confirmation_pages_are_fragments_for_htmx_and_pages_without(client, hx, w, path):
+    url = f"{BASE}/{w['manager'].id}" + path.format(order=w["order"].id)
+    page, fragment = client.get(url), client.get(url, headers=hx)
+    assert page.status_code == fragment.status_code == 200
+    assert not is_fragment(page) and is_fragment(fragment)
+    for response in (page, fragment):
+        assert f'<form method="post" action="{url}"' in response.get_data(as_text=True)
+        assert "Cancel" in text(response)
+
+
 def test_disable_ends_the_managers_open_sessions_at_once(app, client, hx, login, w):
     m = w["manager"]
     manager_client = login(m, on=app.test_client())
