@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    get_flashed_messages,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
+from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 
 from portal import authz
 from portal.access import require_side
@@ -17,7 +29,7 @@ from portal.forms.orders import (
     IssueForm,
     OrderForm,
 )
-from portal.htmx import redirect_to, render
+from portal.htmx import redirect_to, render, wants_fragment
 from portal.models import Order
 from portal.services import issuing
 from portal.services import orders as order_service
@@ -27,10 +39,23 @@ bp = Blueprint("portal_orders", __name__, url_prefix="/portal")
 require_side(bp, MANAGER)
 
 
-def page_region(region: str) -> str:
-    """The block to render: the whole content for a navigation into #main, else the region."""
-    target = getattr(request, "htmx", None) and request.htmx.target
-    return "content" if target == "main" else region
+def render_page(template: str, region: str, status: int = 200, **context) -> Response:
+    """Render a page: whole, its region for an htmx swap, or its content for a move into #main.
+
+    A navigation into #main (HX-Location after a form) replaces the flash area too, so that
+    answer carries the flash area itself (not out of band, which the swap would wipe) and the
+    page's title.
+    """
+    if not (wants_fragment() and request.htmx.target == "main"):
+        return render(template, region, status=status, **context)
+    title = render_block(template, "title", **context) + " · End User Portal"
+    flashes = render_template("_flash.html", messages=get_flashed_messages(with_categories=True))
+    html = (Markup("<title>%s</title>") % Markup(title).striptags()
+            + Markup('<div id="flash" class="flash-area" aria-live="polite">%s</div>') % Markup(flashes)
+            + Markup(render_block(template, "content", **context)))
+    response = make_response(str(html), status)
+    response.vary.add("HX-Request")
+    return response
 
 
 def page_number() -> int:
@@ -57,7 +82,7 @@ def index() -> Response:
     q = request.args.get("q", "").strip()[:64]
     page = order_service.paginate(order_service.managed_orders(authz.manager().id, q), page_number())
     counts = order_service.license_counts([o.id for o in page.items])
-    return render("portal/orders/index.html", page_region("results"), page=page, counts=counts, q=q)
+    return render_page("portal/orders/index.html", "results", page=page, counts=counts, q=q)
 
 
 def _order_form(form_class=OrderForm, **kwargs) -> OrderForm:
@@ -70,7 +95,7 @@ def _order_form(form_class=OrderForm, **kwargs) -> OrderForm:
 def new() -> Response:
     """Show the form for a new order."""
     authz.require("create_order")
-    return render("portal/orders/new.html", page_region("form"), form=_order_form())
+    return render_page("portal/orders/new.html", "form", form=_order_form())
 
 
 @bp.post("/orders")
@@ -109,7 +134,7 @@ def bundle() -> Response:
     authz.require("create_bundle_order")
     form = _bundle_form()
     if request.method == "GET":
-        return render("portal/orders/bundle.html", page_region("form"), form=form)
+        return render_page("portal/orders/bundle.html", "form", form=form)
     if form.validate():
         positions, lines = form.filled_lines()
         try:
@@ -138,7 +163,7 @@ def _issue_form(**kwargs) -> IssueForm:
     return form
 
 
-def _detail(order: Order, block: str | None, status: int = 200, **forms) -> Response:
+def _detail(order: Order, block: str, status: int = 200, **forms) -> Response:
     """Render the order page: its customer, licenses, issue form and managers."""
     if authz.can("issue_license"):
         forms.setdefault("issue_form", _issue_form())
@@ -146,14 +171,14 @@ def _detail(order: Order, block: str | None, status: int = 200, **forms) -> Resp
         forms.setdefault("manager_form", AddManagerForm())
     page = order_service.paginate(order_service.order_licenses(order.id), page_number())
     managers = order_service.order_managers(order.id)
-    return render("portal/orders/detail.html", block, status=status, order=order, page=page,
-                  managers=managers, **forms)
+    return render_page("portal/orders/detail.html", block, status=status, order=order, page=page,
+                       managers=managers, **forms)
 
 
 @bp.get("/orders/<int:order_id>")
 def detail(order_id: int) -> Response:
     """Show an order with its licenses (newest first), issuing and its managers."""
-    return _detail(authz.load_order(order_id), page_region("licenses"))
+    return _detail(authz.load_order(order_id), "licenses")
 
 
 @bp.post("/orders/<int:order_id>/licenses")

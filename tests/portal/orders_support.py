@@ -43,7 +43,8 @@ def issuing_world(make, caps: dict | None = None, permissions=("issue_license",)
     cap_by_id = {w[name].id: cap for name, cap in (caps or {}).items()}
     w["manager"] = make.manager(
         w["vendor"], permissions=permissions, account=w["account"], orders=[w["order"]],
-        products=products, policies=[w["key_policy"], w["user_policy"]], caps=cap_by_id)
+        products=products, policies=[w["key_policy"], w["user_policy"]], caps=cap_by_id,
+        password=None)  # signed in by session in these tests: no slow password hash
     return w
 
 

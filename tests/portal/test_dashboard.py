@@ -30,7 +30,7 @@ def _dashboard_world(app, make):
     # Another customer's order: nothing of it may show.
     stranger_account = make.customer_account(w["vendor"])
     theirs = make.order(w["vendor"], reference="THEIRS-1",
-                        managers=[make.manager(w["vendor"], account=stranger_account)])
+                        managers=[make.manager(w["vendor"], account=stranger_account, password=None)])
     their_license = make.license(theirs, w["key_policy"], license_key="THEM-THEM-THEM-THEM")
     update(app, License, their_license.id, valid_until=now + dt.timedelta(days=3))
     make.device(their_license)
@@ -66,7 +66,7 @@ def test_dashboard_shows_my_figures_only(app, client, make, login):
 
 def test_dashboard_activity_includes_the_managers_own_events(client, make, login):
     w = issuing_world(make)
-    lonely = make.manager(w["vendor"], orders=[w["order"]])  # no customer account
+    lonely = make.manager(w["vendor"], orders=[w["order"]], password=None)  # no customer account
     _event(make, w, "license.reset", actor_id=lonely.id, label="license MINE")
     _event(make, w, "license.reset", account=w["account"], label="license ORG")
     login(lonely)
@@ -80,6 +80,7 @@ def test_dashboard_as_navigation_target_renders_the_content_only(client, make, l
     response = client.get("/portal/", headers={**hx, "HX-Target": "main"})
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in body and "Dashboard</h1>" in body
+    assert body.startswith("<title>Dashboard · End User Portal</title>") and 'id="flash"' in body
 
 
 def test_dashboard_queries_do_not_grow_with_rows(client, make, login, count_queries):

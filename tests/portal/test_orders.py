@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import Order, OrderManager
-from portal.tenancy import all_tenants
+from portal.models import Customer, License, Order, OrderManager
+from portal.tenancy import all_tenants, set_tenant
 from tests.portal.orders_support import audit_events, field_error, issuing_world, snapshot
 
 
@@ -70,11 +70,11 @@ def test_orders_outside_scope_are_404_everywhere(app, client, make, login, whose
     w = issuing_world(make, permissions="all")
     if whose == "other customer":
         account = make.customer_account(w["vendor"])
-        stranger = make.manager(w["vendor"], account=account)
+        stranger = make.manager(w["vendor"], account=account, password=None)
         order = make.order(w["vendor"], make.customer(w["vendor"], account), managers=[stranger])
     else:
         o = make.world()
-        stranger = make.manager(o["vendor"], orders=[o["order"]])
+        stranger = make.manager(o["vendor"], orders=[o["order"]], password=None)
         order = o["order"]
     login(w["manager"])
     before = snapshot(app)
@@ -128,7 +128,8 @@ def test_blank_reference_is_generated_unique(app, client, make, login):
     for _ in range(2):
         assert client.post("/portal/orders", data={"reference": "  "}).status_code == 303
     with app.app_context(), all_tenants(db.session):
-        refs = db.session.scalars(sa.select(Order.reference).where(Order.created_by_manager_id == w["manager"].id)).all()
+        refs = db.session.scalars(
+            sa.select(Order.reference).where(Order.created_by_manager_id == w["manager"].id)).all()
     assert len(set(refs)) == 2
     assert all(re.fullmatch(r"ORD-\d{8}-[A-Z2-9]{4}", ref) for ref in refs)
 
@@ -163,11 +164,23 @@ def test_customer_choices_are_the_managers_own(client, make, login):
     assert mine.email in html and w["customer"].email in html and stranger.email not in html
 
 
-def _rows(make, w, n):
-    for i in range(n):
-        order = make.order(w["vendor"], make.customer(w["vendor"], w["account"]), managers=[w["manager"]])
-        make.license(order, w["key_policy"])
-        make.license(w["order"], w["key_policy"])
+def _rows(app, w, n):
+    """Add n managed orders (each with a license and its own customer) and n licenses to w's order."""
+    with app.app_context():
+        set_tenant(db.session, w["vendor"].id)
+        start = db.session.scalar(sa.select(sa.func.count(Order.id)))
+        customers = [Customer(email=f"qc{start + i}@customer.test", customer_account_id=w["account"].id)
+                     for i in range(n)]
+        db.session.add_all(customers)
+        db.session.flush()
+        orders = [Order(reference=f"QC-{start + i}", customer_id=c.id) for i, c in enumerate(customers)]
+        db.session.add_all(orders)
+        db.session.flush()
+        db.session.add_all([OrderManager(order_id=o.id, manager_id=w["manager"].id) for o in orders])
+        db.session.add_all([License(order_id=order_id, product_id=w["key_product"].id, policy_id=w["key_policy"].id,
+                                    license_key=f"QC-{start}-{i}-{order_id}")
+                            for i, order_id in enumerate([o.id for o in orders] + [w["order"].id] * n)])
+        db.session.commit()
 
 
 def test_query_counts_do_not_grow_with_rows(client, make, login, count_queries):
@@ -175,7 +188,7 @@ def test_query_counts_do_not_grow_with_rows(client, make, login, count_queries):
     login(w["manager"])
     counts = []
     for n in (5, 95):
-        _rows(make, w, n)
+        _rows(client.application, w, n)
         with count_queries() as list_q:
             assert client.get("/portal/orders").status_code == 200
         with count_queries() as page_q:

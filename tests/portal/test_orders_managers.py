@@ -18,12 +18,12 @@ def _managers_of(app, order) -> set[int]:
 
 def _world(make, permissions=("manage_managers",)):
     w = issuing_world(make, permissions=permissions)
-    w["colleague"] = make.manager(w["vendor"], account=w["account"])  # same organisation
+    w["colleague"] = make.manager(w["vendor"], account=w["account"], password=None)  # same organisation
     other_account = make.customer_account(w["vendor"])
-    w["partner"] = make.manager(w["vendor"], account=other_account)  # shares another order
+    w["partner"] = make.manager(w["vendor"], account=other_account, password=None)  # shares another order
     w["shared"] = make.order(w["vendor"], managers=[w["manager"], w["partner"]])
-    w["stranger"] = make.manager(w["vendor"], account=other_account)  # nothing in common
-    w["foreign"] = make.manager(make.vendor(), email="foreign@vendor.test")
+    w["stranger"] = make.manager(w["vendor"], account=other_account, password=None)  # nothing in common
+    w["foreign"] = make.manager(make.vendor(), email="foreign@vendor.test", password=None)
     return w
 
 
@@ -45,7 +45,7 @@ def test_add_colleagues_with_permission(app, client, make, login):
 
 def test_add_manager_refuses_strangers_alike(app, client, make, login):
     w = _world(make)
-    disabled = make.manager(w["vendor"], account=w["account"], status="disabled")
+    disabled = make.manager(w["vendor"], account=w["account"], status="disabled", password=None)
     login(w["manager"])
     before = snapshot(app)
     for email in (w["stranger"].license_user.email, "foreign@vendor.test", "nobody@nowhere.test",
@@ -99,6 +99,10 @@ def test_remove_manager_confirms_then_removes(app, client, make, login, hx):
 def test_last_manager_cannot_leave_but_can_when_someone_remains(app, client, make, login):
     w = _world(make)
     login(w["manager"])
+    leave_alone = f"/portal/orders/{w['order'].id}/managers/{w['manager'].id}/remove"
+    assert leave_alone not in client.get(f"/portal/orders/{w['order'].id}").get_data(as_text=True)
+    leave_shared = f"/portal/orders/{w['shared'].id}/managers/{w['manager'].id}/remove"
+    assert leave_shared in client.get(f"/portal/orders/{w['shared'].id}").get_data(as_text=True)
     before = snapshot(app)
     alone = client.post(f"/portal/orders/{w['order'].id}/managers/{w['manager'].id}/remove")
     assert alone.status_code == 409
@@ -112,7 +116,7 @@ def test_last_manager_cannot_leave_but_can_when_someone_remains(app, client, mak
 
 def test_a_disabled_comanager_does_not_count_as_someone_remaining(client, make, login):
     w = _world(make)
-    disabled = make.manager(w["vendor"], account=w["account"], status="disabled")
+    disabled = make.manager(w["vendor"], account=w["account"], status="disabled", password=None)
     make.assign(disabled, w["order"])
     login(w["manager"])
     response = client.post(f"/portal/orders/{w['order'].id}/managers/{w['manager'].id}/remove")

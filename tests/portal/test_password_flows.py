@@ -20,6 +20,7 @@ from aiosmtpd.controller import Controller
 
 from portal.extensions import db
 from portal.models import AuditEvent, LicenseManager, LicenseUser, OutboxMail, SignInToken, utcnow
+from portal.passwords import hash_password
 from portal.services.invitations import send_invitation
 from portal.tenancy import all_tenants, set_tenant
 from tests.factories import PASSWORD
@@ -71,6 +72,16 @@ def _user(app, manager) -> tuple[LicenseManager, LicenseUser]:
         m = db.session.scalar(sa.select(LicenseManager).where(LicenseManager.id == manager.id)
                               .options(so.joinedload(LicenseManager.license_user)))
         return m, m.license_user
+
+
+def _manager(app, make, vendor, **fields) -> LicenseManager:
+    """A manager whose password is PASSWORD, hashed with the app's (test-cheap) argon2 cost."""
+    manager = make.manager(vendor, password=None, **fields)
+    with app.app_context(), all_tenants(db.session):
+        db.session.execute(sa.update(LicenseUser).where(LicenseUser.id == manager.license_user_id)
+                           .values(password_hash=hash_password(PASSWORD)))
+        db.session.commit()
+    return manager
 
 
 def _set_password(client, path, password=NEW_PASSWORD, confirm=None):
@@ -132,7 +143,7 @@ def test_a_new_invitation_ends_the_earlier_link(app, client, make):
 
 def test_forgot_password_mails_a_single_use_link(app, client, make, login, smtp):
     vendor = make.vendor()
-    manager = make.manager(vendor, email="lm@customer.test", permissions="all")
+    manager = _manager(app, make, vendor, email="lm@customer.test", permissions="all")
     elsewhere = app.test_client()
     login(manager, on=elsewhere)
     assert elsewhere.get("/portal/").status_code == 200
@@ -155,7 +166,7 @@ def test_forgot_password_mails_a_single_use_link(app, client, make, login, smtp)
 
 def test_reset_link_expires(app, client, make):
     vendor = make.vendor()
-    manager = make.manager(vendor, email="lm@customer.test")
+    manager = _manager(app, make, vendor, email="lm@customer.test")
     hash_before = _user(app, manager)[1].password_hash
     client.post("/portal/password/forgot", data={"email": "lm@customer.test"})
     path = _link(_outbox(app, "lm@customer.test")[0].body)
@@ -177,8 +188,8 @@ def _without_csrf(html: str) -> str:
 def test_forgot_password_answers_the_same_for_known_and_unknown_emails(app, client, make):
     app.config["PASSWORD_RESET_MAX_AGE_MINUTES"] = 1500  # over a day: the page still says so
     vendor = make.vendor()
-    make.manager(vendor, email="known@customer.test")
-    disabled = make.manager(vendor, email="disabled@customer.test", status="disabled")
+    _manager(app, make, vendor, email="known@customer.test")
+    disabled = _manager(app, make, vendor, email="disabled@customer.test", status="disabled")
     make.license_user(vendor, email="plain.user@customer.test")  # not a manager
     answers = {}
     for email in ("known@customer.test", "nobody@customer.test", disabled.license_user.email,
@@ -196,7 +207,7 @@ def test_forgot_password_answers_the_same_for_known_and_unknown_emails(app, clie
 
 def test_password_set_by_someone_else_must_be_changed_at_first_sign_in(app, client, make, hx):
     vendor = make.vendor()
-    manager = make.manager(vendor, email="initial@customer.test", permissions="all")
+    manager = _manager(app, make, vendor, email="initial@customer.test", permissions="all")
     with app.app_context(), all_tenants(db.session):
         db.session.execute(sa.update(LicenseUser).where(LicenseUser.id == manager.license_user_id)
                            .values(is_initial_password=True))
@@ -219,7 +230,8 @@ def test_password_set_by_someone_else_must_be_changed_at_first_sign_in(app, clie
     assert not _user(app, manager)[1].is_initial_password
     assert elsewhere.get("/portal/").status_code == 302  # signed in elsewhere with the old password
     anon = app.test_client()
-    assert anon.post("/portal/login", data={"email": "initial@customer.test", "password": NEW_PASSWORD}).status_code == 303
+    signed_in = anon.post("/portal/login", data={"email": "initial@customer.test", "password": NEW_PASSWORD})
+    assert signed_in.status_code == 303
     assert anon.get("/portal/").status_code == 200
 
 
@@ -231,7 +243,7 @@ def test_change_password_page_needs_a_signed_in_manager(client):
 
 def test_disabled_after_the_link_was_sent_cannot_use_it(app, client, make):
     vendor = make.vendor()
-    manager = make.manager(vendor, email="soon.off@customer.test")
+    manager = _manager(app, make, vendor, email="soon.off@customer.test")
     client.post("/portal/password/forgot", data={"email": "soon.off@customer.test"})
     path = _link(_outbox(app, "soon.off@customer.test")[0].body)
     with app.app_context(), all_tenants(db.session):

@@ -25,7 +25,7 @@ def _world(app, make):
     # Another vendor's and another customer's devices must not be counted.
     other = make.world()
     make.device(make.license(other["order"], other["key_policy"], license_key="OTHR-OTHR-OTHR-OTHR"))
-    theirs = make.order(w["vendor"], managers=[make.manager(w["vendor"])])
+    theirs = make.order(w["vendor"], managers=[make.manager(w["vendor"], password=None)])
     make.device(make.license(theirs, w["key_policy"], license_key="THEM-THEM-THEM-THEM"))
     return w
 
@@ -78,7 +78,7 @@ def test_devices_csv_streams_only_my_devices_and_defuses_formulas(app, client, m
 
 def test_reports_for_a_manager_with_nothing(client, make, login):
     w = make.world()
-    manager = make.manager(w["vendor"])
+    manager = make.manager(w["vendor"], password=None)
     login(manager)
     html = client.get("/portal/reports").get_data(as_text=True)
     assert "No device was activated in the last 90 days." in html
