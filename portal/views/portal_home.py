@@ -8,7 +8,7 @@ from portal import authz, charts
 from portal.access import require_side
 from portal.auth import MANAGER
 from portal.services import portal_reports as reports
-from portal.views.portal_orders import render_page
+from portal.views.portal_render import render_page
 
 bp = Blueprint("portal_home", __name__, url_prefix="/portal")
 require_side(bp, MANAGER)

@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    get_flashed_messages,
-    make_response,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_wtf import FlaskForm
-from jinja2_fragments.flask import render_block
-from markupsafe import Markup
 
 from portal import authz
 from portal.access import require_side
@@ -29,37 +17,15 @@ from portal.forms.orders import (
     IssueForm,
     OrderForm,
 )
-from portal.htmx import redirect_to, render, wants_fragment
+from portal.htmx import redirect_to, render
 from portal.models import Order
 from portal.services import issuing
 from portal.services import orders as order_service
 from portal.services.issuing import CapReached, FieldError
+from portal.views.portal_render import page_number, render_page
 
 bp = Blueprint("portal_orders", __name__, url_prefix="/portal")
 require_side(bp, MANAGER)
-
-
-def render_page(template: str, region: str, status: int = 200, **context) -> Response:
-    """Render a page: whole, its region for an htmx swap, or its content for a move into #main.
-
-    A navigation into #main (HX-Location after a form) replaces the flash area too, so that
-    answer carries the flash area itself (not out of band, which the swap would wipe) and the
-    page's title.
-    """
-    if not (wants_fragment() and request.htmx.target == "main"):
-        return render(template, region, status=status, **context)
-    title = render_block(template, "title", **context) + " · End User Portal"
-    flashes = render_template("_flash.html", messages=get_flashed_messages(with_categories=True))
-    html = (Markup("<title>%s</title>") % Markup(title).striptags()
-            + Markup('<div id="flash" class="flash-area" aria-live="polite">%s</div>') % Markup(flashes)
-            + Markup(render_block(template, "content", **context)))
-    response = make_response(str(html), status)
-    response.vary.add("HX-Request")
-    return response
-
-
-def page_number() -> int:
-    return request.args.get("page", 1, type=int) or 1
 
 
 def field_error(form: FlaskForm, error: FieldError, lines: list[int] | None = None) -> None:

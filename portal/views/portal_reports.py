@@ -15,7 +15,7 @@ from portal.auth import MANAGER
 from portal.extensions import db
 from portal.services import portal_reports as reports
 from portal.tenancy import current_tenant, set_tenant
-from portal.views.portal_orders import render_page
+from portal.views.portal_render import render_page
 
 bp = Blueprint("portal_reports", __name__, url_prefix="/portal")
 require_side(bp, MANAGER)

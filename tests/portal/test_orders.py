@@ -195,3 +195,28 @@ def test_query_counts_do_not_grow_with_rows(client, make, login, count_queries):
             assert client.get(f"/portal/orders/{w['order'].id}").status_code == 200
         counts.append((list_q.count, page_q.count))
     assert counts[0] == counts[1], counts
+
+
+def test_orders_pages_need_a_signed_in_manager(app, client, make, login, hx):
+    w = issuing_world(make, permissions="all")
+    for path in ("/portal/orders", f"/portal/orders/{w['order'].id}", "/portal/orders/new", "/portal/reports"):
+        assert "/portal/login" in client.get(path).headers["Location"]
+    assert "/portal/login" in client.get("/portal/orders", headers=hx).headers["HX-Redirect"]
+    before = snapshot(app)
+    assert client.post("/portal/orders", data={"reference": "ANON-1"}).status_code == 302
+    login(make.staff(w["vendor"]))
+    assert client.get("/portal/orders").status_code == 403
+    assert client.post("/portal/orders", data={"reference": "STAFF-1"}).status_code == 403
+    assert snapshot(app) == before
+
+
+def test_post_without_csrf_token_is_400_and_writes_nothing(app, client, make, login):
+    w = issuing_world(make, permissions="all")
+    login(w["manager"])
+    client.send_csrf = False
+    before = snapshot(app)
+    assert client.post("/portal/orders", data={"reference": "NO-CSRF"}).status_code == 400
+    response = client.post(f"/portal/orders/{w['order'].id}/licenses", data={
+        "product": w["key_product"].id, "policy": w["key_policy"].id, "quantity": 1})
+    assert response.status_code == 400
+    assert snapshot(app) == before
