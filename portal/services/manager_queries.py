@@ -250,10 +250,14 @@ def aggregates(manager_ids: list[int]) -> dict[int, tuple[int, int]]:
     """Orders managed and licenses under those orders, for these managers only."""
     if not manager_ids:
         return {}
+    # The ids come from a tenant-scoped page and order_manager links only the tenant's rows, so
+    # the license table is joined as a table: the tenant criterion the ORM would add steers
+    # SQLite onto the vendor index (every license of the account) instead of order_id's.
+    license_table = License.__table__
     result = db.session.execute(
         sa.select(OrderManager.manager_id, sa.func.count(sa.distinct(OrderManager.order_id)),
-                  sa.func.count(License.id))
-        .outerjoin(License, License.order_id == OrderManager.order_id)
+                  sa.func.count(license_table.c.id))
+        .outerjoin(license_table, license_table.c.order_id == OrderManager.order_id)
         .where(OrderManager.manager_id.in_(manager_ids))
         .group_by(OrderManager.manager_id)
     )

@@ -113,9 +113,8 @@ def order_choices(search: str = "", customer_account_id: int | None = None,
 
 
 def _scope_objects(scope: Scope) -> tuple[list[Product], list[LicensePolicy]]:
-    for product_id, cap in scope.products.items():
-        if cap is not None and cap < 0:
-            raise ManagerInputError("products", "A cap must be 0 or more.")
+    if any(cap is not None and cap < 0 for cap in scope.products.values()):
+        raise ManagerInputError("products", "A cap must be 0 or more.")
     if scope.permissions & ~perms.ALL_BITS or scope.permissions < 0:
         raise ManagerInputError("permissions", "Unknown permission.")
     products = _load_all(Product, scope.products, "products", "product")

@@ -186,8 +186,8 @@ def test_sorts(app, staff_client, make, world, sort, expected):
     html = staff_client.get(f"{URL}?sort={sort}").get_data(as_text=True)
     assert row_emails(html) == expected
     key = sort.lstrip("-")
-    header = re.search(rf'<th scope="col" class="" aria-sort="(\w+)">\s*<a href="([^"]+)"[^>]*>[^<]*'
-                       rf'<span aria-hidden', html)
+    header = re.search(r'<th scope="col" class="" aria-sort="(\w+)">\s*<a href="([^"]+)"[^>]*>[^<]*'
+                       r'<span aria-hidden', html)
     assert header.group(1) == ("descending" if sort.startswith("-") else "ascending")
     # The active column's link turns the order around.
     flipped = key if sort.startswith("-") else f"-{key}"
