@@ -296,3 +296,10 @@ def test_the_service_refuses_another_vendors_ids_itself(app, world):
                 managers.create_manager(email="x@y.test", vendor_name="V", **kwargs)
             assert raised.value.field == field
             db.session.rollback()
+
+
+def test_the_redirect_lands_on_the_new_managers_page_with_the_flash(staff_client, world):
+    response = staff_client.post(URL, data=_valid(world), follow_redirects=True)
+    assert response.status_code == 200
+    assert re.fullmatch(r"/vendor/license-managers/\d+", response.request.path)
+    assert "Invitation sent to new.manager@globex.test." in response.get_data(as_text=True)
