@@ -43,18 +43,15 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return response
 
 
-def redirect_to(url: str, *, full: bool = False) -> Response:
-    """After a successful POST: 303 for a plain form; for htmx, navigate without a reload.
+def redirect_to(url: str, *, full: bool = True) -> Response:
+    """After a successful POST: 303 for a plain form, HX-Redirect for htmx.
 
-    ``full`` asks htmx for a full page load (HX-Redirect), used where the whole layout
-    changes, such as after sign-in.
+    htmx loads the new page whole, so the layout and the flash area come with it; a view
+    that wants to swap a region instead renders that region itself.
     """
     if is_htmx():
         response = make_response("", 204)
-        if full:
-            response.headers["HX-Redirect"] = url
-        else:
-            response.headers["HX-Location"] = json.dumps({"path": url, "target": "#main"})
+        response.headers["HX-Redirect"] = url
         return response
     return redirect(url, code=303)
 

@@ -13,12 +13,13 @@ before it knows the account) use the explicit ``all_tenants()`` escape hatch.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from portal.models.base import TenantOwned
+from portal.models.base import Base, TenantOwned
 
 TENANT = "tenant"
 ALL_TENANTS = "all_tenants"
@@ -47,8 +48,26 @@ def all_tenants(session: so.Session) -> Iterator[None]:
         session.info[ALL_TENANTS] = previous
 
 
+@functools.cache
+def _tenant_tables() -> frozenset[str]:
+    return frozenset(
+        mapper.local_table.name for mapper in Base.registry.mappers if issubclass(mapper.class_, TenantOwned)
+    )
+
+
 def _touches_tenant_model(state: so.ORMExecuteState) -> bool:
-    return any(issubclass(m.class_, TenantOwned) for m in state.all_mappers)
+    """Whether any tenant-owned table appears anywhere in the statement, subqueries included.
+
+    ``all_mappers`` alone misses statements that name no entity column, such as
+    ``select(func.count()).select_from(Model)``, so the statement itself is walked.
+    """
+    if any(issubclass(m.class_, TenantOwned) for m in state.all_mappers):
+        return True
+    tables = _tenant_tables()
+    return any(
+        isinstance(element, sa.Table) and element.name in tables
+        for element in sa.sql.visitors.iterate(state.statement)
+    )
 
 
 @sa.event.listens_for(so.Session, "do_orm_execute")

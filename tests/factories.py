@@ -70,10 +70,15 @@ class Factory:
         ))
         return vendor
 
+    def hash(self, password: str) -> str:
+        """Hash with the app's (cheap, in tests) argon2 settings."""
+        with self.app.app_context():
+            return hash_password(password)
+
     def staff(self, vendor: VendorAccount, email: str | None = None, password: str = PASSWORD) -> StaffUser:
         return self._save(vendor.id, StaffUser(
             vendor_account_id=vendor.id, email=email or f"staff{_n()}@vendor.test",
-            name="Staff Person", password_hash=hash_password(password)))
+            name="Staff Person", password_hash=self.hash(password)))
 
     def customer_account(self, vendor: VendorAccount, name: str | None = None) -> CustomerAccount:
         n = _n()
@@ -117,7 +122,7 @@ class Factory:
         """A manager with permission codes (or "all"), scope and orders."""
         bits = perms.ALL_BITS if permissions == "all" else perms.to_bits(permissions)
         user = self.license_user(vendor, email=email, account=account,
-                                 password_hash=hash_password(password) if password else None)
+                                 password_hash=self.hash(password) if password else None)
         manager = self._save(vendor.id, LicenseManager(
             vendor_account_id=vendor.id, license_user_id=user.id,
             customer_account_id=account.id if account else None, status=status, permissions=bits,

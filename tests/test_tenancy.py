@@ -84,3 +84,15 @@ def test_relationship_loads_stay_in_the_tenant(app, two_vendors):
             sa.select(Order).join(OrderManager).where(OrderManager.manager_id == manager.id)
         ).all()
         assert [o.vendor_account_id for o in orders] == [a.id]
+
+
+def test_counts_and_subqueries_that_name_no_column_are_scoped_too(app, two_vendors):
+    a, _ = two_vendors
+    with app.app_context():
+        set_tenant(db.session, a.id)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Order)) == 1
+        inner = sa.select(Order.id).subquery()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(inner)) == 1
+        set_tenant(db.session, None)
+        with pytest.raises(TenantNotSet):
+            db.session.scalar(sa.select(sa.func.count()).select_from(Order))

@@ -65,7 +65,8 @@ class LicensePolicy(TenantOwned, Base):
     is_trial: so.Mapped[bool] = so.mapped_column(default=False)
     trial_days: so.Mapped[int] = so.mapped_column(default=0)
     validity_days: so.Mapped[int | None]
-    max_activations: so.Mapped[int | None] = so.mapped_column(default=1)  # None: unlimited
+    # None means unlimited. No Python default: the ORM would put it in place of an explicit None.
+    max_activations: so.Mapped[int | None]
     max_license_users: so.Mapped[int] = so.mapped_column(default=0)
     max_consumptions: so.Mapped[int | None]
     transfer_limit: so.Mapped[int | None]

@@ -57,7 +57,7 @@ class License(TenantOwned, Base):
     status: so.Mapped[str] = so.mapped_column(sa.String(10), default="inactive")
     # Restored by "enable": a disabled license goes back to what it was.
     status_before_disable: so.Mapped[str | None] = so.mapped_column(sa.String(10))
-    max_activations: so.Mapped[int | None] = so.mapped_column(default=1)
+    max_activations: so.Mapped[int | None]  # None: unlimited (no default, see LicensePolicy)
     times_activated: so.Mapped[int] = so.mapped_column(default=0)
     transfer_count: so.Mapped[int] = so.mapped_column(default=0)
     transfer_limit: so.Mapped[int | None]

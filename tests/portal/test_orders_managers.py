@@ -89,7 +89,7 @@ def test_remove_manager_confirms_then_removes(app, client, make, login, hx):
     detail = client.get(f"/portal/orders/{w['shared'].id}").get_data(as_text=True)
     assert f'hx-post="{url}"' in detail and "hx-confirm=" in detail and f'action="{url}"' in detail
     response = client.post(url, headers=hx)
-    assert response.status_code == 204 and "HX-Location" in response.headers
+    assert response.status_code == 204 and "HX-Redirect" in response.headers
     assert _managers_of(app, w["shared"]) == {w["manager"].id}
     [event] = audit_events(app, "order.manager_removed")
     assert event.before == {"manager": w["partner"].license_user.email}
