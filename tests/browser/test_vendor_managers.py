@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -83,3 +84,30 @@ def test_filters_work_with_javascript_off(page, live_server, make):
     plain.wait_for_url("**sort=name*")
     assert _state(plain.url)["status"] == ["invited"]
     context.close()
+
+
+def test_invite_form_order_search(page, live_server, make):
+    vendor = make.vendor()
+    make.staff(vendor, email="boss@vendor.test")
+    make.order(vendor, reference="ALPHA-1")
+    make.order(vendor, reference="BETA-2")
+    page.goto(f"{live_server}/vendor/login")
+    page.fill("input[name=email]", "boss@vendor.test")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}/vendor/license-managers/new")
+    choices = page.locator("#order-choices label")
+    expect(choices).to_have_count(2)
+    page.fill("#order_q", "alpha")
+    expect(choices).to_have_count(1)
+    page.locator("#order_q").press("Enter")  # searching never sends the invitation
+    page.get_by_label("ALPHA-1").check()
+    page.fill("#order_q", "beta")
+    expect(choices).to_have_count(2)  # the ticked order stays, ticked
+    assert page.get_by_label("ALPHA-1").is_checked()
+    assert page.url == f"{live_server}/vendor/license-managers/new"
+    page.fill("#email", "new@globex.test")
+    page.get_by_role("button", name="Send the invitation").click()
+    page.wait_for_url(re.compile(r".*/vendor/license-managers/\d+$"))
+    expect(page.locator("#flash")).to_contain_text("Invitation sent to new@globex.test.")
+    assert page.csp_violations == []
