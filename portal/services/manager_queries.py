@@ -9,28 +9,22 @@ level escapes that hook, so counts here use ``id IN (subquery)`` instead.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
 from portal import permissions as perms
 from portal.extensions import db
 from portal.models import CustomerAccount, License, LicenseManager, LicenseUser, OrderManager
-from portal.models.people import MANAGER_STATUSES
+from portal.services import keyset
+from portal.services.manager_filters import OverviewQuery
 
-BASE_URL = "/vendor/license-managers"
 PER_PAGE = 25
 COUNT_CAP = 10_000
-MAX_PAGE = 100_000
 CHOICE_LIMIT = 300
-DEFAULT_SORT = "-created"
 # Never signed in sorts as the oldest sign-in: first ascending, last descending, on both databases.
 EPOCH = dt.datetime(1970, 1, 1)
 _LAST_LOGIN = sa.func.coalesce(LicenseManager.last_login_at, sa.literal(EPOCH, sa.DateTime()),
@@ -41,76 +35,6 @@ SORT_KEYS: dict[str, tuple] = {
     "created": (LicenseManager.created_at, LicenseManager.id),
     "last_login": (_LAST_LOGIN, LicenseManager.id),
 }
-SORTS = [*SORT_KEYS, *(f"-{key}" for key in SORT_KEYS)]
-
-
-@dataclass(frozen=True)
-class OverviewQuery:
-    """The overview's whole state, as the URL holds it."""
-
-    q: str = ""
-    status: str = ""
-    permission: str = ""
-    customer_account: int | None = None
-    sort: str = DEFAULT_SORT
-    page: int = 1
-    # Keyset cursors from the pager links; a page number alone falls back to OFFSET.
-    after: str = ""
-    before: str = ""
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> OverviewQuery:
-        """Read the query string leniently: a value that makes no sense is dropped."""
-        status = args.get("status", "")
-        permission = args.get("permission", "")
-        sort = args.get("sort", "") or DEFAULT_SORT
-        return cls(
-            q=" ".join((args.get("q") or "").split())[:200],
-            status=status if status in MANAGER_STATUSES else "",
-            permission=permission if permission in perms.BY_CODE else "",
-            customer_account=positive_int(args.get("customer_account")),
-            sort=sort if sort in SORTS else DEFAULT_SORT,
-            page=min(positive_int(args.get("page")) or 1, MAX_PAGE),
-            after=(args.get("after") or "")[:500],
-            before=(args.get("before") or "")[:500],
-        )
-
-    @property
-    def is_filtered(self) -> bool:
-        return bool(self.q or self.status or self.permission or self.customer_account)
-
-    @property
-    def sort_key(self) -> str:
-        return self.sort.lstrip("-")
-
-    @property
-    def descending(self) -> bool:
-        return self.sort.startswith("-")
-
-    def params(self, **changes: Any) -> dict[str, Any]:
-        """The query-string parameters with changes applied; defaults and blanks left out."""
-        state = replace(self, **changes)
-        values = {"q": state.q, "status": state.status, "permission": state.permission,
-                  "customer_account": state.customer_account or "",
-                  "sort": "" if state.sort == DEFAULT_SORT else state.sort,
-                  "page": "" if state.page == 1 else state.page,
-                  "after": state.after, "before": state.before}
-        return {key: value for key, value in values.items() if value}
-
-    def url(self, path: str = BASE_URL, **changes: Any) -> str:
-        params = self.params(**changes)
-        return f"{path}?{urlencode(params)}" if params else path
-
-    def page_url(self, page: int, **cursor: str) -> str:
-        return self.url(page=page, after=cursor.get("after", ""), before=cursor.get("before", ""))
-
-    def sort_url(self, key: str) -> str:
-        """Sort by a column; a second click on the current column turns the order around."""
-        sort = f"-{key}" if self.sort == key else key
-        return self.url(sort=sort, page=1, after="", before="")
-
-    def csv_url(self) -> str:
-        return self.url(path=f"{BASE_URL}.csv", page=1, after="", before="")
 
 
 @dataclass
@@ -183,14 +107,6 @@ class OverviewPage:
         if self.query.page == 2 or not self.prev_cursor:
             return self.query.page_url(self.query.page - 1)
         return self.query.page_url(self.query.page - 1, before=self.prev_cursor)
-
-
-def positive_int(value: str | None) -> int | None:
-    try:
-        number = int(value or "")
-    except ValueError:
-        return None
-    return number if 0 < number < 2**31 else None
 
 
 def like_pattern(term: str) -> str:
@@ -272,7 +188,13 @@ def _with_aggregates(result_rows) -> list[ManagerRow]:
     return rows
 
 
-# Keyset cursors: the sort key of the row at the page's edge, tagged with the sort it belongs to.
+# Keyset cursors hold the sort key of the row at the page's edge; the id makes keys unique.
+KEY_KINDS: dict[str, tuple[type, ...]] = {
+    "name": (str, str, int), "email": (str, int), "created": (dt.datetime, int),
+    "last_login": (dt.datetime, int),
+}
+
+
 def _key_values(row: ManagerRow, sort_key: str) -> list[Any]:
     return {
         "name": [row.first_name, row.last_name, row.id],
@@ -283,34 +205,17 @@ def _key_values(row: ManagerRow, sort_key: str) -> list[Any]:
 
 
 def encode_cursor(row: ManagerRow, sort_key: str) -> str:
-    values = [v.isoformat() if isinstance(v, dt.datetime) else v for v in _key_values(row, sort_key)]
-    raw = json.dumps([sort_key, values], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return keyset.encode(sort_key, _key_values(row, sort_key))
 
 
 def decode_cursor(cursor: str, sort_key: str) -> list[Any] | None:
     """The key values in a cursor, or None when it is not a valid cursor for this sort."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        tag, values = json.loads(raw)
-        if tag != sort_key or len(values) != len(SORT_KEYS[sort_key]):
-            return None
-        if sort_key in ("created", "last_login"):
-            values[0] = dt.datetime.fromisoformat(values[0])
-        elif not all(isinstance(v, str) for v in values[:-1]):
-            return None
-        if not isinstance(values[-1], int):
-            return None
-        return values
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        return None
+    return keyset.decode(cursor, sort_key, KEY_KINDS[sort_key])
 
 
 def _beyond(query: OverviewQuery, values: list[Any], *, backwards: bool) -> sa.ColumnElement[bool]:
     """Rows after the cursor in the page order (or before it, going backwards)."""
-    key = sa.tuple_(*SORT_KEYS[query.sort_key])
-    later = query.descending == backwards
-    return key > tuple(values) if later else key < tuple(values)
+    return keyset.beyond(SORT_KEYS[query.sort_key], values, descending=query.descending != backwards)
 
 
 def overview_page(query: OverviewQuery) -> OverviewPage:

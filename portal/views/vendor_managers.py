@@ -24,13 +24,13 @@ from portal.htmx import redirect_to, render, wants_fragment
 from portal.models.people import MANAGER_STATUSES
 from portal.services import manager_queries as queries
 from portal.services import managers
-from portal.services.manager_queries import OverviewQuery, positive_int
+from portal.services.manager_filters import BASE_URL, OverviewQuery, positive_int
 from portal.tenancy import current_tenant, set_tenant
 
 bp = Blueprint("vendor_managers", __name__, url_prefix="/vendor")
 require_side(bp, STAFF)
 
-BASE = queries.BASE_URL
+BASE = BASE_URL
 CSV_COLUMNS = ["Name", "Email", "Customer account", "Status", "Permissions", "Permission codes",
                "Orders managed", "Licenses", "Last sign-in (UTC)", "Created (UTC)"]
 
