@@ -23,6 +23,7 @@ def register_cli(app: Flask) -> None:
         from portal.seed import demo
 
         if demo.load(reset=reset):
+            analyze_database()
             click.echo("Demo data loaded.")
         elif if_empty:
             click.echo("The database already holds data; demo data not loaded.")
@@ -45,6 +46,7 @@ def register_cli(app: Flask) -> None:
 
         started = time.perf_counter()
         counts = scale.load(managers)
+        analyze_database()
         elapsed = time.perf_counter() - started
         summary = ", ".join(f"{n:,} {what}" for what, n in counts.items())
         click.echo(f"Scale Co: {summary} in {elapsed:.1f} s.")
@@ -78,7 +80,25 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{email} can now sign in at /vendor/login for {account_name}.")
 
+    @app.cli.command("analyze")
+    def analyze() -> None:
+        """Refresh the query planner's statistics (SQLite; PostgreSQL's autovacuum does this itself)."""
+        analyze_database()
+        click.echo("Statistics refreshed.")
+
     app.cli.add_command(seed)
+
+
+def analyze_database() -> None:
+    """Give the planner fresh statistics after bulk loads.
+
+    Without them SQLite picks the vendor_account_id index for every tenant-scoped query,
+    which at 100,000 managers makes pages 10 to 200 times slower.
+    """
+    db.session.commit()
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
 
 
 def _print_sign_ins() -> None:

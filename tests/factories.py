@@ -168,7 +168,7 @@ class Factory:
         device = Device(vendor_account_id=license_.vendor_account_id, license_id=license_.id,
                         hardware_id=f"{self.rng.getrandbits(64):016x}",
                         hostname=hostname or f"host-{_n()}", os="Debian 12",
-                        first_activated_at=now - dt.timedelta(days=3), last_check_in_at=now, **fields)
+                        **{"first_activated_at": now - dt.timedelta(days=3), "last_check_in_at": now, **fields})
         with self.app.app_context():
             set_tenant(db.session, license_.vendor_account_id)
             db.session.add(device)

@@ -139,7 +139,9 @@ class Builder:
             ))
             want = min(devices, lic.max_activations if lic.max_activations is not None else devices)
             for _ in range(want):
-                first = created + dt.timedelta(days=self.rng.randint(0, 20))
+                # Activations spread from the license's creation until now, some of them recent.
+                span_days = max((self.now - created).days, 1)
+                first = created + dt.timedelta(days=self.rng.randint(0, span_days))
                 host = f"{host_prefix}-{self.rng.randint(100, 999)}"
                 self.add(device_for(lic, self.rng, host.lower() if self.rng.random() < .5 else host,
                                     self.now, min(first, self.now)))

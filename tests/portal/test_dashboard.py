@@ -74,15 +74,6 @@ def test_dashboard_activity_includes_the_managers_own_events(client, make, login
     assert "license MINE" in html and "license ORG" not in html
 
 
-def test_dashboard_as_navigation_target_renders_the_content_only(client, make, login, hx):
-    w = issuing_world(make)
-    login(w["manager"])
-    response = client.get("/portal/", headers={**hx, "HX-Target": "main"})
-    body = response.get_data(as_text=True)
-    assert response.status_code == 200 and "<html" not in body and "Dashboard</h1>" in body
-    assert body.startswith("<title>Dashboard · End User Portal</title>") and 'id="flash"' in body
-
-
 def test_dashboard_queries_do_not_grow_with_rows(client, make, login, count_queries):
     w = issuing_world(make)
     login(w["manager"])
