@@ -337,14 +337,14 @@ def test_only_staff(client, login, make, world, hx):
 # Query counts
 
 @pytest.mark.parametrize("query", ["", "?sort=name&status=active", "?q=bulk&sort=-last_login"])
-def test_query_count_does_not_grow_with_managers(app, staff_client, make, world, count_queries, query):
+def test_query_count_is_the_same_at_10_and_1000_managers(app, staff_client, make, world, count_queries, query):
     policy = world["key_policy"]
     bulk_managers(app, world["vendor"], 10, account=world["account"], orders_each=2, policy=policy)
     with count_queries() as small:
         assert staff_client.get(URL + query).status_code == 200
     with count_queries() as small_fragment:
         staff_client.get(URL + query, headers={"HX-Request": "true"})
-    bulk_managers(app, world["vendor"], 140, account=world["account"], orders_each=2, policy=policy)
+    bulk_managers(app, world["vendor"], 990, account=world["account"], orders_each=2, policy=policy)
     with count_queries() as large:
         html = staff_client.get(URL + query).get_data(as_text=True)
     with count_queries() as large_fragment:
