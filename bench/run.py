@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 
 from portal import create_app  # noqa: E402
+from portal.cli import analyze_database  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import LicenseManager, StaffUser  # noqa: E402
 from portal.seed import scale  # noqa: E402
@@ -52,6 +53,7 @@ def build(size: int, workdir: Path):
     with app.app_context():
         db.create_all()
         scale.load(size)
+        analyze_database()
         with all_tenants(db.session):
             staff = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == "admin@scale.test"))
             manager = db.session.scalar(sa.select(LicenseManager).where(LicenseManager.status == "active")
