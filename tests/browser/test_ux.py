@@ -1,0 +1,40 @@
+"""Walks a user makes in a real browser: narrow screens, the detail pane beside the list, focus."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import PASSWORD
+from tests.portal.licenses_support import scene
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+pytestmark = pytest.mark.browser
+
+PAGE_WIDTH = "document.documentElement.scrollWidth"
+
+
+def sign_in(page, base, side, email):
+    page.goto(f"{base}/{side}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_narrow_screen_pages_do_not_scroll_sideways(page, live_server, make):
+    w = scene(make)
+    lic = make.license(w["order"], w["key_policy"])
+    make.device(lic, hostname="a-rather-long-workstation-name-07")
+    make.staff(w["vendor"], email="boss@vendor.test")
+    page.set_viewport_size({"width": 400, "height": 800})
+    sign_in(page, live_server, "portal", w["manager"].license_user.email)
+    page.goto(f"{live_server}/portal/licenses/{lic.id}")  # a wide device table with hidden labels
+    assert page.evaluate(PAGE_WIDTH) <= 400
+    page.context.clear_cookies()
+    sign_in(page, live_server, "vendor", "boss@vendor.test")
+    for path in (f"/vendor/license-managers/{w['manager'].id}", "/vendor/license-managers/new"):
+        page.goto(live_server + path)  # fieldsets holding a product table
+        assert page.evaluate(PAGE_WIDTH) <= 400, path
+    assert page.csp_violations == []
+
