@@ -38,3 +38,22 @@ def test_narrow_screen_pages_do_not_scroll_sideways(page, live_server, make):
         assert page.evaluate(PAGE_WIDTH) <= 400, path
     assert page.csp_violations == []
 
+
+def test_opening_a_manager_moves_focus_to_the_pane_and_narrows_the_list(page, live_server, make):
+    vendor = make.vendor()
+    make.staff(vendor, email="boss@vendor.test")
+    manager = make.manager(vendor, email="ada@globex.test")
+    page.set_viewport_size({"width": 1400, "height": 900})
+    sign_in(page, live_server, "vendor", "boss@vendor.test")
+    created = page.get_by_role("columnheader", name="Created")
+    expect(created).to_be_visible()
+    link = page.locator("#results tbody td a").first
+    link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/vendor/license-managers/{manager.id}")
+    expect(page.locator("#manager-name")).to_be_focused()
+    expect(created).to_be_hidden()  # the list keeps name, email, account and status
+    expect(page.get_by_role("columnheader", name="Status")).to_be_visible()
+    page.keyboard.press("Tab")  # the next stop is inside the pane, not the rest of the list
+    assert page.evaluate("document.activeElement.closest('#detail-pane') !== null")
+    assert page.csp_violations == []

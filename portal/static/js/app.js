@@ -51,6 +51,18 @@
     if (link && history.length > 1) { event.preventDefault(); history.back(); }
   });
 
+  // A manager opened from the overview: move focus (and, on narrow screens, the view) to the
+  // pane's heading, so keyboard users do not tab through the rest of the list to reach it.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var pane = event.detail.target;
+    var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!pane || pane.id !== "detail-pane" || !source || !source.closest("#results")) return;
+    var heading = pane.querySelector("#manager-name");
+    if (!heading) return;
+    heading.setAttribute("tabindex", "-1");
+    heading.focus();
+  });
+
   // With JavaScript, destructive buttons confirm through hx-confirm; the no-JS confirmation
   // link beside them is not needed.
   document.documentElement.classList.add("js");
