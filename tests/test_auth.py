@@ -171,3 +171,15 @@ def test_session_cookie_flags(client, people):
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+
+
+@pytest.mark.parametrize("side", ["vendor", "portal"])
+def test_sign_in_fields_tell_password_managers_what_they_hold(client, side):
+    html = client.get(f"/{side}/login").get_data(as_text=True)
+    email = re.search(r"<input[^>]*id=\"email\"[^>]*>", html).group(0)
+    password = re.search(r"<input[^>]*id=\"password\"[^>]*>", html).group(0)
+    assert 'autocomplete="username"' in email
+    assert 'autocomplete="current-password"' in password
+    invalid = client.post(f"/{side}/login", data={"email": "", "password": ""}).get_data(as_text=True)
+    email = re.search(r"<input[^>]*id=\"email\"[^>]*>", invalid).group(0)
+    assert 'autocomplete="username"' in email and 'aria-invalid="true"' in email
