@@ -154,15 +154,15 @@ def assign_user(license_id: int) -> Response:
     if not form.validate():
         return render_detail(license_, 422, assign_form=form)
     try:
-        seats.assign(license_, form.email.data, form.first_name.data or "",
-                     form.last_name.data or "", authz.manager().customer_account_id)
+        user = seats.assign(license_, form.email.data, form.first_name.data or "",
+                            form.last_name.data or "", authz.manager().customer_account_id)
     except FieldError as error:
         getattr(form, error.field).errors.append(error.message)
         return render_detail(license_, 422, assign_form=form)
     except Conflict as error:
         abort(409, description=error.message)
     db.session.commit()
-    flash("License assigned.", "success")
+    flash(f"{user.email} now holds a seat on this license.", "success")
     return after_action(license_)
 
 
@@ -180,5 +180,5 @@ def unassign_user(license_id: int, user_id: int) -> Response:
     if not seats.unassign(license_, user):
         abort(404)
     db.session.commit()
-    flash("License unassigned.", "success")
+    flash(f"{user.email} no longer holds a seat on this license.", "success")
     return after_action(license_)

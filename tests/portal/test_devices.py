@@ -101,7 +101,8 @@ def test_license_detail_lists_its_floating_seats(client, floating):
 def test_revoke_blacklists_and_deactivates_then_the_block_lifts(client, make, floating):
     lic, holder, _ = floating
     response = client.post(f"/portal/devices/{holder.id}/revoke")
-    assert "Device blacklisted." in client.get(response.headers["Location"]).get_data(as_text=True)
+    flashed = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Device revoked: it cannot activate this license again" in flashed
     device = get(make.app, Device, holder.id)
     assert device.is_revoked and device.revoked_at and not device.is_active and not device.floating_in_use
     stored = get(make.app, License, lic.id)

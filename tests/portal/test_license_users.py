@@ -31,7 +31,8 @@ def test_assign_a_known_user(client, make, w):
     make.license_user(w["vendor"], email="ada@customer.test", first_name="Ada")
     response = client.post(f"/portal/licenses/{lic.id}/users", data={"email": "ADA@customer.test"})
     assert response.status_code == 303
-    assert "License assigned." in client.get(response.headers["Location"]).get_data(as_text=True)
+    flashed = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "ada@customer.test now holds a seat on this license." in flashed
     assert assignments(make.app, lic.id) == ["ada@customer.test"]
     assert get(make.app, License, lic.id).assigned_users == 1
     (event,) = events(make.app, "license.user_assigned")
@@ -124,7 +125,8 @@ def test_unassign_frees_the_seat(client, make, w):
     page = client.get(f"/portal/licenses/{lic.id}/users/{user.id}/unassign")
     assert page.status_code == 200 and "Unassign ada@customer.test" in page.get_data(as_text=True)
     response = client.post(f"/portal/licenses/{lic.id}/users/{user.id}/unassign")
-    assert "License unassigned." in client.get(response.headers["Location"]).get_data(as_text=True)
+    flashed = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "ada@customer.test no longer holds a seat on this license." in flashed
     assert assignments(make.app, lic.id) == []
     assert get(make.app, License, lic.id).assigned_users == 0
     (event,) = events(make.app, "license.user_unassigned")
