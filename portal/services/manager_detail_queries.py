@@ -8,7 +8,6 @@ whether the manager has five orders or a hundred thousand licenses.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -29,60 +28,9 @@ from portal.models import (
     UserGroupManager,
     UserGroupMember,
 )
+from portal.services.listing import Page, contains, paginate
 
-PER_PAGE = 25
-COUNT_CAP = 10_000
 SEARCH_LIMIT = 20
-
-
-@dataclass
-class Page:
-    """One page of rows and a count that stops at COUNT_CAP."""
-
-    items: list
-    number: int
-    total: int
-    per_page: int = PER_PAGE
-
-    @property
-    def total_label(self) -> str:
-        return f"{COUNT_CAP:,}+" if self.total > COUNT_CAP else f"{self.total:,}"
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number * self.per_page < min(self.total, COUNT_CAP)
-
-    @property
-    def first(self) -> int:
-        return (self.number - 1) * self.per_page + 1 if self.items else 0
-
-    @property
-    def last(self) -> int:
-        return (self.number - 1) * self.per_page + len(self.items)
-
-
-def page_number(value: Any) -> int:
-    """A 1-based page number from the query string; pages past the count cap do not exist."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return 1
-    return max(1, min(number, COUNT_CAP // PER_PAGE))
-
-
-def _page(stmt: sa.Select, entity, number: int, order_by, options=()) -> Page:
-    """One page of ``stmt`` (a select of ``entity``) and its count up to the cap: two queries."""
-    items = list(db.session.scalars(
-        stmt.options(*options).order_by(*order_by)
-        .limit(PER_PAGE).offset((number - 1) * PER_PAGE)))
-    # The count names the entity, so the tenant scope reaches the capped subquery too.
-    capped = stmt.with_only_columns(entity.id).limit(COUNT_CAP + 1)
-    total = db.session.scalar(sa.select(sa.func.count(entity.id)).where(entity.id.in_(capped)))
-    return Page(items, number, total or 0)
 
 
 # Permissions tab
@@ -127,8 +75,8 @@ def orders_page(manager: LicenseManager, number: int) -> tuple[Page, dict[int, i
         sa.select(Order).join(OrderManager, OrderManager.order_id == Order.id)
         .outerjoin(Order.customer).where(OrderManager.manager_id == manager.id)
     )
-    page = _page(stmt, Order, number, (Order.created_at.desc(), Order.id.desc()),
-                 (so.contains_eager(Order.customer),))
+    page = paginate(stmt, number, order_by=(Order.created_at.desc(), Order.id.desc()),
+                    options=(so.contains_eager(Order.customer),))
     ids = [o.id for o in page.items]
     counts = dict(db.session.execute(
         sa.select(License.order_id, sa.func.count()).where(License.order_id.in_(ids))
@@ -150,17 +98,11 @@ def search_orders(manager: LicenseManager, text: str) -> tuple[list[Order], bool
     )
     text = text.strip()
     if text:
-        stmt = stmt.where(sa.or_(*(_contains(c, text) for c in (
+        stmt = stmt.where(sa.or_(*(contains(c, text) for c in (
             Order.reference, Customer.email, Customer.company, Customer.first_name,
             Customer.last_name, Customer.reference))))
     orders = list(db.session.scalars(stmt))
     return orders[:SEARCH_LIMIT], len(orders) > SEARCH_LIMIT
-
-
-def _contains(column, text: str):
-    """Case-insensitive substring match on SQLite and PostgreSQL, the user's % and _ literal."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.ilike(f"%{escaped}%", escape="\\")
 
 
 # Licenses tab
@@ -172,8 +114,8 @@ def licenses_page(manager: LicenseManager, number: int) -> Page:
         sa.select(License).join(License.product).join(License.order)
         .where(License.order_id.in_(managed_order_ids(manager.id)))
     )
-    return _page(stmt, License, number, (License.created_at.desc(), License.id.desc()),
-                 (so.contains_eager(License.product), so.contains_eager(License.order)))
+    return paginate(stmt, number, order_by=(License.created_at.desc(), License.id.desc()),
+                    options=(so.contains_eager(License.product), so.contains_eager(License.order)))
 
 
 # User groups tab
@@ -185,7 +127,7 @@ def user_groups_page(manager: LicenseManager, number: int) -> tuple[Page, dict[i
         sa.select(UserGroup).join(UserGroupManager, UserGroupManager.user_group_id == UserGroup.id)
         .where(UserGroupManager.manager_id == manager.id)
     )
-    page = _page(stmt, UserGroup, number, (UserGroup.name, UserGroup.id))
+    page = paginate(stmt, number, order_by=(UserGroup.name, UserGroup.id))
     ids = [g.id for g in page.items]
     counts = dict(db.session.execute(
         sa.select(UserGroupMember.user_group_id, sa.func.count())

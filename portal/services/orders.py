@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import math
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,9 +22,8 @@ from portal.models import (
 )
 from portal.services import audit, issuing
 from portal.services.issuing import FieldError
+from portal.services.listing import Page, contains, paginate
 
-PER_PAGE = 25
-COUNT_CAP = 10_000
 MANAGERS_SHOWN = 100
 CUSTOMER_CHOICES = 500
 
@@ -35,61 +32,15 @@ class LastManager(Exception):
     """Removing this manager would leave the order with no one to manage it (409)."""
 
 
-@dataclass
-class Page:
-    """One bounded page of a list, with a count capped at COUNT_CAP."""
-
-    items: list[Any]
-    number: int
-    per_page: int
-    total: int
-
-    @property
-    def capped(self) -> bool:
-        return self.total > COUNT_CAP
-
-    @property
-    def total_label(self) -> str:
-        return f"{COUNT_CAP:,}+" if self.capped else f"{self.total:,}"
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(min(self.total, COUNT_CAP) / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number * self.per_page < self.total
-
-
-def paginate(stmt: sa.Select, number: int, per_page: int = PER_PAGE) -> Page:
-    """Fetch one page of an entity select, counting at most COUNT_CAP + 1 rows."""
-    counted = stmt.order_by(None).limit(COUNT_CAP + 1).subquery()
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(counted)) or 0
-    number = max(1, min(number, math.ceil(min(total, COUNT_CAP) / per_page) or 1))
-    items = list(db.session.scalars(stmt.limit(per_page).offset((number - 1) * per_page)))
-    return Page(items, number, per_page, total)
-
-
-def like(text: str) -> str:
-    """A LIKE pattern matching text anywhere, with its wildcards taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def managed_orders(manager_id: int, q: str = "") -> sa.Select:
-    """The orders a manager manages, newest first, optionally searched by reference."""
+def orders_page(manager_id: int, q: str, number: int) -> Page:
+    """A page of the orders a manager manages, newest first, optionally searched by reference."""
     stmt = (
         sa.select(Order).where(Order.id.in_(managed_order_ids(manager_id)))
-        .options(so.joinedload(Order.customer))
         .order_by(Order.created_at.desc(), Order.id.desc())
     )
     if q:
-        stmt = stmt.where(Order.reference.ilike(like(q), escape="\\"))
-    return stmt
+        stmt = stmt.where(contains(Order.reference, q))
+    return paginate(stmt, number, options=[so.joinedload(Order.customer)])
 
 
 def license_counts(order_ids: Sequence[int]) -> dict[int, int]:
@@ -103,13 +54,13 @@ def license_counts(order_ids: Sequence[int]) -> dict[int, int]:
     return {order_id: count for order_id, count in rows}
 
 
-def order_licenses(order_id: int) -> sa.Select:
-    """The order's licenses, newest first, with product and policy."""
-    return (
+def licenses_page(order_id: int, number: int) -> Page:
+    """A page of the order's licenses, newest first, with product and policy."""
+    stmt = (
         sa.select(License).where(License.order_id == order_id)
-        .options(so.joinedload(License.product), so.joinedload(License.policy))
         .order_by(License.created_at.desc(), License.id.desc())
     )
+    return paginate(stmt, number, options=[so.joinedload(License.product), so.joinedload(License.policy)])
 
 
 def _my_customers(manager: LicenseManager) -> sa.ColumnElement[bool]:

@@ -7,8 +7,8 @@ from flask import Blueprint, Response
 from portal import authz, charts
 from portal.access import require_side
 from portal.auth import MANAGER
+from portal.htmx import render
 from portal.services import portal_reports as reports
-from portal.views.portal_render import render_page
 
 bp = Blueprint("portal_home", __name__, url_prefix="/portal")
 require_side(bp, MANAGER)
@@ -23,7 +23,7 @@ def dashboard() -> Response:
     order_count, latest_orders = reports.order_summary(manager.id)
     seats = reports.seats_by_product(manager.id)
     expiring_count, expiring = reports.expiring(manager.id, EXPIRING_DAYS)
-    return render_page(
+    return render(
         "portal/dashboard.html", "content",
         order_count=order_count, latest_orders=latest_orders, seats=seats,
         seats_chart=charts.usage_chart([(s.product, s.used, s.total) for s in seats],

@@ -22,7 +22,7 @@ from portal.models import Order
 from portal.services import issuing
 from portal.services import orders as order_service
 from portal.services.issuing import CapReached, FieldError
-from portal.views.portal_render import page_number, render_page
+from portal.services.listing import page_number
 
 bp = Blueprint("portal_orders", __name__, url_prefix="/portal")
 require_side(bp, MANAGER)
@@ -46,9 +46,9 @@ def field_error(form: FlaskForm, error: FieldError, lines: list[int] | None = No
 def index() -> Response:
     """List the orders the manager manages, newest first, searched by reference."""
     q = request.args.get("q", "").strip()[:64]
-    page = order_service.paginate(order_service.managed_orders(authz.manager().id, q), page_number())
+    page = order_service.orders_page(authz.manager().id, q, page_number(request.args.get("page")))
     counts = order_service.license_counts([o.id for o in page.items])
-    return render_page("portal/orders/index.html", "results", page=page, counts=counts, q=q)
+    return render("portal/orders/index.html", "results", page=page, counts=counts, q=q)
 
 
 def _order_form(form_class=OrderForm, **kwargs) -> OrderForm:
@@ -61,7 +61,7 @@ def _order_form(form_class=OrderForm, **kwargs) -> OrderForm:
 def new() -> Response:
     """Show the form for a new order."""
     authz.require("create_order")
-    return render_page("portal/orders/new.html", "form", form=_order_form())
+    return render("portal/orders/new.html", "form", form=_order_form())
 
 
 @bp.post("/orders")
@@ -100,7 +100,7 @@ def bundle() -> Response:
     authz.require("create_bundle_order")
     form = _bundle_form()
     if request.method == "GET":
-        return render_page("portal/orders/bundle.html", "form", form=form)
+        return render("portal/orders/bundle.html", "form", form=form)
     if form.validate():
         positions, lines = form.filled_lines()
         try:
@@ -135,10 +135,10 @@ def _detail(order: Order, block: str, status: int = 200, **forms) -> Response:
         forms.setdefault("issue_form", _issue_form())
     if authz.can("manage_managers"):
         forms.setdefault("manager_form", AddManagerForm())
-    page = order_service.paginate(order_service.order_licenses(order.id), page_number())
+    page = order_service.licenses_page(order.id, page_number(request.args.get("page")))
     managers = order_service.order_managers(order.id)
-    return render_page("portal/orders/detail.html", block, status=status, order=order, page=page,
-                       managers=managers, **forms)
+    return render("portal/orders/detail.html", block, status=status, order=order, page=page,
+                  managers=managers, **forms)
 
 
 @bp.get("/orders/<int:order_id>")

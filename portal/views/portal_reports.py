@@ -13,9 +13,9 @@ from portal import authz, charts
 from portal.access import require_side
 from portal.auth import MANAGER
 from portal.extensions import db
+from portal.htmx import render
 from portal.services import portal_reports as reports
 from portal.tenancy import current_tenant, set_tenant
-from portal.views.portal_render import render_page
 
 bp = Blueprint("portal_reports", __name__, url_prefix="/portal")
 require_side(bp, MANAGER)
@@ -31,7 +31,7 @@ def index() -> Response:
     seats = reports.seats_by_product(manager_id)
     top = reports.top_licenses_by_devices(manager_id)
     distribution = reports.device_distribution(manager_id)
-    return render_page(
+    return render(
         "portal/reports.html", "content", weeks=weeks, series=series,
         activation_charts={product: charts.column_chart(list(zip(weeks, counts, strict=True)),
                                                          f"{product}: activations per week")

@@ -21,6 +21,7 @@ from portal.htmx import is_htmx, render, wants_fragment
 from portal.models import LicenseManager
 from portal.services import manager_admin, manager_report
 from portal.services import manager_detail_queries as queries
+from portal.services.listing import page_number
 from portal.services.manager_admin import cap_field
 
 bp = Blueprint("vendor_manager_detail", __name__, url_prefix="/vendor/license-managers")
@@ -107,8 +108,8 @@ def _orders(manager: LicenseManager, form=None, status: int = 200, block: str = 
     context = dict(options=options, more=more, search=search,
                    form=form or AddOrderForm(formdata=None))
     if block == "tab":
-        page_number = queries.page_number(request.args.get("page"))
-        context["page"], context["license_counts"] = queries.orders_page(manager, page_number)
+        context["page"], context["license_counts"] = queries.orders_page(
+            manager, page_number(request.args.get("page")))
     return show(manager, "orders", block, status, **context)
 
 
@@ -137,7 +138,7 @@ def orders(manager_id: int) -> Response:
 def licenses(manager_id: int) -> Response:
     """List the licenses under the manager's orders, a page at a time."""
     manager = load_manager(manager_id)
-    page = queries.licenses_page(manager, queries.page_number(request.args.get("page")))
+    page = queries.licenses_page(manager, page_number(request.args.get("page")))
     return show(manager, "licenses", page=page)
 
 
@@ -146,7 +147,7 @@ def user_groups(manager_id: int) -> Response:
     """List the user groups the manager manages, with their member counts."""
     manager = load_manager(manager_id)
     page, member_counts = queries.user_groups_page(
-        manager, queries.page_number(request.args.get("page")))
+        manager, page_number(request.args.get("page")))
     return show(manager, "user_groups", page=page, member_counts=member_counts)
 
 
