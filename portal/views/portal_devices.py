@@ -94,7 +94,7 @@ def revoke(device_id: int) -> Response:
     """Block a device from activating the license again (and deactivate it now)."""
     return _act(device_id, "revoke_device", "Revoke {device}? It is deactivated and cannot "
                 "activate this license again until the block is lifted.", "Revoke device",
-                devices.revoke, "Device revoked: it cannot activate this license again until you lift the block.",
+                devices.revoke, "Device blacklisted. It cannot activate this license again until you lift the block.",
                 "The device was already revoked.")
 
 

@@ -162,7 +162,7 @@ def assign_user(license_id: int) -> Response:
     except Conflict as error:
         abort(409, description=error.message)
     db.session.commit()
-    flash(f"{user.email} now holds a seat on this license.", "success")
+    flash(f"License assigned. {user.email} now holds a seat on this license.", "success")
     return after_action(license_)
 
 
@@ -180,5 +180,5 @@ def unassign_user(license_id: int, user_id: int) -> Response:
     if not seats.unassign(license_, user):
         abort(404)
     db.session.commit()
-    flash(f"{user.email} no longer holds a seat on this license.", "success")
+    flash(f"License unassigned. {user.email} no longer holds a seat on this license.", "success")
     return after_action(license_)

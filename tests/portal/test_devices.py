@@ -102,7 +102,7 @@ def test_revoke_blacklists_and_deactivates_then_the_block_lifts(client, make, fl
     lic, holder, _ = floating
     response = client.post(f"/portal/devices/{holder.id}/revoke")
     flashed = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Device revoked: it cannot activate this license again" in flashed
+    assert "Device blacklisted. It cannot activate this license again" in flashed
     device = get(make.app, Device, holder.id)
     assert device.is_revoked and device.revoked_at and not device.is_active and not device.floating_in_use
     stored = get(make.app, License, lic.id)

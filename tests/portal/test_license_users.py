@@ -32,7 +32,7 @@ def test_assign_a_known_user(client, make, w):
     response = client.post(f"/portal/licenses/{lic.id}/users", data={"email": "ADA@customer.test"})
     assert response.status_code == 303
     flashed = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "ada@customer.test now holds a seat on this license." in flashed
+    assert "License assigned. ada@customer.test now holds a seat on this license." in flashed
     assert assignments(make.app, lic.id) == ["ada@customer.test"]
     assert get(make.app, License, lic.id).assigned_users == 1
     (event,) = events(make.app, "license.user_assigned")
@@ -126,7 +126,7 @@ def test_unassign_frees_the_seat(client, make, w):
     assert page.status_code == 200 and "Unassign ada@customer.test" in page.get_data(as_text=True)
     response = client.post(f"/portal/licenses/{lic.id}/users/{user.id}/unassign")
     flashed = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "ada@customer.test no longer holds a seat on this license." in flashed
+    assert "License unassigned. ada@customer.test no longer holds a seat on this license." in flashed
     assert assignments(make.app, lic.id) == []
     assert get(make.app, License, lic.id).assigned_users == 0
     (event,) = events(make.app, "license.user_unassigned")
