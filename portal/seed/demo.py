@@ -151,6 +151,18 @@ class Builder:
             made.append(lic)
         return made
 
+    def issued_by(self, manager: LicenseManager, licenses: list[License]) -> None:
+        """Record licenses as issued by a manager, counted against their product caps."""
+        for lic in licenses:
+            lic.issued_by_manager_id = manager.id
+        db.session.flush()
+        for lic in licenses:
+            db.session.execute(
+                sa.update(ManagerProduct)
+                .where(ManagerProduct.manager_id == manager.id, ManagerProduct.product_id == lic.product_id)
+                .values(issued=ManagerProduct.issued + 1)
+            )
+
     def assign(self, lic: License, users: list[LicenseUser]) -> None:
         for user in users:
             self.add(LicenseAssignment(license=lic, license_user_id=user.id,
@@ -257,13 +269,13 @@ def _acme(password_hash: str) -> None:
     b.licenses(o4, render, render_float, 1, devices=3, host_prefix="render-node")
     b.licenses(o4, studio, studio_small, 1)
     o5 = b.order("GLX-1005", hank, [full])
-    b.licenses(o5, cad, cad_perpetual, 14, devices=2, host_prefix="GLX-ENG")
+    b.issued_by(full, b.licenses(o5, cad, cad_perpetual, 14, devices=2, host_prefix="GLX-ENG"))
     disabled = b.licenses(o5, cad, cad_annual, 1, devices=1, host_prefix="GLX-OLD")[0]
     disabled.status_before_disable, disabled.status = disabled.status, "disabled"
 
     # Umbrella: managed by lm@umbrella.test.
     u1 = b.order("UMB-2001", alice, [lm_umbrella])
-    b.licenses(u1, cad, cad_perpetual, 8, devices=2, host_prefix="UMB-LAB")
+    b.issued_by(lm_umbrella, b.licenses(u1, cad, cad_perpetual, 8, devices=2, host_prefix="UMB-LAB"))
     u2 = b.order("UMB-2002", alice, [lm_umbrella])
     uteam = b.licenses(u2, studio, studio_team, 1)[0]
     b.assign(uteam, umb_users[:6])
