@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from portal import permissions as perms
 from portal.extensions import db
 from portal.models import AuditEvent
+from portal.services.listing import contains, count, count_label
 
 PER_PAGE = 50
-COUNT_CAP = 10_000
 
 OBJECT_TYPES = {
     "license_manager": "License manager",
@@ -55,22 +55,17 @@ class Filters:
     def conditions(self) -> list:
         found = []
         if self.actor:
-            found.append(_contains(AuditEvent.actor_label, self.actor))
+            found.append(contains(AuditEvent.actor_label, self.actor))
         if self.object_type:
             found.append(AuditEvent.object_type == self.object_type)
         if self.object_label:
-            found.append(_contains(AuditEvent.object_label, self.object_label))
+            found.append(contains(AuditEvent.object_label, self.object_label))
         if self.date_from:
             found.append(AuditEvent.created_at >= dt.datetime.combine(self.date_from, dt.time()))
         if self.date_to:
             end = dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time())
             found.append(AuditEvent.created_at < end)
         return found
-
-
-def _contains(column, text: str):
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.ilike(f"%{escaped}%", escape="\\")
 
 
 def encode_cursor(event: AuditEvent) -> str:
@@ -97,7 +92,7 @@ class AuditPage:
 
     @property
     def total_label(self) -> str:
-        return f"{COUNT_CAP:,}+" if self.total > COUNT_CAP else f"{self.total:,}"
+        return count_label(self.total)
 
 
 def _older_than(cursor: tuple[dt.datetime, int]):
@@ -131,10 +126,7 @@ def events_page(filters: Filters, before: str | None = None, after: str | None =
         rows = list(db.session.scalars(stmt.order_by(*newest_first).limit(PER_PAGE + 1)))
         has_newer, has_older = before_cursor is not None, len(rows) > PER_PAGE
         events = rows[:PER_PAGE]
-    # The count names the entity, so the tenant scope reaches the capped subquery too.
-    capped = sa.select(AuditEvent.id).where(*conditions).limit(COUNT_CAP + 1)
-    total = db.session.scalar(
-        sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.id.in_(capped))) or 0
+    total = count(sa.select(AuditEvent.id).where(*conditions))
     return AuditPage(
         events, total,
         newer=encode_cursor(events[0]) if events and has_newer else None,

@@ -20,6 +20,7 @@ from portal import permissions as perms
 from portal.extensions import db
 from portal.models import CustomerAccount, License, LicenseManager, LicenseUser, OrderManager
 from portal.services import keyset
+from portal.services.listing import count_label, like_pattern
 from portal.services.manager_filters import OverviewQuery
 
 PER_PAGE = 25
@@ -84,7 +85,7 @@ class OverviewPage:
 
     @property
     def total_label(self) -> str:
-        return f"{COUNT_CAP:,}+" if self.capped else f"{self.total:,}"
+        return count_label(self.total, COUNT_CAP)
 
     @property
     def pages(self) -> int | None:
@@ -107,11 +108,6 @@ class OverviewPage:
         if self.query.page == 2 or not self.prev_cursor:
             return self.query.page_url(self.query.page - 1)
         return self.query.page_url(self.query.page - 1, before=self.prev_cursor)
-
-
-def like_pattern(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def filters(query: OverviewQuery) -> list[sa.ColumnElement[bool]]:

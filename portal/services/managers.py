@@ -35,7 +35,7 @@ from portal.models import (
     utcnow,
 )
 from portal.services import audit, invitations
-from portal.services.manager_queries import like_pattern
+from portal.services.listing import like_pattern
 
 ORDER_CHOICE_LIMIT = 50
 

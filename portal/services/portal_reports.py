@@ -25,8 +25,9 @@ from portal.models import (
     Product,
     utcnow,
 )
+from portal.services import listing
 
-COUNT_CAP = 10_000
+COUNT_CAP = listing.COUNT_CAP  # the dashboard prints counts past it as "10,000+"
 WEEKS = 13  # the last 90 days, in whole weeks
 TOP_LICENSES = 10
 DEVICE_BUCKETS = ["No devices", "1 device", "2–5 devices", "6–10 devices", "More than 10"]
@@ -35,11 +36,6 @@ BATCH = 1000
 
 def _mine(manager_id: int) -> sa.ColumnElement[bool]:
     return License.order_id.in_(managed_order_ids(manager_id))
-
-
-def _capped_count(stmt: sa.Select) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(stmt.limit(COUNT_CAP + 1).subquery())) or 0
 
 
 @dataclass
@@ -77,7 +73,7 @@ def order_summary(manager_id: int, latest: int = 5) -> tuple[int, list[Order]]:
         .options(so.joinedload(Order.customer))
         .order_by(Order.created_at.desc(), Order.id.desc()).limit(latest)
     ).all()
-    return _capped_count(stmt), list(orders)
+    return listing.count(stmt), list(orders)
 
 
 def expiring(manager_id: int, days: int = 30, shown: int = 5) -> tuple[int, list[License]]:
@@ -90,7 +86,7 @@ def expiring(manager_id: int, days: int = 30, shown: int = 5) -> tuple[int, list
         .options(so.joinedload(License.product), so.joinedload(License.order))
         .order_by(License.valid_until, License.id).limit(shown)
     ).all()
-    return _capped_count(sa.select(License.id).where(*where)), list(soonest)
+    return listing.count(sa.select(License.id).where(*where)), list(soonest)
 
 
 @dataclass
