@@ -55,24 +55,24 @@ def _refresh(device: Device) -> None:
     db.session.refresh(device.license)
 
 
-def reset(device: Device) -> bool:
-    """Deactivate one device, freeing its activation and any floating seat it holds."""
+def _change(device: Device, action: str, change) -> bool:
+    """Apply one of the guarded changes above and record it, when it changed anything."""
     before = _state(device)
-    changed = _deactivate(device)
+    changed = change(device)
     _refresh(device)
     if changed:
-        audit.record("device.reset", device, before=before, after=_state(device))
+        audit.record(action, device, before=before, after=_state(device))
     return changed
+
+
+def reset(device: Device) -> bool:
+    """Deactivate one device, freeing its activation and any floating seat it holds."""
+    return _change(device, "device.reset", _deactivate)
 
 
 def release(device: Device) -> bool:
     """Free the floating seat a device holds (a machine that died with it) without deactivating."""
-    before = _state(device)
-    changed = _release_seat(device)
-    _refresh(device)
-    if changed:
-        audit.record("device.seat_released", device, before=before, after=_state(device))
-    return changed
+    return _change(device, "device.seat_released", _release_seat)
 
 
 def revoke(device: Device) -> bool:
