@@ -72,7 +72,7 @@ def test_floating_page_shows_who_holds_each_seat_since_when(client, make, w, flo
     make.device(unmanaged, hostname="not-mine", floating_in_use=True, floating_since=utcnow())
     html = client.get("/portal/floating").get_data(as_text=True)
     assert "cad-07" in html and "10.0.0.7" in html and lic.license_key in html
-    assert holder.floating_since.strftime("%Y-%m-%d %H:%M") in html
+    assert holder.floating_since.strftime("%d %b %Y %H:%M") in html
     assert "cad-08" not in html and "not-mine" not in html
     assert f'hx-post="/portal/devices/{holder.id}/release" hx-confirm=' in html
     # The release from this page swaps this page's region back in.

@@ -115,7 +115,7 @@ def test_detail_shows_limits_devices_and_users(client, make, w):
     html = client.get(f"/portal/licenses/{lic.id}").get_data(as_text=True)
     for text in ["render-01", "10.1.2.3", "Debian 12", "render-02", "Revoked", "Render farm",
                  "Transfers</dt><dd>2 of 4", "Times activated</dt><dd>1 of 5",
-                 "1 of 2 in use", since.strftime("%Y-%m-%d %H:%M"), "48 hours"]:
+                 "1 of 2 in use", since.strftime("%d %b %Y %H:%M"), "48 hours"]:
         assert text in html, text
 
 
