@@ -13,7 +13,7 @@ from flask import Response, abort, flash, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.htmx import render, trigger
+from portal.htmx import render
 from portal.models import LicenseManager
 from portal.services import manager_admin
 from portal.views.vendor_manager_detail import (
@@ -23,8 +23,6 @@ from portal.views.vendor_manager_detail import (
     done,
     load_manager,
 )
-
-CHANGED = "licenseManagerChanged"  # the overview listens for it to refresh the manager's row
 
 
 def _confirm(manager: LicenseManager, title: str, question: str, button: str,
@@ -36,7 +34,7 @@ def _confirm(manager: LicenseManager, title: str, question: str, button: str,
 
 def _pane(manager: LicenseManager) -> Response:
     """The whole pane again: the header's status and the actions changed."""
-    return trigger(_permissions(manager, block="pane"), CHANGED, {"id": manager.id})
+    return _permissions(manager, block="pane")
 
 
 def _act(manager: LicenseManager, action: Callable[[], object], message: str) -> Response:

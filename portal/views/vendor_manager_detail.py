@@ -17,7 +17,7 @@ from portal.access import require_side
 from portal.auth import STAFF
 from portal.extensions import db
 from portal.forms.manager_detail import AddOrderForm, OrderSearchForm, permissions_form
-from portal.htmx import is_htmx, render, wants_fragment
+from portal.htmx import is_htmx, render, trigger, wants_fragment
 from portal.models import LicenseManager
 from portal.services import manager_admin, manager_report
 from portal.services import manager_detail_queries as queries
@@ -51,9 +51,12 @@ def show(manager: LicenseManager, tab: str, block: str = "tab", status: int = 20
                   current_tab=tab, **context)
 
 
+CHANGED = "licenseManagerChanged"  # the overview beside the pane listens for it to refresh its rows
+
+
 def done(url: str, fragment) -> Response:
     """After a change: htmx gets the fresh region (with the flash), a form post a 303."""
-    return fragment() if is_htmx() else redirect(url, code=303)
+    return trigger(fragment(), CHANGED) if is_htmx() else redirect(url, code=303)
 
 
 def _permissions(manager: LicenseManager, form=None, status: int = 200,

@@ -111,3 +111,23 @@ def test_invite_form_order_search(page, live_server, make):
     page.wait_for_url(re.compile(r".*/vendor/license-managers/\d+$"))
     expect(page.locator("#flash")).to_contain_text("Invitation sent to new@globex.test.")
     assert page.csp_violations == []
+
+
+def test_a_change_in_the_pane_refreshes_the_row_beside_it(page, live_server, make):
+    vendor = make.vendor()
+    make.staff(vendor, email="boss@vendor.test")
+    make.manager(vendor, email="ada@globex.test", status="active")
+    page.goto(f"{live_server}/vendor/login")
+    page.fill("input[name=email]", "boss@vendor.test")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/vendor/license-managers")
+    row = page.locator("#results tbody tr").first
+    expect(row).to_contain_text("Active")
+    row.locator("td a").first.click()
+    expect(page.locator("#detail-pane")).to_contain_text("ada@globex.test")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#detail-pane").get_by_role("link", name="Disable").click()
+    expect(page.locator("#detail-pane")).to_contain_text("Disabled")
+    expect(page.locator("#results tbody tr").first).to_contain_text("Disabled")
+    assert page.csp_violations == []
