@@ -131,3 +131,27 @@ def test_a_change_in_the_pane_refreshes_the_row_beside_it(page, live_server, mak
     expect(page.locator("#detail-pane")).to_contain_text("Disabled")
     expect(page.locator("#results tbody tr").first).to_contain_text("Disabled")
     assert page.csp_violations == []
+
+
+def test_arrow_keys_move_between_the_detail_tabs(page, live_server, make):
+    vendor = make.vendor()
+    make.staff(vendor, email="boss@vendor.test")
+    manager = make.manager(vendor, email="ada@globex.test", status="active")
+    page.goto(f"{live_server}/vendor/login")
+    page.fill("input[name=email]", "boss@vendor.test")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}/vendor/license-managers/{manager.id}")
+    selected = page.locator('[role="tab"][aria-selected="true"]')
+    expect(selected).to_have_text("Permissions")
+    assert page.locator('[role="tab"][tabindex="0"]').count() == 1
+    selected.focus()
+    page.keyboard.press("ArrowRight")
+    expect(selected).to_have_text("Orders")
+    page.wait_for_url(f"**/license-managers/{manager.id}/orders")
+    expect(page.locator("#tab-orders")).to_be_focused()
+    page.keyboard.press("End")
+    expect(selected).to_have_text("Report")
+    page.keyboard.press("ArrowRight")  # wraps round to the first tab
+    expect(selected).to_have_text("Permissions")
+    assert page.csp_violations == []

@@ -63,6 +63,31 @@
     heading.focus();
   });
 
+  // Tabs (WAI-ARIA pattern): with JavaScript only the selected tab is in the Tab order and the
+  // arrow keys, Home and End move between tabs, opening each. Without JavaScript every tab stays
+  // an ordinary link reached with Tab.
+  function rovingTabs(root) {
+    (root || document).querySelectorAll('[role="tablist"]').forEach(function (list) {
+      list.querySelectorAll('[role="tab"]').forEach(function (tab) {
+        tab.setAttribute("tabindex", tab.getAttribute("aria-selected") === "true" ? "0" : "-1");
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { rovingTabs(document); });
+  document.addEventListener("htmx:afterSettle", function () { rovingTabs(document); });
+  document.addEventListener("keydown", function (event) {
+    var tab = event.target.closest && event.target.closest('[role="tab"]');
+    if (!tab) return;
+    var tabs = Array.prototype.slice.call(tab.closest('[role="tablist"]').querySelectorAll('[role="tab"]'));
+    var index = tabs.indexOf(tab);
+    var next = {ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1}[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    var target = tabs[(next + tabs.length) % tabs.length];
+    target.focus();  // htmx keeps focus on the element with this id after the swap
+    target.click();
+  });
+
   // With JavaScript, destructive buttons confirm through hx-confirm; the no-JS confirmation
   // link beside them is not needed.
   document.documentElement.classList.add("js");
