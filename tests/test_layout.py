@@ -85,3 +85,10 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_a_nul_character_in_any_field_is_a_clear_400(client):
+    response = client.post("/portal/login", data={"email": "a\x00@b.test", "password": "x"})
+    assert response.status_code == 400
+    assert "NUL character" in response.get_data(as_text=True)
+    assert client.get("/portal/login", query_string={"next": "/\x00"}).status_code == 400
