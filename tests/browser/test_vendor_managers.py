@@ -14,6 +14,13 @@ expect = pytest.importorskip("playwright.sync_api").expect
 pytestmark = pytest.mark.browser
 
 
+def sign_in_as_staff(page, live_server, email="boss@vendor.test") -> None:
+    page.goto(f"{live_server}/vendor/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+
+
 def _state(url: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(url).query)
 
@@ -24,10 +31,7 @@ def test_search_sort_filter_and_open_a_manager(page, live_server, make):
     make.manager(vendor, email="ada@globex.test", status="active")
     make.manager(vendor, email="adam@globex.test", status="invited")
     make.manager(vendor, email="bob@initech.test", status="active")
-    page.goto(f"{live_server}/vendor/login")
-    page.fill("input[name=email]", "boss@vendor.test")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in_as_staff(page, live_server)
     page.wait_for_url(f"{live_server}/vendor/license-managers")
     rows = page.locator("#results tbody tr")
     expect(rows).to_have_count(3)
@@ -91,10 +95,7 @@ def test_invite_form_order_search(page, live_server, make):
     make.staff(vendor, email="boss@vendor.test")
     make.order(vendor, reference="ALPHA-1")
     make.order(vendor, reference="BETA-2")
-    page.goto(f"{live_server}/vendor/login")
-    page.fill("input[name=email]", "boss@vendor.test")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in_as_staff(page, live_server)
     page.goto(f"{live_server}/vendor/license-managers/new")
     choices = page.locator("#order-choices label")
     expect(choices).to_have_count(2)
@@ -117,10 +118,7 @@ def test_a_change_in_the_pane_refreshes_the_row_beside_it(page, live_server, mak
     vendor = make.vendor()
     make.staff(vendor, email="boss@vendor.test")
     make.manager(vendor, email="ada@globex.test", status="active")
-    page.goto(f"{live_server}/vendor/login")
-    page.fill("input[name=email]", "boss@vendor.test")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in_as_staff(page, live_server)
     page.wait_for_url(f"{live_server}/vendor/license-managers")
     row = page.locator("#results tbody tr").first
     expect(row).to_contain_text("Active")
@@ -137,10 +135,7 @@ def test_arrow_keys_move_between_the_detail_tabs(page, live_server, make):
     vendor = make.vendor()
     make.staff(vendor, email="boss@vendor.test")
     manager = make.manager(vendor, email="ada@globex.test", status="active")
-    page.goto(f"{live_server}/vendor/login")
-    page.fill("input[name=email]", "boss@vendor.test")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in_as_staff(page, live_server)
     page.goto(f"{live_server}/vendor/license-managers/{manager.id}")
     selected = page.locator('[role="tab"][aria-selected="true"]')
     expect(selected).to_have_text("Permissions")
