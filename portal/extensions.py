@@ -11,10 +11,11 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
+from portal.db_setup import include_object
 from portal.models.base import Base
 
 db = SQLAlchemy(model_class=Base, session_options={"autoflush": True, "expire_on_commit": False})
-migrate = Migrate(compare_type=True, render_as_batch=True)
+migrate = Migrate(compare_type=True, render_as_batch=True, include_object=include_object)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()

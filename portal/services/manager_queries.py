@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from portal import permissions as perms
 from portal.extensions import db
 from portal.models import CustomerAccount, License, LicenseManager, LicenseUser, OrderManager
+from portal.models.people import last_login_sort
 from portal.services import keyset
 from portal.services.listing import count_label, like_pattern
 from portal.services.manager_filters import OverviewQuery
@@ -28,8 +29,7 @@ COUNT_CAP = 10_000
 CHOICE_LIMIT = 300
 # Never signed in sorts as the oldest sign-in: first ascending, last descending, on both databases.
 EPOCH = dt.datetime(1970, 1, 1)
-_LAST_LOGIN = sa.func.coalesce(LicenseManager.last_login_at, sa.literal(EPOCH, sa.DateTime()),
-                               type_=sa.DateTime())
+_LAST_LOGIN = last_login_sort()  # served by ix_license_manager_vendor_last_login_sort
 SORT_KEYS: dict[str, tuple] = {
     "name": (LicenseUser.first_name, LicenseUser.last_name, LicenseManager.id),
     "email": (LicenseUser.email, LicenseManager.id),

@@ -140,6 +140,7 @@ def test_arrow_keys_move_between_the_detail_tabs(page, live_server, make):
     selected = page.locator('[role="tab"][aria-selected="true"]')
     expect(selected).to_have_text("Permissions")
     assert page.locator('[role="tab"][tabindex="0"]').count() == 1
+    page.evaluate("window.samePage = true")  # gone if a key press loaded the whole page
     selected.focus()
     page.keyboard.press("ArrowRight")
     expect(selected).to_have_text("Orders")
@@ -147,6 +148,8 @@ def test_arrow_keys_move_between_the_detail_tabs(page, live_server, make):
     expect(page.locator("#tab-orders")).to_be_focused()
     page.keyboard.press("End")
     expect(selected).to_have_text("Report")
+    expect(page.locator("#tab-report")).to_be_focused()  # focus is back once the swap settles
     page.keyboard.press("ArrowRight")  # wraps round to the first tab
     expect(selected).to_have_text("Permissions")
+    assert page.evaluate("window.samePage") is True
     assert page.csp_violations == []

@@ -73,8 +73,16 @@
       });
     });
   }
+  var tabToFocus = null;  // the tab the keyboard opened: focused again once its swap settles
   document.addEventListener("DOMContentLoaded", function () { rovingTabs(document); });
-  document.addEventListener("htmx:afterSettle", function () { rovingTabs(document); });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    rovingTabs(document);
+    var tab = tabToFocus && document.getElementById(tabToFocus);
+    // Only the swap that brought the tab back in counts; other requests may settle first.
+    if (!tab || !event.detail.target || !event.detail.target.contains(tab)) return;
+    tabToFocus = null;
+    tab.focus();
+  });
   document.addEventListener("keydown", function (event) {
     var tab = event.target.closest && event.target.closest('[role="tab"]');
     if (!tab) return;
@@ -84,7 +92,11 @@
     if (next === undefined) return;
     event.preventDefault();
     var target = tabs[(next + tabs.length) % tabs.length];
-    target.focus();  // htmx keeps focus on the element with this id after the swap
+    target.focus();
+    tabToFocus = target.id;
+    // A key pressed while the previous tab is still settling reaches a link htmx has not
+    // processed yet, whose click would load the whole page: process it first.
+    if (window.htmx) window.htmx.process(target);
     target.click();
   });
 
