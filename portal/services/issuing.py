@@ -24,22 +24,13 @@ from portal.models import (
 )
 from portal.seed.builders import license_from_policy, license_key
 from portal.services import audit
+from portal.services.rules import Conflict, FieldError
 
 MAX_QUANTITY = 100
 _keys = random.SystemRandom()
 
 
-class FieldError(ValueError):
-    """A value the manager may not use; shown at its field (422). ``line`` for bundle lines."""
-
-    def __init__(self, field: str, message: str, line: int | None = None):
-        super().__init__(message)
-        self.field = field
-        self.message = message
-        self.line = line
-
-
-class CapReached(Exception):
+class CapReached(Conflict):
     """The product's cap leaves too few licenses to issue (409)."""
 
 

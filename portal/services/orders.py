@@ -21,8 +21,8 @@ from portal.models import (
     utcnow,
 )
 from portal.services import audit, issuing
-from portal.services.issuing import FieldError
 from portal.services.listing import Page, contains, paginate
+from portal.services.rules import FieldError
 
 MANAGERS_SHOWN = 100
 CUSTOMER_CHOICES = 500

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 
 class FieldError(Exception):
-    """Input that breaks a rule: the view shows the message at this form field (422)."""
+    """Input that breaks a rule: the view shows the message at this form field (422).
 
-    def __init__(self, field: str, message: str):
+    ``line`` names the line of a repeated group of fields (a bundle order's lines).
+    """
+
+    def __init__(self, field: str, message: str, line: int | None = None):
         super().__init__(message)
         self.field = field
         self.message = message
+        self.line = line
 
 
 class Conflict(Exception):

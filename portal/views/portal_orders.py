@@ -21,8 +21,9 @@ from portal.htmx import redirect_to, render
 from portal.models import Order
 from portal.services import issuing
 from portal.services import orders as order_service
-from portal.services.issuing import CapReached, FieldError
+from portal.services.issuing import CapReached
 from portal.services.listing import page_number
+from portal.services.rules import FieldError
 
 bp = Blueprint("portal_orders", __name__, url_prefix="/portal")
 require_side(bp, MANAGER)
