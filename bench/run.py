@@ -48,16 +48,26 @@ MANAGER_PAGES = [
 
 
 def build(size: int, workdir: Path):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / f'bench-{size}.db'}",
-                      "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / f'bench-{size}.db'}",
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "bench",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
     with app.app_context():
         db.create_all()
         scale.load(size)
         analyze_database()
         with all_tenants(db.session):
             staff = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == "admin@scale.test"))
-            manager = db.session.scalar(sa.select(LicenseManager).where(LicenseManager.status == "active")
-                                        .order_by(LicenseManager.id.desc()).limit(1))
+            manager = db.session.scalar(
+                sa.select(LicenseManager)
+                .where(LicenseManager.status == "active")
+                .order_by(LicenseManager.id.desc())
+                .limit(1)
+            )
         return app, staff, manager
 
 

@@ -25,16 +25,18 @@ def _skip_empty(context_, revision, directives) -> None:
 
 
 def run_offline() -> None:
-    context.configure(url=str(db.engine.url).replace("%", "%%"), target_metadata=db.metadata,
-                      literal_binds=True, **options)
+    context.configure(
+        url=str(db.engine.url).replace("%", "%%"), target_metadata=db.metadata, literal_binds=True, **options
+    )
     with context.begin_transaction():
         context.run_migrations()
 
 
 def run_online() -> None:
     with db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=db.metadata,
-                          process_revision_directives=_skip_empty, **options)
+        context.configure(
+            connection=connection, target_metadata=db.metadata, process_revision_directives=_skip_empty, **options
+        )
         with context.begin_transaction():
             context.run_migrations()
 

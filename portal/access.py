@@ -53,5 +53,3 @@ def require_side(blueprint: Blueprint, kind: str) -> None:
             url = url_for("portal_account.change_password")
             return hx_redirect(url, 200) if is_htmx() else redirect(url)
         return None
-
-

@@ -58,8 +58,7 @@ def scoped_license_user_ids(manager_id: int | None = None) -> sa.Select:
     )
     selects = [on_licenses, in_groups]
     if m.customer_account_id is not None:
-        selects.append(sa.select(LicenseUser.id).where(
-            LicenseUser.customer_account_id == m.customer_account_id))
+        selects.append(sa.select(LicenseUser.id).where(LicenseUser.customer_account_id == m.customer_account_id))
     return sa.union(*selects)
 
 
@@ -70,41 +69,48 @@ def _or_404(obj):
 
 
 def load_order(order_id: int) -> Order:
-    return _or_404(db.session.scalar(
-        sa.select(Order).where(Order.id == order_id, Order.id.in_(managed_order_ids()))
-        .options(so.joinedload(Order.customer))
-    ))
+    return _or_404(
+        db.session.scalar(
+            sa.select(Order)
+            .where(Order.id == order_id, Order.id.in_(managed_order_ids()))
+            .options(so.joinedload(Order.customer))
+        )
+    )
 
 
 def load_license(license_id: int) -> License:
-    return _or_404(db.session.scalar(
-        sa.select(License)
-        .where(License.id == license_id, License.order_id.in_(managed_order_ids()))
-        .options(so.joinedload(License.product), so.joinedload(License.policy),
-                 so.joinedload(License.order))
-    ))
+    return _or_404(
+        db.session.scalar(
+            sa.select(License)
+            .where(License.id == license_id, License.order_id.in_(managed_order_ids()))
+            .options(so.joinedload(License.product), so.joinedload(License.policy), so.joinedload(License.order))
+        )
+    )
 
 
 def load_device(device_id: int) -> Device:
-    return _or_404(db.session.scalar(
-        sa.select(Device)
-        .join(License, License.id == Device.license_id)
-        .where(Device.id == device_id, License.order_id.in_(managed_order_ids()))
-        .options(so.contains_eager(Device.license))
-    ))
+    return _or_404(
+        db.session.scalar(
+            sa.select(Device)
+            .join(License, License.id == Device.license_id)
+            .where(Device.id == device_id, License.order_id.in_(managed_order_ids()))
+            .options(so.contains_eager(Device.license))
+        )
+    )
 
 
 def load_license_user(user_id: int) -> LicenseUser:
-    return _or_404(db.session.scalar(
-        sa.select(LicenseUser).where(LicenseUser.id == user_id,
-                                     LicenseUser.id.in_(scoped_license_user_ids()))
-    ))
+    return _or_404(
+        db.session.scalar(
+            sa.select(LicenseUser).where(LicenseUser.id == user_id, LicenseUser.id.in_(scoped_license_user_ids()))
+        )
+    )
 
 
 def load_user_group(group_id: int) -> UserGroup:
-    return _or_404(db.session.scalar(
-        sa.select(UserGroup).where(UserGroup.id == group_id, UserGroup.id.in_(managed_group_ids()))
-    ))
+    return _or_404(
+        db.session.scalar(sa.select(UserGroup).where(UserGroup.id == group_id, UserGroup.id.in_(managed_group_ids())))
+    )
 
 
 def can(code: str) -> bool:
@@ -118,5 +124,4 @@ def require(code: str) -> None:
     """Abort 403 naming the permission when the signed-in manager does not hold it."""
     if not can(code):
         label = perms.label(code)
-        abort(403, description=f"You need the “{label}” permission ({code}) to do this. "
-                               "Ask your vendor to grant it.")
+        abort(403, description=f"You need the “{label}” permission ({code}) to do this. Ask your vendor to grant it.")

@@ -25,8 +25,7 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
     t = escape(title)
     return Markup(
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>'
-        + "".join(body) + "</svg>"
+        f'role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>' + "".join(body) + "</svg>"
     )
 
 
@@ -72,8 +71,10 @@ def column_chart(points: Sequence[tuple[str, float]], title: str) -> Markup:
     height, top_pad, bottom_pad, col = 160, 18, 34, 34
     top = max((v for _, v in points), default=0) or 1
     width = max(len(points), 1) * col + 20
-    body = [f'<line class="axis" x1="10" y1="{height - bottom_pad}" x2="{width - 10}" '
-            f'y2="{height - bottom_pad}" stroke-width="1"/>']
+    body = [
+        f'<line class="axis" x1="10" y1="{height - bottom_pad}" x2="{width - 10}" '
+        f'y2="{height - bottom_pad}" stroke-width="1"/>'
+    ]
     usable = height - top_pad - bottom_pad
     for i, (label, value) in enumerate(points):
         x = 10 + i * col
@@ -84,8 +85,9 @@ def column_chart(points: Sequence[tuple[str, float]], title: str) -> Markup:
             f'<text x="{x + col / 2}" y="{y - 4}" text-anchor="middle">{_fmt(value)}</text>'
         )
         if len(points) <= 14 or i % 2 == 0:
-            body.append(f'<text x="{x + col / 2}" y="{height - bottom_pad + 14}" '
-                        f'text-anchor="middle">{escape(label)}</text>')
+            body.append(
+                f'<text x="{x + col / 2}" y="{height - bottom_pad + 14}" text-anchor="middle">{escape(label)}</text>'
+            )
     return _svg(width, height, title, body)
 
 

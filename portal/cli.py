@@ -66,9 +66,7 @@ def register_cli(app: Flask) -> None:
         with all_tenants(db.session):
             if db.session.scalar(sa.select(StaffUser.id).where(StaffUser.email == email)):
                 raise click.ClickException(f"{email} already signs in as staff.")
-            account = db.session.scalar(
-                sa.select(VendorAccount).where(VendorAccount.name == account_name)
-            )
+            account = db.session.scalar(sa.select(VendorAccount).where(VendorAccount.name == account_name))
         if account is None:
             account = VendorAccount(name=account_name)
             db.session.add(account)

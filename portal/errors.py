@@ -25,9 +25,7 @@ TITLES = {
 def error_response(code: int, message: str) -> Response:
     title = TITLES.get(code, "Error")
     if is_htmx():
-        html = render_template(
-            "_flash.html", messages=[("error", message)], oob=False
-        )
+        html = render_template("_flash.html", messages=[("error", message)], oob=False)
         return retarget(Response(html, status=code), "#flash")
     html = render_template("error.html", code=code, title=title, message=message)
     return Response(html, status=code)
@@ -44,8 +42,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Response:
         db.session.rollback()
-        return error_response(400, "The form expired or was not sent from this site. "
-                                   "Reload the page and try again.")
+        return error_response(400, "The form expired or was not sent from this site. Reload the page and try again.")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

@@ -65,8 +65,7 @@ def _touches_tenant_model(state: so.ORMExecuteState) -> bool:
         return True
     tables = _tenant_tables()
     return any(
-        isinstance(element, sa.Table) and element.name in tables
-        for element in sa.sql.visitors.iterate(state.statement)
+        isinstance(element, sa.Table) and element.name in tables for element in sa.sql.visitors.iterate(state.statement)
     )
 
 
@@ -85,9 +84,7 @@ def _scope_to_tenant(state: so.ORMExecuteState) -> None:
     if tenant is None:
         raise TenantNotSet("query on a tenant-owned model with no vendor account in scope")
     state.statement = state.statement.options(
-        so.with_loader_criteria(
-            TenantOwned, lambda cls: cls.vendor_account_id == tenant, include_aliases=True
-        )
+        so.with_loader_criteria(TenantOwned, lambda cls: cls.vendor_account_id == tenant, include_aliases=True)
     )
 
 

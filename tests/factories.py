@@ -64,10 +64,13 @@ class Factory:
 
     def vendor(self, name: str | None = None, default_permissions: int | None = None) -> VendorAccount:
         vendor = self._save(None, VendorAccount(name=name or f"Vendor {_n()}"))
-        self._save(vendor.id, DefaultPermissionSet(
-            vendor_account_id=vendor.id,
-            permissions=perms.FACTORY_DEFAULT_BITS if default_permissions is None else default_permissions,
-        ))
+        self._save(
+            vendor.id,
+            DefaultPermissionSet(
+                vendor_account_id=vendor.id,
+                permissions=perms.FACTORY_DEFAULT_BITS if default_permissions is None else default_permissions,
+            ),
+        )
         return vendor
 
     def hash(self, password: str) -> str:
@@ -76,62 +79,110 @@ class Factory:
             return hash_password(password)
 
     def staff(self, vendor: VendorAccount, email: str | None = None, password: str = PASSWORD) -> StaffUser:
-        return self._save(vendor.id, StaffUser(
-            vendor_account_id=vendor.id, email=email or f"staff{_n()}@vendor.test",
-            name="Staff Person", password_hash=self.hash(password)))
+        return self._save(
+            vendor.id,
+            StaffUser(
+                vendor_account_id=vendor.id,
+                email=email or f"staff{_n()}@vendor.test",
+                name="Staff Person",
+                password_hash=self.hash(password),
+            ),
+        )
 
     def customer_account(self, vendor: VendorAccount, name: str | None = None) -> CustomerAccount:
         n = _n()
-        return self._save(vendor.id, CustomerAccount(
-            vendor_account_id=vendor.id, name=name or f"Customer account {n}", code=f"CA{n}"))
+        return self._save(
+            vendor.id, CustomerAccount(vendor_account_id=vendor.id, name=name or f"Customer account {n}", code=f"CA{n}")
+        )
 
     def customer(self, vendor: VendorAccount, account: CustomerAccount | None = None) -> Customer:
-        return self._save(vendor.id, Customer(
-            vendor_account_id=vendor.id, customer_account_id=account.id if account else None,
-            email=f"customer{_n()}@customer.test", company="Customer Co"))
+        return self._save(
+            vendor.id,
+            Customer(
+                vendor_account_id=vendor.id,
+                customer_account_id=account.id if account else None,
+                email=f"customer{_n()}@customer.test",
+                company="Customer Co",
+            ),
+        )
 
-    def product(self, vendor: VendorAccount, method: str = "key", floating: bool = False,
-                name: str | None = None) -> Product:
+    def product(
+        self, vendor: VendorAccount, method: str = "key", floating: bool = False, name: str | None = None
+    ) -> Product:
         n = _n()
-        return self._save(vendor.id, Product(
-            vendor_account_id=vendor.id, name=name or f"Product {n}", code=f"product-{n}",
-            authorization_method=method, floating_enabled=floating))
+        return self._save(
+            vendor.id,
+            Product(
+                vendor_account_id=vendor.id,
+                name=name or f"Product {n}",
+                code=f"product-{n}",
+                authorization_method=method,
+                floating_enabled=floating,
+            ),
+        )
 
     def policy(self, product: Product, **fields) -> LicensePolicy:
         n = _n()
-        values = dict(name=f"Policy {n}", code=f"policy-{n}", license_type="perpetual",
-                      max_activations=3)
+        values = dict(name=f"Policy {n}", code=f"policy-{n}", license_type="perpetual", max_activations=3)
         if product.authorization_method == "user":
             values.update(max_activations=None, max_license_users=5)
         values.update(fields)
-        return self._save(product.vendor_account_id, LicensePolicy(
-            vendor_account_id=product.vendor_account_id, product_id=product.id, **values))
+        return self._save(
+            product.vendor_account_id,
+            LicensePolicy(vendor_account_id=product.vendor_account_id, product_id=product.id, **values),
+        )
 
-    def license_user(self, vendor: VendorAccount, email: str | None = None,
-                     account: CustomerAccount | None = None, **fields) -> LicenseUser:
-        return self._save(vendor.id, LicenseUser(
-            vendor_account_id=vendor.id, email=email or f"user{_n()}@customer.test",
-            customer_account_id=account.id if account else None,
-            first_name=fields.pop("first_name", "Test"), last_name=fields.pop("last_name", f"User{_n()}"),
-            **fields))
+    def license_user(
+        self, vendor: VendorAccount, email: str | None = None, account: CustomerAccount | None = None, **fields
+    ) -> LicenseUser:
+        return self._save(
+            vendor.id,
+            LicenseUser(
+                vendor_account_id=vendor.id,
+                email=email or f"user{_n()}@customer.test",
+                customer_account_id=account.id if account else None,
+                first_name=fields.pop("first_name", "Test"),
+                last_name=fields.pop("last_name", f"User{_n()}"),
+                **fields,
+            ),
+        )
 
-    def manager(self, vendor: VendorAccount, email: str | None = None, permissions=(),
-                account: CustomerAccount | None = None, status: str = "active",
-                password: str | None = PASSWORD, orders=(), products=(), policies=(),
-                caps: dict | None = None) -> LicenseManager:
+    def manager(
+        self,
+        vendor: VendorAccount,
+        email: str | None = None,
+        permissions=(),
+        account: CustomerAccount | None = None,
+        status: str = "active",
+        password: str | None = PASSWORD,
+        orders=(),
+        products=(),
+        policies=(),
+        caps: dict | None = None,
+    ) -> LicenseManager:
         """A manager with permission codes (or "all"), scope and orders."""
         bits = perms.ALL_BITS if permissions == "all" else perms.to_bits(permissions)
-        user = self.license_user(vendor, email=email, account=account,
-                                 password_hash=self.hash(password) if password else None)
-        manager = self._save(vendor.id, LicenseManager(
-            vendor_account_id=vendor.id, license_user_id=user.id,
-            customer_account_id=account.id if account else None, status=status, permissions=bits,
-            created_at=utcnow()))
+        user = self.license_user(
+            vendor, email=email, account=account, password_hash=self.hash(password) if password else None
+        )
+        manager = self._save(
+            vendor.id,
+            LicenseManager(
+                vendor_account_id=vendor.id,
+                license_user_id=user.id,
+                customer_account_id=account.id if account else None,
+                status=status,
+                permissions=bits,
+                created_at=utcnow(),
+            ),
+        )
         for order in orders:
             self.assign(manager, order)
         for product in products:
-            self._save(vendor.id, ManagerProduct(manager_id=manager.id, product_id=product.id,
-                                                 cap=(caps or {}).get(product.id)))
+            self._save(
+                vendor.id,
+                ManagerProduct(manager_id=manager.id, product_id=product.id, cap=(caps or {}).get(product.id)),
+            )
         for policy in policies:
             self._save(vendor.id, ManagerPolicy(manager_id=manager.id, policy_id=policy.id))
         manager.license_user = user
@@ -140,35 +191,62 @@ class Factory:
     def assign(self, manager: LicenseManager, order: Order) -> None:
         self._save(manager.vendor_account_id, OrderManager(order_id=order.id, manager_id=manager.id))
 
-    def order(self, vendor: VendorAccount, customer: Customer | None = None, managers=(),
-              reference: str | None = None, **fields) -> Order:
-        order = self._save(vendor.id, Order(
-            vendor_account_id=vendor.id, reference=reference or f"ORD-{_n():05d}",
-            customer_id=customer.id if customer else None, **fields))
+    def order(
+        self,
+        vendor: VendorAccount,
+        customer: Customer | None = None,
+        managers=(),
+        reference: str | None = None,
+        **fields,
+    ) -> Order:
+        order = self._save(
+            vendor.id,
+            Order(
+                vendor_account_id=vendor.id,
+                reference=reference or f"ORD-{_n():05d}",
+                customer_id=customer.id if customer else None,
+                **fields,
+            ),
+        )
         for manager in managers:
             self.assign(manager, order)
         return order
 
     def license(self, order: Order, policy: LicensePolicy, **fields) -> License:
         values = dict(
-            license_key=license_key(self.rng), license_type=policy.license_type, status="inactive",
-            max_activations=policy.max_activations, max_license_users=policy.max_license_users,
-            is_floating=policy.is_floating, floating_seats=policy.floating_seats,
-            max_borrow_hours=policy.max_borrow_hours, transfer_limit=policy.transfer_limit,
+            license_key=license_key(self.rng),
+            license_type=policy.license_type,
+            status="inactive",
+            max_activations=policy.max_activations,
+            max_license_users=policy.max_license_users,
+            is_floating=policy.is_floating,
+            floating_seats=policy.floating_seats,
+            max_borrow_hours=policy.max_borrow_hours,
+            transfer_limit=policy.transfer_limit,
         )
         values.update(fields)
-        return self._save(order.vendor_account_id, License(
-            vendor_account_id=order.vendor_account_id, order_id=order.id,
-            product_id=policy.product_id, policy_id=policy.id, **values))
+        return self._save(
+            order.vendor_account_id,
+            License(
+                vendor_account_id=order.vendor_account_id,
+                order_id=order.id,
+                product_id=policy.product_id,
+                policy_id=policy.id,
+                **values,
+            ),
+        )
 
-    def device(self, license_: License, hostname: str | None = None, count: bool = True,
-               **fields) -> Device:
+    def device(self, license_: License, hostname: str | None = None, count: bool = True, **fields) -> Device:
         """An active device on the license; counts toward times_activated unless count=False."""
         now = utcnow()
-        device = Device(vendor_account_id=license_.vendor_account_id, license_id=license_.id,
-                        hardware_id=f"{self.rng.getrandbits(64):016x}",
-                        hostname=hostname or f"host-{_n()}", os="Debian 12",
-                        **{"first_activated_at": now - dt.timedelta(days=3), "last_check_in_at": now, **fields})
+        device = Device(
+            vendor_account_id=license_.vendor_account_id,
+            license_id=license_.id,
+            hardware_id=f"{self.rng.getrandbits(64):016x}",
+            hostname=hostname or f"host-{_n()}",
+            os="Debian 12",
+            **{"first_activated_at": now - dt.timedelta(days=3), "last_check_in_at": now, **fields},
+        )
         with self.app.app_context():
             set_tenant(db.session, license_.vendor_account_id)
             db.session.add(device)
@@ -184,8 +262,9 @@ class Factory:
     def assignment(self, license_: License, user: LicenseUser) -> LicenseAssignment:
         with self.app.app_context():
             set_tenant(db.session, license_.vendor_account_id)
-            row = LicenseAssignment(vendor_account_id=license_.vendor_account_id,
-                                    license_id=license_.id, license_user_id=user.id)
+            row = LicenseAssignment(
+                vendor_account_id=license_.vendor_account_id, license_id=license_.id, license_user_id=user.id
+            )
             db.session.add(row)
             lic = db.session.get(License, license_.id)
             lic.assigned_users += 1
@@ -193,12 +272,24 @@ class Factory:
             db.session.commit()
             return row
 
-    def user_group(self, vendor: VendorAccount, members=(), managers=(),
-                   account: CustomerAccount | None = None, name: str | None = None) -> UserGroup:
+    def user_group(
+        self,
+        vendor: VendorAccount,
+        members=(),
+        managers=(),
+        account: CustomerAccount | None = None,
+        name: str | None = None,
+    ) -> UserGroup:
         n = _n()
-        group = self._save(vendor.id, UserGroup(
-            vendor_account_id=vendor.id, code=f"G{n}", name=name or f"Group {n}",
-            customer_account_id=account.id if account else None))
+        group = self._save(
+            vendor.id,
+            UserGroup(
+                vendor_account_id=vendor.id,
+                code=f"G{n}",
+                name=name or f"Group {n}",
+                customer_account_id=account.id if account else None,
+            ),
+        )
         for user in members:
             self._save(vendor.id, UserGroupMember(user_group_id=group.id, license_user_id=user.id))
         for manager in managers:
@@ -215,6 +306,13 @@ class Factory:
         key_policy = self.policy(key_product)
         user_policy = self.policy(user_product)
         order = self.order(vendor, customer)
-        return dict(vendor=vendor, account=account, customer=customer, key_product=key_product,
-                    user_product=user_product, key_policy=key_policy, user_policy=user_policy,
-                    order=order)
+        return dict(
+            vendor=vendor,
+            account=account,
+            customer=customer,
+            key_product=key_product,
+            user_product=user_product,
+            key_policy=key_policy,
+            user_policy=user_policy,
+            order=order,
+        )

@@ -25,10 +25,13 @@ def sign_in(client, side, email, password=PASSWORD, **kwargs):
     return client.post(f"/{side}/login", data={"email": email, "password": password}, **kwargs)
 
 
-@pytest.mark.parametrize("side, email, home", [
-    ("vendor", "boss@vendor.test", "/vendor/"),
-    ("portal", "lm@customer.test", "/portal/"),
-])
+@pytest.mark.parametrize(
+    "side, email, home",
+    [
+        ("vendor", "boss@vendor.test", "/vendor/"),
+        ("portal", "lm@customer.test", "/portal/"),
+    ],
+)
 def test_sign_in_and_out(client, people, side, email, home):
     response = sign_in(client, side, email)
     assert response.status_code == 303
@@ -44,6 +47,7 @@ def test_unknown_email_and_wrong_password_answer_the_same(client, people):
     unknown = sign_in(client, "portal", "nobody@customer.test", "not the password")
     assert wrong.status_code == unknown.status_code == 401
     assert "Email or password is incorrect." in wrong.get_data(as_text=True)
+
     def page(response, email):
         html = response.get_data(as_text=True).replace(email, "EMAIL")
         return re.sub(r'(csrf[-_]token"?[^>]*?(?:content|value)=")[^"]+', r"\1", html)
@@ -107,16 +111,23 @@ def test_invited_manager_becomes_active_at_first_sign_in(app, client, make):
         refreshed = db.session.get(LicenseManager, manager.id)
         assert refreshed.status == "active"
         assert refreshed.last_login_at is not None
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
-                                 .where(AuditEvent.action == "manager.signed_in")) == 1
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "manager.signed_in")
+            )
+            == 1
+        )
 
 
-@pytest.mark.parametrize("path, login", [
-    ("/vendor/license-managers", "/vendor/login"),
-    ("/vendor/audit", "/vendor/login"),
-    ("/portal/", "/portal/login"),
-    ("/portal/licenses", "/portal/login"),
-])
+@pytest.mark.parametrize(
+    "path, login",
+    [
+        ("/vendor/license-managers", "/vendor/login"),
+        ("/vendor/audit", "/vendor/login"),
+        ("/portal/", "/portal/login"),
+        ("/portal/licenses", "/portal/login"),
+    ],
+)
 def test_anonymous_page_redirects_to_its_sides_login(client, path, login):
     response = client.get(path)
     assert response.status_code == 302
@@ -139,15 +150,19 @@ def test_other_side_gets_403(client, login, people, hx):
     assert other.get("/vendor/license-managers").status_code == 403
 
 
-@pytest.mark.parametrize("target, expected", [
-    ("/portal/licenses?page=2", "/portal/licenses?page=2"),
-    ("https://evil.example/", "/portal/"),
-    ("//evil.example/", "/portal/"),
-    ("/\\evil.example", "/portal/"),
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/portal/licenses?page=2", "/portal/licenses?page=2"),
+        ("https://evil.example/", "/portal/"),
+        ("//evil.example/", "/portal/"),
+        ("/\\evil.example", "/portal/"),
+    ],
+)
 def test_next_only_goes_to_the_portals_own_paths(client, people, target, expected):
-    response = client.post("/portal/login", query_string={"next": target},
-                           data={"email": "lm@customer.test", "password": PASSWORD})
+    response = client.post(
+        "/portal/login", query_string={"next": target}, data={"email": "lm@customer.test", "password": PASSWORD}
+    )
     assert response.status_code == 303
     assert response.headers["Location"].split("portal.test", 1)[-1] == expected
 

@@ -11,9 +11,30 @@ import pytest
 from tests.test_route_walk import _fill
 
 FIELDS = [
-    "email", "first_name", "last_name", "customer_account", "orders", "order", "permissions",
-    "product", "policy", "quantity", "note", "until", "password", "confirm", "name", "code",
-    "description", "reference", "customer", "is_trial", "is_test", "generate", "search", "q",
+    "email",
+    "first_name",
+    "last_name",
+    "customer_account",
+    "orders",
+    "order",
+    "permissions",
+    "product",
+    "policy",
+    "quantity",
+    "note",
+    "until",
+    "password",
+    "confirm",
+    "name",
+    "code",
+    "description",
+    "reference",
+    "customer",
+    "is_trial",
+    "is_test",
+    "generate",
+    "search",
+    "q",
 ]
 JUNK = [
     {},
@@ -32,9 +53,15 @@ def _own_world(make):
     staff = make.staff(vendor)
     floating_product = make.product(vendor, "key", floating=True)
     floating_policy = make.policy(floating_product, is_floating=True, floating_seats=2, max_borrow_hours=24)
-    manager = make.manager(vendor, permissions="all", account=w["account"], orders=[w["order"]],
-                           products=[w["key_product"], w["user_product"], floating_product],
-                           policies=[w["key_policy"], w["user_policy"], floating_policy], caps={})
+    manager = make.manager(
+        vendor,
+        permissions="all",
+        account=w["account"],
+        orders=[w["order"]],
+        products=[w["key_product"], w["user_product"], floating_product],
+        policies=[w["key_policy"], w["user_policy"], floating_policy],
+        caps={},
+    )
     other = make.manager(vendor, permissions="all", account=w["account"], orders=[w["order"]])
     key_license = make.license(w["order"], floating_policy)
     device = make.device(key_license)
@@ -42,8 +69,14 @@ def _own_world(make):
     user_license = make.license(w["order"], w["user_policy"])
     make.assignment(user_license, user)
     group = make.user_group(vendor, members=[user], managers=[manager], account=w["account"])
-    objects = {"manager": other, "order": w["order"], "license": key_license, "device": device,
-               "license_user": user, "user_group": group}
+    objects = {
+        "manager": other,
+        "order": w["order"],
+        "license": key_license,
+        "device": device,
+        "license_user": user,
+        "user_group": group,
+    }
     return staff, manager, objects
 
 
@@ -72,10 +105,26 @@ def test_junk_in_every_post_field_never_answers_500(app, client, make, login, si
     assert len({p for p, _ in walked}) >= (15 if side == "portal" else 8)
 
 
-QUERIES = [{}, {"q": "x" * 3000, "page": "-5", "sort": "nope", "status": "zzz", "permission": "root",
-                "customer_account": "abc", "product": "x", "type": "y", "expiring": "-1", "after": "!!",
-                "before": "%%", "date_from": "yesterday", "date_to": "2026-13-45", "search": "\x00"},
-           {"page": "99999999999999999999999", "devices_page": "x", "lines": "1000"}]
+QUERIES = [
+    {},
+    {
+        "q": "x" * 3000,
+        "page": "-5",
+        "sort": "nope",
+        "status": "zzz",
+        "permission": "root",
+        "customer_account": "abc",
+        "product": "x",
+        "type": "y",
+        "expiring": "-1",
+        "after": "!!",
+        "before": "%%",
+        "date_from": "yesterday",
+        "date_to": "2026-13-45",
+        "search": "\x00",
+    },
+    {"page": "99999999999999999999999", "devices_page": "x", "lines": "1000"},
+]
 
 
 @pytest.mark.parametrize("side", ["portal", "vendor"])

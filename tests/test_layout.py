@@ -20,12 +20,12 @@ def test_pages_hold_a_strict_content_security_policy(client, path):
     assert not re.search(r"\sstyle=", html), "inline style attribute"
     assert "<style" not in html
     assert not re.search(r"\shx-on", html)
-    assert "http://" not in html.split("</head>")[0].replace('http://www.w3.org', '')
+    assert "http://" not in html.split("</head>")[0].replace("http://www.w3.org", "")
 
 
 def test_htmx_is_served_from_the_portal_itself(client):
     html = client.get("/vendor/login").get_data(as_text=True)
-    assert '/static/vendor/htmx.min.js' in html
+    assert "/static/vendor/htmx.min.js" in html
     assert '"includeIndicatorStyles": false' in html
     assert client.get("/static/vendor/htmx.min.js").status_code == 200
 

@@ -37,18 +37,20 @@ def test_upgrade_check_and_downgrade(blank_url):
     with app.app_context():
         upgrade()
         tables = set(sa.inspect(db.engine).get_table_names())
-        assert {"vendor_account", "license_manager", "license", "device", "audit_event",
-                "outbox_mail"} <= tables
+        assert {"vendor_account", "license_manager", "license", "device", "audit_event", "outbox_mail"} <= tables
         # SQLAlchemy's inspector leaves expression indexes out on SQLite: ask the catalogue.
-        catalogue = ("SELECT name FROM sqlite_master WHERE type = 'index'" if BACKEND != "postgresql"
-                     else "SELECT indexname FROM pg_indexes")
+        catalogue = (
+            "SELECT name FROM sqlite_master WHERE type = 'index'"
+            if BACKEND != "postgresql"
+            else "SELECT indexname FROM pg_indexes"
+        )
         with db.engine.connect() as connection:
             indexes = set(connection.exec_driver_sql(catalogue).scalars())
         assert "ix_license_manager_vendor_last_login_sort" in indexes
         with db.engine.connect() as connection:
             context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "render_as_batch": True,
-                                  "include_object": include_object})
+                connection, opts={"compare_type": True, "render_as_batch": True, "include_object": include_object}
+            )
             assert compare_metadata(context, db.metadata) == []
         downgrade(revision="base")
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}

@@ -14,10 +14,17 @@ from tests.factories import PASSWORD, Factory
 
 
 def limited_app(database_url, **config):
-    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
-                      "RATELIMIT_ENABLED": True, "LOGIN_EMAIL_LIMIT": "3 per 15 minutes",
-                      "LOGIN_IP_LIMIT": "6 per minute",
-                      "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex, **config})
+    app = create_app(
+        {
+            **BASE_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": True,
+            "LOGIN_EMAIL_LIMIT": "3 per 15 minutes",
+            "LOGIN_IP_LIMIT": "6 per minute",
+            "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex,
+            **config,
+        }
+    )
     app.test_client_class = PortalClient
     return app
 

@@ -27,9 +27,14 @@ def _world(make):
     home = make.world()
     vendor = home["vendor"]
     staff = make.staff(vendor)
-    mine = make.manager(vendor, permissions="all", account=home["account"], orders=[home["order"]],
-                        products=[home["key_product"], home["user_product"]],
-                        policies=[home["key_policy"], home["user_policy"]])
+    mine = make.manager(
+        vendor,
+        permissions="all",
+        account=home["account"],
+        orders=[home["order"]],
+        products=[home["key_product"], home["user_product"]],
+        policies=[home["key_policy"], home["user_policy"]],
+    )
 
     def objects(world, customer_account):
         manager = make.manager(world["vendor"], permissions="all", account=customer_account)
@@ -40,8 +45,14 @@ def _world(make):
         user_license = make.license(order, world["user_policy"])
         make.assignment(user_license, user)
         group = make.user_group(world["vendor"], members=[user], managers=[manager], account=customer_account)
-        return {"manager": manager, "order": order, "license": key_license, "device": device,
-                "license_user": user, "user_group": group}
+        return {
+            "manager": manager,
+            "order": order,
+            "license": key_license,
+            "device": device,
+            "license_user": user,
+            "user_group": group,
+        }
 
     other_customer = objects(home, make.customer_account(vendor))
     other_world = make.world()

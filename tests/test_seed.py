@@ -34,9 +34,11 @@ def count(model, *where):
 
 
 def manager_by_email(email):
-    return db.session.scalar(sa.select(LicenseManager)
-                             .join(LicenseUser, LicenseUser.id == LicenseManager.license_user_id)
-                             .where(LicenseUser.email == email))
+    return db.session.scalar(
+        sa.select(LicenseManager)
+        .join(LicenseUser, LicenseUser.id == LicenseManager.license_user_id)
+        .where(LicenseUser.email == email)
+    )
 
 
 def test_demo_totals(app, demo):
@@ -58,12 +60,12 @@ def test_demo_managers_as_the_contract_says(app, demo):
         assert full.permissions == perms.ALL_BITS
         assert limited.permissions == 0
         assert umbrella.permissions == perms.FACTORY_DEFAULT_BITS
-        assert count(LicenseManager, LicenseManager.status == "invited",
-                     LicenseManager.last_login_at.is_(None)) >= 1
+        assert count(LicenseManager, LicenseManager.status == "invited", LicenseManager.last_login_at.is_(None)) >= 1
         globex_orders = count(Order, Order.reference.like("GLX-%"))
         assert count(OrderManager, OrderManager.manager_id == full.id) == globex_orders
-        limited_orders = db.session.scalars(sa.select(OrderManager.order_id)
-                                            .where(OrderManager.manager_id == limited.id)).all()
+        limited_orders = db.session.scalars(
+            sa.select(OrderManager.order_id).where(OrderManager.manager_id == limited.id)
+        ).all()
         assert len(limited_orders) == 1
         assert count(License, License.order_id == limited_orders[0]) >= 3
         managed = sa.select(OrderManager.order_id).where(OrderManager.manager_id == full.id)
@@ -74,10 +76,17 @@ def test_demo_managers_as_the_contract_says(app, demo):
         assert manager_by_email("lm@hooli.test").vendor_account_id != full.vendor_account_id
 
 
-@pytest.mark.parametrize("side, email", [
-    ("vendor", "admin@acme.test"), ("vendor", "admin@initech.test"), ("portal", "full@globex.test"),
-    ("portal", "limited@globex.test"), ("portal", "lm@umbrella.test"), ("portal", "lm@hooli.test"),
-])
+@pytest.mark.parametrize(
+    "side, email",
+    [
+        ("vendor", "admin@acme.test"),
+        ("vendor", "admin@initech.test"),
+        ("portal", "full@globex.test"),
+        ("portal", "limited@globex.test"),
+        ("portal", "lm@umbrella.test"),
+        ("portal", "lm@hooli.test"),
+    ],
+)
 def test_every_demo_sign_in_works(client, demo, side, email):
     response = client.post(f"/{side}/login", data={"email": email, "password": "demo-password"})
     assert response.status_code == 303, response.get_data(as_text=True)
@@ -120,19 +129,17 @@ def test_seed_scale_creates_managers_with_their_data(app):
         assert count(Order, Order.vendor_account_id == scale.id) == 300
         assert count(License, License.vendor_account_id == scale.id) >= 600
         assert count(Device, Device.vendor_account_id == scale.id) >= 300
-    response = app.test_client().post("/vendor/login", data={"email": "admin@scale.test",
-                                                             "password": "demo-password"})
+    response = app.test_client().post("/vendor/login", data={"email": "admin@scale.test", "password": "demo-password"})
     assert response.status_code == 303
 
 
 def test_create_staff(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["create-staff", "New@Vendor.test", "--account", "New Vendor"],
-                           input="a long password\na long password\n")
+    result = runner.invoke(
+        args=["create-staff", "New@Vendor.test", "--account", "New Vendor"], input="a long password\na long password\n"
+    )
     assert result.exit_code == 0, result.output
-    response = app.test_client().post("/vendor/login", data={"email": "new@vendor.test",
-                                                             "password": "a long password"})
+    response = app.test_client().post("/vendor/login", data={"email": "new@vendor.test", "password": "a long password"})
     assert response.status_code == 303
-    again = runner.invoke(args=["create-staff", "new@vendor.test", "--account", "New Vendor"],
-                          input="x\nx\n")
+    again = runner.invoke(args=["create-staff", "new@vendor.test", "--account", "New Vendor"], input="x\nx\n")
     assert again.exit_code != 0

@@ -42,8 +42,7 @@ def test_queries_see_only_their_vendor(app, two_vendors):
         assert {vendor for _, vendor in rows} == {a.id}
         other = db.session.scalar(sa.select(Order.id).where(Order.vendor_account_id == b.id))
         assert other is None
-        assert db.session.get(Order, db.session.scalar(
-            sa.select(OrderManager.order_id).limit(1))) is not None
+        assert db.session.get(Order, db.session.scalar(sa.select(OrderManager.order_id).limit(1))) is not None
 
 
 def test_updates_and_deletes_touch_only_their_vendor(app, two_vendors):

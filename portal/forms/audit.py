@@ -13,12 +13,13 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    actor = SearchField("Who", validators=[Optional(), Length(max=254)],
-                        description="Email of the person who made the change")
-    object_type = SelectField("Object type", choices=[("", "Any object"), *OBJECT_TYPES.items()],
-                              default="")
-    object = SearchField("Object", validators=[Optional(), Length(max=254)],
-                         description="Email, order reference, name…")
+    actor = SearchField(
+        "Who", validators=[Optional(), Length(max=254)], description="Email of the person who made the change"
+    )
+    object_type = SelectField("Object type", choices=[("", "Any object"), *OBJECT_TYPES.items()], default="")
+    object = SearchField(
+        "Object", validators=[Optional(), Length(max=254)], description="Email, order reference, name…"
+    )
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
 
@@ -37,9 +38,14 @@ class AuditFilterForm(FlaskForm):
 
     def query_args(self) -> dict[str, str]:
         """The filters as query arguments, for links to other pages of the same view."""
-        return {name: value for name, value in (
-            ("actor", self.actor.data), ("object_type", self.object_type.data),
-            ("object", self.object.data),
-            ("date_from", self.date_from.raw_data[0] if self.date_from.raw_data else ""),
-            ("date_to", self.date_to.raw_data[0] if self.date_to.raw_data else ""),
-        ) if value}
+        return {
+            name: value
+            for name, value in (
+                ("actor", self.actor.data),
+                ("object_type", self.object_type.data),
+                ("object", self.object.data),
+                ("date_from", self.date_from.raw_data[0] if self.date_from.raw_data else ""),
+                ("date_to", self.date_to.raw_data[0] if self.date_to.raw_data else ""),
+            )
+            if value
+        }

@@ -22,8 +22,8 @@ class PermissionsForm(FlaskForm):
     """
 
     permissions = SelectMultipleField(
-        "Permissions", choices=[(p.code, p.label) for p in perms.PERMISSIONS],
-        validate_choice=False)
+        "Permissions", choices=[(p.code, p.label) for p in perms.PERMISSIONS], validate_choice=False
+    )
     products = SelectMultipleField("Products", coerce=int, validate_choice=False)
     policies = SelectMultipleField("License policies", coerce=int, validate_choice=False)
 
@@ -52,18 +52,31 @@ def permissions_form(product_ids: Iterable[int], data: dict | None = None) -> Pe
         pass
 
     for product_id in product_ids:
-        setattr(AccountPermissionsForm, cap_field(product_id), IntegerField("Cap", validators=[
-            Optional(), NumberRange(min=0, message="A cap cannot be negative."),
-            NumberRange(max=MAX_INT, message="Enter a smaller number, or leave it empty.")]))
+        setattr(
+            AccountPermissionsForm,
+            cap_field(product_id),
+            IntegerField(
+                "Cap",
+                validators=[
+                    Optional(),
+                    NumberRange(min=0, message="A cap cannot be negative."),
+                    NumberRange(max=MAX_INT, message="Enter a smaller number, or leave it empty."),
+                ],
+            ),
+        )
     if data is not None:
         return AccountPermissionsForm(formdata=None, data=data)
     return AccountPermissionsForm()
 
 
 class AddOrderForm(FlaskForm):
-    order = IntegerField("Order", validators=[
-        InputRequired(message="Choose an order to add."),
-        NumberRange(min=1, max=MAX_INT, message="Choose an order of this account.")])
+    order = IntegerField(
+        "Order",
+        validators=[
+            InputRequired(message="Choose an order to add."),
+            NumberRange(min=1, max=MAX_INT, message="Choose an order of this account."),
+        ],
+    )
 
 
 class OrderSearchForm(FlaskForm):

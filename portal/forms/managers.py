@@ -78,8 +78,7 @@ class ProductScopeField(Field):
 def _valid_email(form, field) -> None:
     """A well-formed address; ".test" domains are allowed, as the demo accounts use them."""
     try:
-        email_validator.validate_email(field.data or "", check_deliverability=False,
-                                       test_environment=True)
+        email_validator.validate_email(field.data or "", check_deliverability=False, test_environment=True)
     except email_validator.EmailNotValidError:
         raise ValidationError("Enter a valid email address, such as name@example.com.") from None
 
@@ -102,8 +101,9 @@ def _optional_int(value: Any) -> int | None:
 class ScopeForm(FlaskForm):
     """Permissions, product scope and allowed policies: shared by the new-manager and default forms."""
 
-    permissions = SelectMultipleField("Permissions", choices=[(p.code, p.label) for p in perms.PERMISSIONS],
-                                      validate_choice=False)
+    permissions = SelectMultipleField(
+        "Permissions", choices=[(p.code, p.label) for p in perms.PERMISSIONS], validate_choice=False
+    )
     products = ProductScopeField("Products this manager may issue")
     policies = SelectMultipleField("Allowed license policies", coerce=int, validate_choice=False)
 
@@ -125,20 +125,28 @@ class ScopeForm(FlaskForm):
 
     def scope(self) -> Scope:
         """The validated input as a Scope."""
-        return Scope(permissions=perms.to_bits(self.permissions.data or []),
-                     products=dict(self.products.data),
-                     policies=sorted(set(self.policies.data or [])))
+        return Scope(
+            permissions=perms.to_bits(self.permissions.data or []),
+            products=dict(self.products.data),
+            policies=sorted(set(self.policies.data or [])),
+        )
 
     @staticmethod
     def initial(scope: Scope) -> dict[str, Any]:
         """Form data that starts from a scope (the default set)."""
-        return {"permissions": perms.to_codes(scope.permissions), "products": dict(scope.products),
-                "policies": list(scope.policies)}
+        return {
+            "permissions": perms.to_codes(scope.permissions),
+            "products": dict(scope.products),
+            "policies": list(scope.policies),
+        }
 
 
 class NewManagerForm(ScopeForm):
-    email = EmailField("Email", filters=[_normalized_email], validators=[
-        DataRequired("Enter the manager's email."), Length(max=254), _valid_email])
+    email = EmailField(
+        "Email",
+        filters=[_normalized_email],
+        validators=[DataRequired("Enter the manager's email."), Length(max=254), _valid_email],
+    )
     first_name = StringField("First name", validators=[Optional(), Length(max=100)])
     last_name = StringField("Last name", validators=[Optional(), Length(max=100)])
     customer_account = SelectField("Customer account", coerce=_optional_int, validate_choice=False)

@@ -44,21 +44,25 @@ def policy_choices(policies: Iterable[LicensePolicy], products: Iterable[Product
     names = {p.id: p.name for p in products}
     groups: dict[str, list[tuple[str, str]]] = {"": [("", "Choose a policy…")]}
     for policy in policies:
-        groups.setdefault(names.get(policy.product_id, "Other"), []).append(
-            (str(policy.id), policy.name))
+        groups.setdefault(names.get(policy.product_id, "Other"), []).append((str(policy.id), policy.name))
     return groups
 
 
-QUANTITY = [InputRequired("Enter how many licenses to issue."),
-            NumberRange(1, MAX_QUANTITY, f"Issue between 1 and {MAX_QUANTITY} licenses at a time.")]
+QUANTITY = [
+    InputRequired("Enter how many licenses to issue."),
+    NumberRange(1, MAX_QUANTITY, f"Issue between 1 and {MAX_QUANTITY} licenses at a time."),
+]
 
 
 class OrderForm(FlaskForm):
     reference = StringField(
-        "Reference", filters=[_strip],
-        validators=[Optional(), Length(max=64),
-                    Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$",
-                           message="Use letters, digits and . _ / - only.")],
+        "Reference",
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=64),
+            Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$", message="Use letters, digits and . _ / - only."),
+        ],
     )
     customer = SelectField("Customer", coerce=optional_int, validate_choice=False)
     is_trial = BooleanField("Trial order")
@@ -66,16 +70,17 @@ class OrderForm(FlaskForm):
 
     def set_customers(self, customers) -> None:
         self.customer.choices = [("", "No customer")] + [
-            (str(c.id), f"{c.display_name} ({c.email})" if c.display_name != c.email else c.email)
-            for c in customers
+            (str(c.id), f"{c.display_name} ({c.email})" if c.display_name != c.email else c.email) for c in customers
         ]
 
 
 class IssueForm(FlaskForm):
-    product = SelectField("Product", coerce=optional_int, validate_choice=False,
-                          validators=[InputRequired("Choose a product.")])
-    policy = SelectField("Policy", coerce=optional_int, validate_choice=False,
-                         validators=[InputRequired("Choose a policy.")])
+    product = SelectField(
+        "Product", coerce=optional_int, validate_choice=False, validators=[InputRequired("Choose a product.")]
+    )
+    policy = SelectField(
+        "Policy", coerce=optional_int, validate_choice=False, validators=[InputRequired("Choose a policy.")]
+    )
     quantity = IntegerField("Quantity", default=1, validators=QUANTITY)
 
     def set_choices(self, products, policies) -> None:
@@ -103,8 +108,7 @@ class BundleLineForm(Form):
 
 
 class BundleOrderForm(OrderForm):
-    lines = FieldList(FormField(BundleLineForm), min_entries=BUNDLE_LINES,
-                      max_entries=MAX_BUNDLE_LINES)
+    lines = FieldList(FormField(BundleLineForm), min_entries=BUNDLE_LINES, max_entries=MAX_BUNDLE_LINES)
 
     def set_choices(self, products, policies) -> None:
         for line in self.lines:
@@ -113,12 +117,11 @@ class BundleOrderForm(OrderForm):
 
     def filled_lines(self) -> tuple[list[int], list[tuple[int, int, int]]]:
         """The lines with a product: their positions in the form, and (product, policy, quantity)."""
-        filled = [(i, line.form) for i, line in enumerate(self.lines)
-                  if line.form.product.data is not None]
-        return ([i for i, _ in filled],
-                [(f.product.data, f.policy.data, f.quantity.data) for _, f in filled])
+        filled = [(i, line.form) for i, line in enumerate(self.lines) if line.form.product.data is not None]
+        return ([i for i, _ in filled], [(f.product.data, f.policy.data, f.quantity.data) for _, f in filled])
 
 
 class AddManagerForm(FlaskForm):
-    email = EmailField("Email of the manager", filters=[_strip],
-                       validators=[InputRequired("Enter an email."), Length(max=254)])
+    email = EmailField(
+        "Email of the manager", filters=[_strip], validators=[InputRequired("Enter an email."), Length(max=254)]
+    )

@@ -63,15 +63,11 @@ class SignInToken(Base):
     """An invitation or password-reset link: stored hashed, expires, works once."""
 
     __tablename__ = "sign_in_token"
-    __table_args__ = (
-        sa.CheckConstraint("purpose IN ('invitation', 'password_reset')", name="purpose"),
-    )
+    __table_args__ = (sa.CheckConstraint("purpose IN ('invitation', 'password_reset')", name="purpose"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
-    license_user_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("license_user.id", ondelete="CASCADE"), index=True
-    )
+    license_user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("license_user.id", ondelete="CASCADE"), index=True)
     purpose: so.Mapped[str] = so.mapped_column(sa.String(16))
     expires_at: so.Mapped[dt.datetime]
     used_at: so.Mapped[dt.datetime | None]

@@ -56,9 +56,7 @@ class LicensePolicy(TenantOwned, Base):
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    product_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("product.id", ondelete="CASCADE"), index=True
-    )
+    product_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("product.id", ondelete="CASCADE"), index=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(200))
     code: so.Mapped[str] = so.mapped_column(sa.String(64))
     license_type: so.Mapped[str] = so.mapped_column(sa.String(16), default="perpetual")

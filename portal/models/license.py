@@ -33,22 +33,14 @@ class License(TenantOwned, Base):
             "times_activated >= 0 AND (max_activations IS NULL OR times_activated <= max_activations)",
             name="times_activated",
         ),
-        sa.CheckConstraint(
-            "assigned_users >= 0 AND assigned_users <= max_license_users", name="assigned_users"
-        ),
-        sa.CheckConstraint(
-            "floating_in_use >= 0 AND floating_in_use <= floating_seats", name="floating_in_use"
-        ),
-        sa.CheckConstraint(
-            "max_consumptions IS NULL OR consumptions <= max_consumptions", name="consumptions"
-        ),
+        sa.CheckConstraint("assigned_users >= 0 AND assigned_users <= max_license_users", name="assigned_users"),
+        sa.CheckConstraint("floating_in_use >= 0 AND floating_in_use <= floating_seats", name="floating_in_use"),
+        sa.CheckConstraint("max_consumptions IS NULL OR consumptions <= max_consumptions", name="consumptions"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     order_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("order.id", ondelete="CASCADE"))
-    product_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("product.id"), index=True
-    )
+    product_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("product.id"), index=True)
     policy_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("license_policy.id", ondelete="SET NULL"), index=True
     )
@@ -81,9 +73,7 @@ class License(TenantOwned, Base):
     order: so.Mapped[Order] = so.relationship(lazy="raise")
     product: so.Mapped[Product] = so.relationship(lazy="raise")
     policy: so.Mapped[LicensePolicy | None] = so.relationship(lazy="raise")
-    devices: so.Mapped[list[Device]] = so.relationship(
-        back_populates="license", lazy="raise", order_by="Device.id"
-    )
+    devices: so.Mapped[list[Device]] = so.relationship(back_populates="license", lazy="raise", order_by="Device.id")
 
     @property
     def seats_total(self) -> int | None:
@@ -135,9 +125,7 @@ class LicenseAssignment(TenantOwned, Base):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     license_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("license.id", ondelete="CASCADE"))
-    license_user_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("license_user.id", ondelete="CASCADE"), index=True
-    )
+    license_user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("license_user.id", ondelete="CASCADE"), index=True)
     created_at: so.Mapped[dt.datetime] = created_at_column()
 
     license: so.Mapped[License] = so.relationship(lazy="raise")

@@ -20,9 +20,7 @@ class OrderManager(Base):
 
     __tablename__ = "order_manager"
 
-    order_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("order.id", ondelete="CASCADE"), primary_key=True
-    )
+    order_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("order.id", ondelete="CASCADE"), primary_key=True)
     manager_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("license_manager.id", ondelete="CASCADE"), primary_key=True, index=True
     )
@@ -38,9 +36,7 @@ class Order(TenantOwned, Base):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     reference: so.Mapped[str] = so.mapped_column(sa.String(64))
-    customer_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("customer.id", ondelete="SET NULL"), index=True
-    )
+    customer_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("customer.id", ondelete="SET NULL"), index=True)
     is_trial: so.Mapped[bool] = so.mapped_column(default=False)
     is_test: so.Mapped[bool] = so.mapped_column(default=False)
     is_bundle: so.Mapped[bool] = so.mapped_column(default=False)

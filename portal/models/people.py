@@ -67,18 +67,14 @@ class LicenseManager(TenantOwned, Base):
     __table_args__ = (
         sa.UniqueConstraint("license_user_id"),
         sa.CheckConstraint("status IN ('invited', 'active', 'disabled')", name="status"),
-        sa.CheckConstraint(
-            f"permissions >= 0 AND permissions <= {perms.ALL_BITS}", name="permissions"
-        ),
+        sa.CheckConstraint(f"permissions >= 0 AND permissions <= {perms.ALL_BITS}", name="permissions"),
         sa.Index("ix_license_manager_vendor_created", "vendor_account_id", "created_at"),
         sa.Index("ix_license_manager_vendor_last_login", "vendor_account_id", "last_login_at"),
         sa.Index("ix_license_manager_vendor_status", "vendor_account_id", "status"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    license_user_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("license_user.id", ondelete="CASCADE")
-    )
+    license_user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("license_user.id", ondelete="CASCADE"))
     customer_account_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("customer_account.id", ondelete="SET NULL"), index=True
     )
@@ -116,12 +112,12 @@ def last_login_sort() -> sa.ColumnElement:
     The literal is written inline, not bound, so both databases match the ORDER BY to the
     expression index below.
     """
-    return sa.func.coalesce(LicenseManager.last_login_at, sa.literal_column(f"'{NEVER}'"),
-                            type_=sa.DateTime())
+    return sa.func.coalesce(LicenseManager.last_login_at, sa.literal_column(f"'{NEVER}'"), type_=sa.DateTime())
 
 
-sa.Index("ix_license_manager_vendor_last_login_sort", LicenseManager.vendor_account_id,
-         last_login_sort(), LicenseManager.id)
+sa.Index(
+    "ix_license_manager_vendor_last_login_sort", LicenseManager.vendor_account_id, last_login_sort(), LicenseManager.id
+)
 
 
 class ManagerProduct(Base):
@@ -137,9 +133,7 @@ class ManagerProduct(Base):
     manager_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("license_manager.id", ondelete="CASCADE"), primary_key=True
     )
-    product_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("product.id", ondelete="CASCADE"), primary_key=True
-    )
+    product_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("product.id", ondelete="CASCADE"), primary_key=True)
     cap: so.Mapped[int | None]
     issued: so.Mapped[int] = so.mapped_column(default=0)
 
@@ -220,9 +214,7 @@ class DefaultPermissionSet(TenantOwned, Base):
     __tablename__ = "default_permission_set"
     __table_args__ = (
         sa.UniqueConstraint("vendor_account_id"),
-        sa.CheckConstraint(
-            f"permissions >= 0 AND permissions <= {perms.ALL_BITS}", name="permissions"
-        ),
+        sa.CheckConstraint(f"permissions >= 0 AND permissions <= {perms.ALL_BITS}", name="permissions"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -244,9 +236,7 @@ class DefaultProduct(Base):
     default_permission_set_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("default_permission_set.id", ondelete="CASCADE"), primary_key=True
     )
-    product_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("product.id", ondelete="CASCADE"), primary_key=True
-    )
+    product_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("product.id", ondelete="CASCADE"), primary_key=True)
     cap: so.Mapped[int | None]
 
 

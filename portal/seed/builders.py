@@ -8,20 +8,87 @@ import random
 from portal.models import Device, License, LicensePolicy, Product
 
 OPERATING_SYSTEMS = [
-    "Windows 11 Pro 23H2", "Windows 10 Enterprise 22H2", "macOS 14.5 Sonoma", "macOS 15.1 Sequoia",
-    "Ubuntu 22.04 LTS", "Ubuntu 24.04 LTS", "Red Hat Enterprise Linux 9.4", "Debian 12",
+    "Windows 11 Pro 23H2",
+    "Windows 10 Enterprise 22H2",
+    "macOS 14.5 Sonoma",
+    "macOS 15.1 Sequoia",
+    "Ubuntu 22.04 LTS",
+    "Ubuntu 24.04 LTS",
+    "Red Hat Enterprise Linux 9.4",
+    "Debian 12",
 ]
 SDK_VERSIONS = ["7.2.1", "7.3.0", "7.4.2", "8.0.0"]
 FIRST_NAMES = [
-    "Ada", "Bruno", "Chiara", "Dmitri", "Elena", "Farah", "Gustav", "Hana", "Ivan", "Julia", "Kwame",
-    "Lena", "Mateo", "Nadia", "Oskar", "Priya", "Quentin", "Rosa", "Sven", "Tomoko", "Uma", "Victor",
-    "Wen", "Ximena", "Yusuf", "Zoe", "Amara", "Bao", "Camille", "Diego", "Emeka", "Freya", "Giulia",
-    "Hiro", "Ingrid", "Jonas", "Kira", "Luis", "Mira", "Noah",
+    "Ada",
+    "Bruno",
+    "Chiara",
+    "Dmitri",
+    "Elena",
+    "Farah",
+    "Gustav",
+    "Hana",
+    "Ivan",
+    "Julia",
+    "Kwame",
+    "Lena",
+    "Mateo",
+    "Nadia",
+    "Oskar",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Sven",
+    "Tomoko",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
+    "Amara",
+    "Bao",
+    "Camille",
+    "Diego",
+    "Emeka",
+    "Freya",
+    "Giulia",
+    "Hiro",
+    "Ingrid",
+    "Jonas",
+    "Kira",
+    "Luis",
+    "Mira",
+    "Noah",
 ]
 LAST_NAMES = [
-    "Novak", "Okafor", "Lindqvist", "Moreau", "Tanaka", "Silva", "Kowalski", "Haddad", "Jensen",
-    "Rossi", "Schmidt", "Fischer", "Nakamura", "Petrov", "Alvarez", "Dubois", "Kaur", "Byrne",
-    "Costa", "Weber", "Ivanova", "Larsen", "Mendes", "Ng", "Oliveira", "Park", "Quinn", "Reyes",
+    "Novak",
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Tanaka",
+    "Silva",
+    "Kowalski",
+    "Haddad",
+    "Jensen",
+    "Rossi",
+    "Schmidt",
+    "Fischer",
+    "Nakamura",
+    "Petrov",
+    "Alvarez",
+    "Dubois",
+    "Kaur",
+    "Byrne",
+    "Costa",
+    "Weber",
+    "Ivanova",
+    "Larsen",
+    "Mendes",
+    "Ng",
+    "Oliveira",
+    "Park",
+    "Quinn",
+    "Reyes",
 ]
 
 
@@ -34,9 +101,7 @@ def hardware_id(rng: random.Random) -> str:
     return f"{rng.getrandbits(128):032x}"
 
 
-def license_from_policy(
-    product: Product, policy: LicensePolicy, created_at: dt.datetime, **fields
-) -> License:
+def license_from_policy(product: Product, policy: LicensePolicy, created_at: dt.datetime, **fields) -> License:
     """A license with the limits its policy sets, as issuing one would make it."""
     valid_until = None
     if policy.validity_days:
@@ -62,8 +127,7 @@ def license_from_policy(
     return License(**values)
 
 
-def device_for(license_: License, rng: random.Random, hostname: str, now: dt.datetime,
-               first: dt.datetime) -> Device:
+def device_for(license_: License, rng: random.Random, hostname: str, now: dt.datetime, first: dt.datetime) -> Device:
     """An active device that checked in some time between its first activation and now."""
     span = max(int((now - first).total_seconds()), 60)
     return Device(

@@ -67,84 +67,139 @@ class Builder:
         return obj
 
     def staff(self, email: str, name: str) -> StaffUser:
-        return self.add(StaffUser(email=email, name=name, password_hash=self.password_hash,
-                                  created_at=self.days_ago(700, 730)))
+        return self.add(
+            StaffUser(email=email, name=name, password_hash=self.password_hash, created_at=self.days_ago(700, 730))
+        )
 
     def customer_account(self, name: str, code: str) -> CustomerAccount:
         return self.add(CustomerAccount(name=name, code=code, created_at=self.days_ago(650, 700)))
 
     def customer(self, account: CustomerAccount, email: str, first: str, last: str, company: str) -> Customer:
-        return self.add(Customer(customer_account_id=account.id, email=email, first_name=first,
-                                 last_name=last, company=company, phone=f"+1 555 01{self.rng.randint(10, 99)}",
-                                 reference=f"CRM-{self.rng.randint(10000, 99999)}"))
+        return self.add(
+            Customer(
+                customer_account_id=account.id,
+                email=email,
+                first_name=first,
+                last_name=last,
+                company=company,
+                phone=f"+1 555 01{self.rng.randint(10, 99)}",
+                reference=f"CRM-{self.rng.randint(10000, 99999)}",
+            )
+        )
 
     def product(self, name: str, code: str, method: str, floating: bool = False) -> Product:
-        return self.add(Product(name=name, code=code, authorization_method=method,
-                                floating_enabled=floating, floating_timeout_minutes=30,
-                                created_at=self.days_ago(720, 730)))
+        return self.add(
+            Product(
+                name=name,
+                code=code,
+                authorization_method=method,
+                floating_enabled=floating,
+                floating_timeout_minutes=30,
+                created_at=self.days_ago(720, 730),
+            )
+        )
 
     def policy(self, product: Product, name: str, code: str, **fields) -> LicensePolicy:
         return self.add(LicensePolicy(product_id=product.id, name=name, code=code, **fields))
 
-    def user(self, account: CustomerAccount | None, domain: str, first: str | None = None,
-             last: str | None = None, email: str | None = None) -> LicenseUser:
+    def user(
+        self,
+        account: CustomerAccount | None,
+        domain: str,
+        first: str | None = None,
+        last: str | None = None,
+        email: str | None = None,
+    ) -> LicenseUser:
         self.user_count += 1
         first = first or self.rng.choice(FIRST_NAMES)
         last = last or self.rng.choice(LAST_NAMES)
         email = email or f"{first.lower()}.{last.lower()}{self.user_count}@{domain}"
-        return self.add(LicenseUser(
-            customer_account_id=account.id if account else None, email=email, first_name=first,
-            last_name=last, created_at=self.days_ago(30, 600),
-            last_login_at=self.days_ago(0, 25) if self.rng.random() < .7 else None,
-        ))
+        return self.add(
+            LicenseUser(
+                customer_account_id=account.id if account else None,
+                email=email,
+                first_name=first,
+                last_name=last,
+                created_at=self.days_ago(30, 600),
+                last_login_at=self.days_ago(0, 25) if self.rng.random() < 0.7 else None,
+            )
+        )
 
-    def manager(self, account: CustomerAccount, email: str, first: str, last: str, bits: int,
-                status: str = "active") -> LicenseManager:
+    def manager(
+        self, account: CustomerAccount, email: str, first: str, last: str, bits: int, status: str = "active"
+    ) -> LicenseManager:
         user = self.user(account, email.split("@")[1], first, last, email)
         user.password_hash = self.password_hash if status != "invited" else None
         db.session.flush()
         created = self.days_ago(200, 600)
-        return self.add(LicenseManager(
-            license_user_id=user.id, license_user=user, customer_account_id=account.id,
-            status=status, permissions=bits, invited_at=created, created_at=created,
-            last_login_at=self.days_ago(0, 10) if status == "active" else None,
-        ))
+        return self.add(
+            LicenseManager(
+                license_user_id=user.id,
+                license_user=user,
+                customer_account_id=account.id,
+                status=status,
+                permissions=bits,
+                invited_at=created,
+                created_at=created,
+                last_login_at=self.days_ago(0, 10) if status == "active" else None,
+            )
+        )
 
-    def scope(self, manager: LicenseManager, products: list[Product], policies: list[LicensePolicy],
-              caps: dict[int, int] | None = None) -> None:
+    def scope(
+        self,
+        manager: LicenseManager,
+        products: list[Product],
+        policies: list[LicensePolicy],
+        caps: dict[int, int] | None = None,
+    ) -> None:
         for product in products:
-            self.add(ManagerProduct(manager_id=manager.id, product_id=product.id,
-                                    cap=(caps or {}).get(product.id)))
+            self.add(ManagerProduct(manager_id=manager.id, product_id=product.id, cap=(caps or {}).get(product.id)))
         for policy in policies:
             self.add(ManagerPolicy(manager_id=manager.id, policy_id=policy.id))
 
-    def order(self, reference: str, customer: Customer, managers: list[LicenseManager],
-              bundle: bool = False) -> Order:
-        order = self.add(Order(reference=reference, customer_id=customer.id, is_bundle=bundle,
-                               created_at=self.days_ago(30, 700)))
+    def order(self, reference: str, customer: Customer, managers: list[LicenseManager], bundle: bool = False) -> Order:
+        order = self.add(
+            Order(reference=reference, customer_id=customer.id, is_bundle=bundle, created_at=self.days_ago(30, 700))
+        )
         db.session.flush()
         for manager in managers:
             self.add(OrderManager(order_id=order.id, manager_id=manager.id, created_at=order.created_at))
         return order
 
-    def licenses(self, order: Order, product: Product, policy: LicensePolicy, count: int,
-                 devices: int = 0, host_prefix: str = "WS", **fields) -> list[License]:
+    def licenses(
+        self,
+        order: Order,
+        product: Product,
+        policy: LicensePolicy,
+        count: int,
+        devices: int = 0,
+        host_prefix: str = "WS",
+        **fields,
+    ) -> list[License]:
         made = []
         for _ in range(count):
             created = order.created_at + dt.timedelta(hours=self.rng.randint(0, 72))
-            lic = self.add(license_from_policy(
-                product, policy, created, order_id=order.id,
-                license_key=license_key(self.rng) if product.authorization_method == "key" else None,
-                **fields,
-            ))
+            lic = self.add(
+                license_from_policy(
+                    product,
+                    policy,
+                    created,
+                    order_id=order.id,
+                    license_key=license_key(self.rng) if product.authorization_method == "key" else None,
+                    **fields,
+                )
+            )
             want = min(devices, lic.max_activations if lic.max_activations is not None else devices)
             for _ in range(want):
                 # Activations spread from the license's creation until now, some of them recent.
                 span_days = max((self.now - created).days, 1)
                 first = created + dt.timedelta(days=self.rng.randint(0, span_days))
                 host = f"{host_prefix}-{self.rng.randint(100, 999)}"
-                self.add(device_for(lic, self.rng, host.lower() if self.rng.random() < .5 else host,
-                                    self.now, min(first, self.now)))
+                self.add(
+                    device_for(
+                        lic, self.rng, host.lower() if self.rng.random() < 0.5 else host, self.now, min(first, self.now)
+                    )
+                )
             lic.times_activated = want
             if want:
                 lic.status = "active"
@@ -165,8 +220,11 @@ class Builder:
 
     def assign(self, lic: License, users: list[LicenseUser]) -> None:
         for user in users:
-            self.add(LicenseAssignment(license=lic, license_user_id=user.id,
-                                       created_at=lic.created_at + dt.timedelta(days=1)))
+            self.add(
+                LicenseAssignment(
+                    license=lic, license_user_id=user.id, created_at=lic.created_at + dt.timedelta(days=1)
+                )
+            )
         lic.assigned_users = len(users)
         if users:
             lic.status = "active"
@@ -183,10 +241,12 @@ class Builder:
                 device.borrowed_until = self.now + dt.timedelta(hours=24)
         lic.floating_in_use = min(in_use, len(devices))
 
-    def group(self, account: CustomerAccount, code: str, name: str, members: list[LicenseUser],
-              managers: list[LicenseManager]) -> UserGroup:
-        group = self.add(UserGroup(customer_account_id=account.id, code=code, name=name,
-                                   description=f"{name} at {account.name}"))
+    def group(
+        self, account: CustomerAccount, code: str, name: str, members: list[LicenseUser], managers: list[LicenseManager]
+    ) -> UserGroup:
+        group = self.add(
+            UserGroup(customer_account_id=account.id, code=code, name=name, description=f"{name} at {account.name}")
+        )
         db.session.flush()
         for user in members:
             self.add(UserGroupMember(user_group_id=group.id, license_user_id=user.id))
@@ -211,32 +271,68 @@ def _acme(password_hash: str) -> None:
     studio = b.product("Acme Cloud Studio", "cloud-studio", "user")
     render = b.product("Acme Render Farm", "render-farm", "key", floating=True)
     db.session.flush()
-    cad_perpetual = b.policy(cad, "CAD Perpetual (3 devices)", "cad-perpetual", license_type="perpetual",
-                             max_activations=3, transfer_limit=5)
-    cad_annual = b.policy(cad, "CAD Annual Subscription", "cad-annual", license_type="subscription",
-                          max_activations=2, validity_days=365)
-    cad_trial = b.policy(cad, "CAD 30-day Trial", "cad-trial", license_type="time-limited",
-                         is_trial=True, trial_days=30, validity_days=30, max_activations=1)
-    studio_team = b.policy(studio, "Studio Team (10 seats)", "studio-team-10", license_type="subscription",
-                           max_activations=None, max_license_users=10, validity_days=365)
-    studio_small = b.policy(studio, "Studio Starter (3 seats)", "studio-starter-3",
-                            license_type="subscription", max_activations=None, max_license_users=3,
-                            validity_days=365)
-    render_float = b.policy(render, "Render Floating (5 seats)", "render-floating-5",
-                            license_type="perpetual", max_activations=10, is_floating=True,
-                            floating_seats=5, max_borrow_hours=72)
-    render_credits = b.policy(render, "Render Credits (1,000 frames)", "render-credits",
-                              license_type="consumption", max_activations=2, max_consumptions=1000)
+    cad_perpetual = b.policy(
+        cad, "CAD Perpetual (3 devices)", "cad-perpetual", license_type="perpetual", max_activations=3, transfer_limit=5
+    )
+    cad_annual = b.policy(
+        cad, "CAD Annual Subscription", "cad-annual", license_type="subscription", max_activations=2, validity_days=365
+    )
+    cad_trial = b.policy(
+        cad,
+        "CAD 30-day Trial",
+        "cad-trial",
+        license_type="time-limited",
+        is_trial=True,
+        trial_days=30,
+        validity_days=30,
+        max_activations=1,
+    )
+    studio_team = b.policy(
+        studio,
+        "Studio Team (10 seats)",
+        "studio-team-10",
+        license_type="subscription",
+        max_activations=None,
+        max_license_users=10,
+        validity_days=365,
+    )
+    studio_small = b.policy(
+        studio,
+        "Studio Starter (3 seats)",
+        "studio-starter-3",
+        license_type="subscription",
+        max_activations=None,
+        max_license_users=3,
+        validity_days=365,
+    )
+    render_float = b.policy(
+        render,
+        "Render Floating (5 seats)",
+        "render-floating-5",
+        license_type="perpetual",
+        max_activations=10,
+        is_floating=True,
+        floating_seats=5,
+        max_borrow_hours=72,
+    )
+    render_credits = b.policy(
+        render,
+        "Render Credits (1,000 frames)",
+        "render-credits",
+        license_type="consumption",
+        max_activations=2,
+        max_consumptions=1000,
+    )
     db.session.flush()
-    all_policies = [cad_perpetual, cad_annual, cad_trial, studio_team, studio_small, render_float,
-                    render_credits]
+    all_policies = [cad_perpetual, cad_annual, cad_trial, studio_team, studio_small, render_float, render_credits]
     db.session.add(DefaultPermissionSet(permissions=perms.FACTORY_DEFAULT_BITS))
 
     full = b.manager(globex, "full@globex.test", "Fiona", "Fuller", perms.ALL_BITS)
     limited = b.manager(globex, "limited@globex.test", "Liam", "Little", 0)
     lm_umbrella = b.manager(umbrella, "lm@umbrella.test", "Uma", "Brella", perms.FACTORY_DEFAULT_BITS)
-    invited = b.manager(umbrella, "new.manager@umbrella.test", "Ines", "Vite", perms.FACTORY_DEFAULT_BITS,
-                        status="invited")
+    invited = b.manager(
+        umbrella, "new.manager@umbrella.test", "Ines", "Vite", perms.FACTORY_DEFAULT_BITS, status="invited"
+    )
     db.session.flush()
     b.scope(full, [cad, studio, render], all_policies)
     b.scope(lm_umbrella, [cad, studio], [cad_perpetual, cad_annual, studio_small], caps={cad.id: 20})
@@ -289,9 +385,17 @@ def _acme(password_hash: str) -> None:
     b.group(globex, "GLX-ENG", "Engineering", glx_users[:8], [full])
     b.group(globex, "GLX-DESIGN", "Design studio", glx_users[8:14], [full, limited])
     b.group(umbrella, "UMB-LAB", "Research lab", umb_users[:7], [lm_umbrella])
-    db.session.add(AuditEvent(actor_type="system", actor_label="system", action="account.seeded",
-                              object_type="vendor_account", object_id=vendor.id,
-                              object_label=vendor.name, created_at=b.now))
+    db.session.add(
+        AuditEvent(
+            actor_type="system",
+            actor_label="system",
+            action="account.seeded",
+            object_type="vendor_account",
+            object_id=vendor.id,
+            object_label=vendor.name,
+            created_at=b.now,
+        )
+    )
 
 
 def _initech(password_hash: str) -> None:
@@ -307,8 +411,15 @@ def _initech(password_hash: str) -> None:
     stapler = b.product("Stapler Cloud", "stapler-cloud", "user")
     db.session.flush()
     tps_std = b.policy(tps, "TPS Standard", "tps-standard", license_type="perpetual", max_activations=2)
-    stapler_team = b.policy(stapler, "Stapler Team (5 seats)", "stapler-team", license_type="subscription",
-                            max_activations=None, max_license_users=5, validity_days=365)
+    stapler_team = b.policy(
+        stapler,
+        "Stapler Team (5 seats)",
+        "stapler-team",
+        license_type="subscription",
+        max_activations=None,
+        max_license_users=5,
+        validity_days=365,
+    )
     db.session.flush()
     db.session.add(DefaultPermissionSet(permissions=perms.FACTORY_DEFAULT_BITS))
     lm = b.manager(hooli, "lm@hooli.test", "Henry", "Ooli", perms.FACTORY_DEFAULT_BITS)

@@ -97,14 +97,12 @@ class AuditPage:
 
 def _older_than(cursor: tuple[dt.datetime, int]):
     when, event_id = cursor
-    return sa.or_(AuditEvent.created_at < when,
-                  sa.and_(AuditEvent.created_at == when, AuditEvent.id < event_id))
+    return sa.or_(AuditEvent.created_at < when, sa.and_(AuditEvent.created_at == when, AuditEvent.id < event_id))
 
 
 def _newer_than(cursor: tuple[dt.datetime, int]):
     when, event_id = cursor
-    return sa.or_(AuditEvent.created_at > when,
-                  sa.and_(AuditEvent.created_at == when, AuditEvent.id > event_id))
+    return sa.or_(AuditEvent.created_at > when, sa.and_(AuditEvent.created_at == when, AuditEvent.id > event_id))
 
 
 def events_page(filters: Filters, before: str | None = None, after: str | None = None) -> AuditPage:
@@ -115,9 +113,11 @@ def events_page(filters: Filters, before: str | None = None, after: str | None =
     after_cursor, before_cursor = decode_cursor(after), decode_cursor(before)
     stmt = sa.select(AuditEvent).where(*conditions)
     if after_cursor:
-        rows = list(db.session.scalars(
-            stmt.where(_newer_than(after_cursor))
-            .order_by(AuditEvent.created_at, AuditEvent.id).limit(PER_PAGE + 1)))
+        rows = list(
+            db.session.scalars(
+                stmt.where(_newer_than(after_cursor)).order_by(AuditEvent.created_at, AuditEvent.id).limit(PER_PAGE + 1)
+            )
+        )
         has_newer, has_older = len(rows) > PER_PAGE, True
         events = list(reversed(rows[:PER_PAGE]))
     else:
@@ -128,7 +128,8 @@ def events_page(filters: Filters, before: str | None = None, after: str | None =
         events = rows[:PER_PAGE]
     total = count(sa.select(AuditEvent.id).where(*conditions))
     return AuditPage(
-        events, total,
+        events,
+        total,
         newer=encode_cursor(events[0]) if events and has_newer else None,
         older=encode_cursor(events[-1]) if events and has_older else None,
     )
@@ -180,7 +181,9 @@ def _text(key: str, value: Any) -> str:
         name = str(value[name_key]) if name_key else str(value.get("id", ""))
         details = ", ".join(
             f"no {k.replace('_', ' ')}" if v is None else f"{k.replace('_', ' ')} {_text(k, v)}"
-            for k, v in value.items() if k not in ("id", name_key))
+            for k, v in value.items()
+            if k not in ("id", name_key)
+        )
         return f"{name} ({details})" if details else name
     if key == "permissions" and value in perms.BY_CODE:
         return perms.label(value)

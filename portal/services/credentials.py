@@ -24,15 +24,15 @@ def refusal(user: LicenseUser, manager: LicenseManager) -> str | None:
     """Why this manager may not set this user's password, or None when they may."""
     if user.id == manager.license_user_id:
         return None
-    other = db.session.scalar(sa.select(LicenseManager.id)
-                              .where(LicenseManager.license_user_id == user.id))
+    other = db.session.scalar(sa.select(LicenseManager.id).where(LicenseManager.license_user_id == user.id))
     if other is not None:
         # Setting another manager's password would let one manager sign in as another.
-        return (f"{user.email} is a license manager: only they can change their password "
-                "(or reset it by email), not another manager.")
+        return (
+            f"{user.email} is a license manager: only they can change their password "
+            "(or reset it by email), not another manager."
+        )
     if user.customer_account_id not in (None, manager.customer_account_id):
-        return (f"{user.email} belongs to another organisation: its own managers or the vendor "
-                "set their password.")
+        return f"{user.email} belongs to another organisation: its own managers or the vendor set their password."
     return None
 
 
@@ -44,6 +44,5 @@ def set_password(user: LicenseUser, password: str | None, manager: LicenseManage
     # setting their own password chose it themselves.
     user.is_initial_password = user.id != manager.license_user_id
     db.session.flush()
-    audit.record("license_user.password_set", user,
-                 after={"is_initial_password": user.is_initial_password})
+    audit.record("license_user.password_set", user, after={"is_initial_password": user.is_initial_password})
     return password

@@ -18,24 +18,30 @@ from portal.services.rules import Conflict, FieldError
 
 def _update(model, row_id: int, *criteria, **values) -> int:
     result = db.session.execute(
-        sa.update(model).where(model.id == row_id, *criteria).values(**values)
-        .execution_options(synchronize_session=False))
+        sa.update(model)
+        .where(model.id == row_id, *criteria)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount
 
 
 def _state(device: Device) -> dict:
-    return {"is_active": device.is_active, "floating_in_use": device.floating_in_use,
-            "borrowed_until": device.borrowed_until.isoformat() if device.borrowed_until else None,
-            "is_revoked": device.is_revoked}
+    return {
+        "is_active": device.is_active,
+        "floating_in_use": device.floating_in_use,
+        "borrowed_until": device.borrowed_until.isoformat() if device.borrowed_until else None,
+        "is_revoked": device.is_revoked,
+    }
 
 
 def _release_seat(device: Device) -> bool:
     """Give the device's floating seat back to its license, if it holds one."""
-    if not _update(Device, device.id, Device.floating_in_use,
-                   floating_in_use=False, floating_since=None, borrowed_until=None):
+    if not _update(
+        Device, device.id, Device.floating_in_use, floating_in_use=False, floating_since=None, borrowed_until=None
+    ):
         return False
-    _update(License, device.license_id, License.floating_in_use > 0,
-            floating_in_use=License.floating_in_use - 1)
+    _update(License, device.license_id, License.floating_in_use > 0, floating_in_use=License.floating_in_use - 1)
     return True
 
 
@@ -44,8 +50,7 @@ def _deactivate(device: Device) -> bool:
     released = _release_seat(device)
     if not _update(Device, device.id, Device.is_active, is_active=False, deactivated_at=utcnow()):
         return released
-    _update(License, device.license_id, License.times_activated > 0,
-            times_activated=License.times_activated - 1)
+    _update(License, device.license_id, License.times_activated > 0, times_activated=License.times_activated - 1)
     return True
 
 
@@ -78,8 +83,7 @@ def release(device: Device) -> bool:
 def revoke(device: Device) -> bool:
     """Block the device from activating this license again, deactivating it now."""
     before = _state(device)
-    if not _update(Device, device.id, sa.not_(Device.is_revoked), is_revoked=True,
-                   revoked_at=utcnow()):
+    if not _update(Device, device.id, sa.not_(Device.is_revoked), is_revoked=True, revoked_at=utcnow()):
         return False
     _deactivate(device)
     _refresh(device)
@@ -110,15 +114,16 @@ def borrow(device: Device, until: dt.datetime) -> None:
     if until <= now:
         raise FieldError("until", "Choose a date and time in the future.")
     if until > latest:
-        raise FieldError("until", f"At most {license_.max_borrow_hours} hours from now: "
-                                  f"{latest:%Y-%m-%d %H:%M} UTC.")
+        raise FieldError("until", f"At most {license_.max_borrow_hours} hours from now: {latest:%Y-%m-%d %H:%M} UTC.")
     before = _state(device)
-    if _update(Device, device.id, sa.not_(Device.floating_in_use),
-               floating_in_use=True, floating_since=now):
-        if not _update(License, license_.id, License.floating_in_use < License.floating_seats,
-                       floating_in_use=License.floating_in_use + 1):
-            raise Conflict(f"No free floating seat: all {license_.floating_seats} seats of this "
-                           "license are in use.")
+    if _update(Device, device.id, sa.not_(Device.floating_in_use), floating_in_use=True, floating_since=now):
+        if not _update(
+            License,
+            license_.id,
+            License.floating_in_use < License.floating_seats,
+            floating_in_use=License.floating_in_use + 1,
+        ):
+            raise Conflict(f"No free floating seat: all {license_.floating_seats} seats of this license are in use.")
     _update(Device, device.id, borrowed_until=until)
     _refresh(device)
     audit.record("device.borrowed", device, before=before, after=_state(device))

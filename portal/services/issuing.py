@@ -36,39 +36,56 @@ class CapReached(Conflict):
 
 def allowed_products(manager_id: int) -> list[sa.Row]:
     """The products a manager may issue, with their cap and how many were issued."""
-    return list(db.session.execute(
-        sa.select(Product, ManagerProduct.cap, ManagerProduct.issued)
-        .join(ManagerProduct, ManagerProduct.product_id == Product.id)
-        .where(ManagerProduct.manager_id == manager_id)
-        .order_by(Product.name)
-    ))
+    return list(
+        db.session.execute(
+            sa.select(Product, ManagerProduct.cap, ManagerProduct.issued)
+            .join(ManagerProduct, ManagerProduct.product_id == Product.id)
+            .where(ManagerProduct.manager_id == manager_id)
+            .order_by(Product.name)
+        )
+    )
 
 
 def allowed_policies(manager_id: int) -> list[LicensePolicy]:
     """The policies a manager may issue from, of products they may issue."""
-    return list(db.session.scalars(
-        sa.select(LicensePolicy)
-        .join(ManagerPolicy, ManagerPolicy.policy_id == LicensePolicy.id)
-        .join(ManagerProduct, sa.and_(ManagerProduct.product_id == LicensePolicy.product_id,
-                                      ManagerProduct.manager_id == manager_id))
-        .where(ManagerPolicy.manager_id == manager_id)
-        .order_by(LicensePolicy.name)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(LicensePolicy)
+            .join(ManagerPolicy, ManagerPolicy.policy_id == LicensePolicy.id)
+            .join(
+                ManagerProduct,
+                sa.and_(ManagerProduct.product_id == LicensePolicy.product_id, ManagerProduct.manager_id == manager_id),
+            )
+            .where(ManagerPolicy.manager_id == manager_id)
+            .order_by(LicensePolicy.name)
+        )
+    )
 
 
-def check(manager_id: int, product_id: int | None, policy_id: int | None,
-          line: int | None = None) -> tuple[Product, LicensePolicy]:
+def check(
+    manager_id: int, product_id: int | None, policy_id: int | None, line: int | None = None
+) -> tuple[Product, LicensePolicy]:
     """Return the product and policy if the manager may issue them; raise FieldError if not."""
-    product = db.session.scalar(
-        sa.select(Product).join(ManagerProduct, ManagerProduct.product_id == Product.id)
-        .where(Product.id == product_id, ManagerProduct.manager_id == manager_id)
-    ) if product_id else None
+    product = (
+        db.session.scalar(
+            sa.select(Product)
+            .join(ManagerProduct, ManagerProduct.product_id == Product.id)
+            .where(Product.id == product_id, ManagerProduct.manager_id == manager_id)
+        )
+        if product_id
+        else None
+    )
     if product is None:
         raise FieldError("product", "You may not issue licenses of this product.", line)
-    policy = db.session.scalar(
-        sa.select(LicensePolicy).join(ManagerPolicy, ManagerPolicy.policy_id == LicensePolicy.id)
-        .where(LicensePolicy.id == policy_id, ManagerPolicy.manager_id == manager_id)
-    ) if policy_id else None
+    policy = (
+        db.session.scalar(
+            sa.select(LicensePolicy)
+            .join(ManagerPolicy, ManagerPolicy.policy_id == LicensePolicy.id)
+            .where(LicensePolicy.id == policy_id, ManagerPolicy.manager_id == manager_id)
+        )
+        if policy_id
+        else None
+    )
     if policy is None:
         raise FieldError("policy", "You may not issue licenses from this policy.", line)
     if policy.product_id != product.id:
@@ -95,8 +112,14 @@ def claim(manager_id: int, product: Product, quantity: int) -> None:
     raise CapReached(f"Cap reached: you may issue {left} more {product.name} licenses.")
 
 
-def issue(order: Order, manager: LicenseManager, product_id: int | None, policy_id: int | None,
-          quantity: int | None, line: int | None = None) -> list[License]:
+def issue(
+    order: Order,
+    manager: LicenseManager,
+    product_id: int | None,
+    policy_id: int | None,
+    quantity: int | None,
+    line: int | None = None,
+) -> list[License]:
     """Issue ``quantity`` licenses from a policy into an order; add and flush only."""
     if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
         raise FieldError("quantity", f"Issue between 1 and {MAX_QUANTITY} licenses at a time.", line)
@@ -105,15 +128,25 @@ def issue(order: Order, manager: LicenseManager, product_id: int | None, policy_
     now = utcnow()
     licenses = [
         license_from_policy(
-            product, policy, now, order_id=order.id, issued_by_manager_id=manager.id,
+            product,
+            policy,
+            now,
+            order_id=order.id,
+            issued_by_manager_id=manager.id,
             license_key=license_key(_keys) if not product.is_user_based else None,
         )
         for _ in range(quantity)
     ]
     db.session.add_all(licenses)
     db.session.flush()
-    audit.record("licenses.issued", order, after={
-        "product": product.name, "policy": policy.name, "quantity": quantity,
-        "licenses": [audit.describe(lic) for lic in licenses],
-    })
+    audit.record(
+        "licenses.issued",
+        order,
+        after={
+            "product": product.name,
+            "policy": policy.name,
+            "quantity": quantity,
+            "licenses": [audit.describe(lic) for lic in licenses],
+        },
+    )
     return licenses

@@ -79,17 +79,23 @@ class Page:
         return (self.number - 1) * self.per_page + len(self.items)
 
 
-def paginate(stmt: sa.Select, number: int, per_page: int = PER_PAGE, *, order_by: Iterable = (),
-             options: Iterable = (), scalars: bool = True, args: Mapping[str, Any] | None = None) -> Page:
+def paginate(
+    stmt: sa.Select,
+    number: int,
+    per_page: int = PER_PAGE,
+    *,
+    order_by: Iterable = (),
+    options: Iterable = (),
+    scalars: bool = True,
+    args: Mapping[str, Any] | None = None,
+) -> Page:
     """Fetch one page of a statement and count its rows up to the cap: two queries.
 
     Loader options go in ``options`` (not on the statement), so the count can select the ids alone.
     """
     if order_by:
         stmt = stmt.order_by(*order_by)
-    rows = db.session.execute(
-        stmt.options(*options).limit(per_page).offset((number - 1) * per_page)
-    )
+    rows = db.session.execute(stmt.options(*options).limit(per_page).offset((number - 1) * per_page))
     items = list(rows.scalars() if scalars else rows)
     return Page(items, number, per_page, count(stmt), args or {})
 

@@ -26,9 +26,10 @@ def send_mail(to: str, subject: str, body: str, vendor_account_id: int | None = 
     mail = OutboxMail(to=to, subject=subject, body=body, vendor_account_id=vendor_account_id)
     db.session.add(mail)
     db.session.flush()
-    config = {k: current_app.config.get(k) for k in (
-        "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM", "MAIL_USE_TLS"
-    )}
+    config = {
+        k: current_app.config.get(k)
+        for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM", "MAIL_USE_TLS")
+    }
     db.session.info.setdefault(PENDING, []).append((mail.id, to, subject, body, config))
     return mail
 

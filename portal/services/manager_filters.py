@@ -75,11 +75,16 @@ class OverviewQuery:
     def params(self, **changes: Any) -> dict[str, Any]:
         """The query-string parameters with changes applied; defaults and blanks left out."""
         state = replace(self, **changes)
-        values = {"q": state.q, "status": state.status, "permission": state.permission,
-                  "customer_account": state.customer_account or "",
-                  "sort": "" if state.sort == DEFAULT_SORT else state.sort,
-                  "page": "" if state.page == 1 else state.page,
-                  "after": state.after, "before": state.before}
+        values = {
+            "q": state.q,
+            "status": state.status,
+            "permission": state.permission,
+            "customer_account": state.customer_account or "",
+            "sort": "" if state.sort == DEFAULT_SORT else state.sort,
+            "page": "" if state.page == 1 else state.page,
+            "after": state.after,
+            "before": state.before,
+        }
         return {key: value for key, value in values.items() if value}
 
     def url(self, path: str = BASE_URL, **changes: Any) -> str:

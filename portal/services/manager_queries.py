@@ -123,25 +123,46 @@ def filters(query: OverviewQuery) -> list[sa.ColumnElement[bool]]:
     # Each word must match one of name, email or customer account: "ada globex" finds Ada at Globex.
     for term in query.q.split():
         pattern = like_pattern(term)
-        clauses.append(sa.or_(*(column.ilike(pattern, escape="\\") for column in (
-            LicenseUser.first_name, LicenseUser.last_name, LicenseUser.email, CustomerAccount.name))))
+        clauses.append(
+            sa.or_(
+                *(
+                    column.ilike(pattern, escape="\\")
+                    for column in (
+                        LicenseUser.first_name,
+                        LicenseUser.last_name,
+                        LicenseUser.email,
+                        CustomerAccount.name,
+                    )
+                )
+            )
+        )
     return clauses
 
 
 def _joined(stmt: sa.Select) -> sa.Select:
-    return (stmt.select_from(LicenseManager)
-            .join(LicenseUser, LicenseUser.id == LicenseManager.license_user_id)
-            .outerjoin(CustomerAccount, CustomerAccount.id == LicenseManager.customer_account_id))
+    return (
+        stmt.select_from(LicenseManager)
+        .join(LicenseUser, LicenseUser.id == LicenseManager.license_user_id)
+        .outerjoin(CustomerAccount, CustomerAccount.id == LicenseManager.customer_account_id)
+    )
 
 
 def rows_select(query: OverviewQuery) -> sa.Select:
     """The overview rows under the query's filters, unordered and unlimited."""
-    return _joined(sa.select(
-        LicenseManager.id, LicenseUser.email, LicenseUser.first_name, LicenseUser.last_name,
-        LicenseManager.status, LicenseManager.permissions, LicenseManager.customer_account_id,
-        CustomerAccount.name.label("customer_account_name"), LicenseManager.last_login_at,
-        LicenseManager.created_at,
-    )).where(*filters(query))
+    return _joined(
+        sa.select(
+            LicenseManager.id,
+            LicenseUser.email,
+            LicenseUser.first_name,
+            LicenseUser.last_name,
+            LicenseManager.status,
+            LicenseManager.permissions,
+            LicenseManager.customer_account_id,
+            CustomerAccount.name.label("customer_account_name"),
+            LicenseManager.last_login_at,
+            LicenseManager.created_at,
+        )
+    ).where(*filters(query))
 
 
 def ordered(stmt: sa.Select, query: OverviewQuery, *, reverse: bool = False) -> sa.Select:
@@ -153,9 +174,7 @@ def count_capped(query: OverviewQuery, cap: int | None = None) -> int:
     """Count matches up to cap + 1, so the answer stays cheap however many there are."""
     cap = COUNT_CAP if cap is None else cap
     ids = _joined(sa.select(LicenseManager.id)).where(*filters(query)).limit(cap + 1)
-    return db.session.scalar(
-        sa.select(sa.func.count(LicenseManager.id)).where(LicenseManager.id.in_(ids))
-    ) or 0
+    return db.session.scalar(sa.select(sa.func.count(LicenseManager.id)).where(LicenseManager.id.in_(ids))) or 0
 
 
 def aggregates(manager_ids: list[int]) -> dict[int, tuple[int, int]]:
@@ -167,8 +186,11 @@ def aggregates(manager_ids: list[int]) -> dict[int, tuple[int, int]]:
     # SQLite onto the vendor index (every license of the account) instead of order_id's.
     license_table = License.__table__
     result = db.session.execute(
-        sa.select(OrderManager.manager_id, sa.func.count(sa.distinct(OrderManager.order_id)),
-                  sa.func.count(license_table.c.id))
+        sa.select(
+            OrderManager.manager_id,
+            sa.func.count(sa.distinct(OrderManager.order_id)),
+            sa.func.count(license_table.c.id),
+        )
         .outerjoin(license_table, license_table.c.order_id == OrderManager.order_id)
         .where(OrderManager.manager_id.in_(manager_ids))
         .group_by(OrderManager.manager_id)
@@ -186,7 +208,9 @@ def _with_aggregates(result_rows) -> list[ManagerRow]:
 
 # Keyset cursors hold the sort key of the row at the page's edge; the id makes keys unique.
 KEY_KINDS: dict[str, tuple[type, ...]] = {
-    "name": (str, str, int), "email": (str, int), "created": (dt.datetime, int),
+    "name": (str, str, int),
+    "email": (str, int),
+    "created": (dt.datetime, int),
     "last_login": (dt.datetime, int),
 }
 
@@ -221,8 +245,9 @@ def overview_page(query: OverviewQuery) -> OverviewPage:
     before = decode_cursor(query.before, query.sort_key) if query.before else None
     if before is not None:
         # Going back: read the page in reverse order from the cursor, then turn it around.
-        found = db.session.execute(ordered(stmt.where(_beyond(query, before, backwards=True)),
-                                           query, reverse=True).limit(PER_PAGE)).all()[::-1]
+        found = db.session.execute(
+            ordered(stmt.where(_beyond(query, before, backwards=True)), query, reverse=True).limit(PER_PAGE)
+        ).all()[::-1]
         has_next = True
     else:
         if after is not None:
@@ -233,8 +258,13 @@ def overview_page(query: OverviewQuery) -> OverviewPage:
         has_next = len(found) > PER_PAGE
         found = found[:PER_PAGE]
     rows = _with_aggregates(found)
-    page = OverviewPage(query=query, rows=rows, total=count_capped(query), has_next=has_next,
-                        first_index=(query.page - 1) * PER_PAGE + 1)
+    page = OverviewPage(
+        query=query,
+        rows=rows,
+        total=count_capped(query),
+        has_next=has_next,
+        first_index=(query.page - 1) * PER_PAGE + 1,
+    )
     if rows:
         page.next_cursor = encode_cursor(rows[-1], query.sort_key)
         page.prev_cursor = encode_cursor(rows[0], query.sort_key)
@@ -255,19 +285,20 @@ def export_rows(query: OverviewQuery, batch: int = 1000) -> Iterator[ManagerRow]
         cursor = _key_values(rows[-1], query.sort_key)
 
 
-def customer_account_choices(selected: int | None = None, limit: int = CHOICE_LIMIT
-                             ) -> tuple[list[tuple[int, str]], bool]:
+def customer_account_choices(
+    selected: int | None = None, limit: int = CHOICE_LIMIT
+) -> tuple[list[tuple[int, str]], bool]:
     """The account's customer accounts by name, at most limit (plus the selected one); and whether
     there are more."""
     found = db.session.execute(
-        sa.select(CustomerAccount.id, CustomerAccount.name).order_by(CustomerAccount.name)
-        .limit(limit + 1)
+        sa.select(CustomerAccount.id, CustomerAccount.name).order_by(CustomerAccount.name).limit(limit + 1)
     ).all()
     more = len(found) > limit
     choices = [(row.id, row.name) for row in found[:limit]]
     if selected and selected not in {cid for cid, _ in choices}:
-        extra = db.session.execute(sa.select(CustomerAccount.id, CustomerAccount.name)
-                                   .where(CustomerAccount.id == selected)).first()
+        extra = db.session.execute(
+            sa.select(CustomerAccount.id, CustomerAccount.name).where(CustomerAccount.id == selected)
+        ).first()
         if extra is not None:
             choices.append((extra.id, extra.name))
     return choices, more

@@ -48,14 +48,15 @@ def seats_by_product(manager: LicenseManager) -> list[tuple[str, int, int | None
     user_based = License.max_license_users > 0
     used = sa.case((user_based, License.assigned_users), else_=License.times_activated)
     total = sa.case((user_based, License.max_license_users), else_=License.max_activations)
-    unlimited = sa.case((sa.and_(sa.not_(user_based), License.max_activations.is_(None)), 1),
-                        else_=0)
+    unlimited = sa.case((sa.and_(sa.not_(user_based), License.max_activations.is_(None)), 1), else_=0)
     used_sum = sa.func.sum(used).label("used")
     rows = db.session.execute(
         sa.select(Product.name, used_sum, sa.func.sum(total), sa.func.sum(unlimited))
-        .join(License.product).where(_in_scope(manager))
+        .join(License.product)
+        .where(_in_scope(manager))
         .group_by(Product.id, Product.name)
-        .order_by(used_sum.desc(), Product.name).limit(TOP_PRODUCTS)
+        .order_by(used_sum.desc(), Product.name)
+        .limit(TOP_PRODUCTS)
     )
     return [(name, int(u or 0), None if unl else int(t or 0)) for name, u, t, unl in rows]
 
@@ -71,20 +72,27 @@ def activations_by_week(manager: LicenseManager, now: dt.datetime) -> tuple[dt.d
     )
     # Group by the output column's name: the CASE written twice would differ in its bound
     # parameters, which PostgreSQL refuses as a GROUP BY of another expression.
-    counts = dict(db.session.execute(
-        sa.select(week.label("activation_week"), sa.func.count(Device.id))
-        .join(License, License.id == Device.license_id)
-        .where(_in_scope(manager), activated >= start)
-        .group_by(sa.literal_column("activation_week"))).tuples().all())
-    points = [((since + dt.timedelta(weeks=i)).strftime("%d %b"), counts.get(i, 0))
-              for i in range(WEEKS)]
+    counts = dict(
+        db.session.execute(
+            sa.select(week.label("activation_week"), sa.func.count(Device.id))
+            .join(License, License.id == Device.license_id)
+            .where(_in_scope(manager), activated >= start)
+            .group_by(sa.literal_column("activation_week"))
+        )
+        .tuples()
+        .all()
+    )
+    points = [((since + dt.timedelta(weeks=i)).strftime("%d %b"), counts.get(i, 0)) for i in range(WEEKS)]
     return since, points
 
 
 def _count_by(manager: LicenseManager, column) -> list[tuple[str, int]]:
     rows = db.session.execute(
-        sa.select(column, sa.func.count(License.id)).where(_in_scope(manager))
-        .group_by(column).order_by(sa.func.count(License.id).desc(), column))
+        sa.select(column, sa.func.count(License.id))
+        .where(_in_scope(manager))
+        .group_by(column)
+        .order_by(sa.func.count(License.id).desc(), column)
+    )
     return [(str(value).capitalize(), int(n)) for value, n in rows]
 
 
@@ -92,17 +100,21 @@ def build(manager: LicenseManager) -> ManagerReport:
     """Every figure of the manager's report."""
     since, weeks = activations_by_week(manager, utcnow())
     licenses, in_use, seats = db.session.execute(
-        sa.select(sa.func.count(License.id), sa.func.sum(License.floating_in_use),
-                  sa.func.sum(sa.case((License.is_floating, License.floating_seats), else_=0)))
-        .where(_in_scope(manager))
+        sa.select(
+            sa.func.count(License.id),
+            sa.func.sum(License.floating_in_use),
+            sa.func.sum(sa.case((License.is_floating, License.floating_seats), else_=0)),
+        ).where(_in_scope(manager))
     ).one()
     active_devices = db.session.scalar(
-        sa.select(sa.func.count(Device.id)).join(License, License.id == Device.license_id)
+        sa.select(sa.func.count(Device.id))
+        .join(License, License.id == Device.license_id)
         .where(_in_scope(manager), Device.is_active)
     )
     caps = db.session.execute(
         sa.select(Product.name, ManagerProduct.issued, ManagerProduct.cap)
-        .join(ManagerProduct.product).where(ManagerProduct.manager_id == manager.id)
+        .join(ManagerProduct.product)
+        .where(ManagerProduct.manager_id == manager.id)
         .order_by(Product.name)
     )
     return ManagerReport(

@@ -64,9 +64,9 @@ def normalize_email(email: str) -> str:
 
 def catalog() -> list[Product]:
     """The account's products by name, each with its policies loaded."""
-    return list(db.session.scalars(
-        sa.select(Product).order_by(Product.name).options(so.selectinload(Product.policies))
-    ))
+    return list(
+        db.session.scalars(sa.select(Product).order_by(Product.name).options(so.selectinload(Product.policies)))
+    )
 
 
 def _load_all(model: type, ids: Iterable[int], field_name: str, noun: str) -> list[Any]:
@@ -93,19 +93,28 @@ def existing_customer_account(account_id: int) -> CustomerAccount | None:
     return db.session.scalar(sa.select(CustomerAccount).where(CustomerAccount.id == account_id))
 
 
-def order_choices(search: str = "", customer_account_id: int | None = None,
-                  selected: Sequence[int] = (), limit: int = ORDER_CHOICE_LIMIT) -> list[Order]:
+def order_choices(
+    search: str = "",
+    customer_account_id: int | None = None,
+    selected: Sequence[int] = (),
+    limit: int = ORDER_CHOICE_LIMIT,
+) -> list[Order]:
     """Orders to pick from: the selected ones first, then the newest matching ones."""
-    stmt = sa.select(Order).outerjoin(Customer, Customer.id == Order.customer_id).options(
-        so.contains_eager(Order.customer))
-    picked = list(db.session.scalars(stmt.where(Order.id.in_(selected)).order_by(Order.reference))
-                  ) if selected else []
+    stmt = (
+        sa.select(Order)
+        .outerjoin(Customer, Customer.id == Order.customer_id)
+        .options(so.contains_eager(Order.customer))
+    )
+    picked = list(db.session.scalars(stmt.where(Order.id.in_(selected)).order_by(Order.reference))) if selected else []
     if customer_account_id:
         stmt = stmt.where(Customer.customer_account_id == customer_account_id)
     for term in search.split()[:5]:
         pattern = like_pattern(term)
-        stmt = stmt.where(sa.or_(*(column.ilike(pattern, escape="\\") for column in (
-            Order.reference, Customer.company, Customer.email))))
+        stmt = stmt.where(
+            sa.or_(
+                *(column.ilike(pattern, escape="\\") for column in (Order.reference, Customer.company, Customer.email))
+            )
+        )
     if picked:
         stmt = stmt.where(Order.id.not_in([order.id for order in picked]))
     newest = db.session.scalars(stmt.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit))
@@ -122,13 +131,13 @@ def _scope_objects(scope: Scope) -> tuple[list[Product], list[LicensePolicy]]:
     return products, policies
 
 
-def scope_snapshot(permissions: int, products: Sequence[Product], caps: dict[int, int | None],
-                   policies: Sequence[LicensePolicy]) -> dict[str, Any]:
+def scope_snapshot(
+    permissions: int, products: Sequence[Product], caps: dict[int, int | None], policies: Sequence[LicensePolicy]
+) -> dict[str, Any]:
     """A scope as the audit log shows it: codes and names, not only ids."""
     return {
         "permissions": perms.to_codes(permissions),
-        "products": [{"product": p.name, "cap": caps.get(p.id)}
-                     for p in sorted(products, key=lambda p: p.name)],
+        "products": [{"product": p.name, "cap": caps.get(p.id)} for p in sorted(products, key=lambda p: p.name)],
         "policies": sorted(p.name for p in policies),
     }
 
@@ -136,14 +145,22 @@ def scope_snapshot(permissions: int, products: Sequence[Product], caps: dict[int
 def find_license_user(email: str) -> LicenseUser | None:
     """The account's license user with this email, with their manager row (if any) loaded."""
     return db.session.scalar(
-        sa.select(LicenseUser).where(LicenseUser.email == normalize_email(email))
+        sa.select(LicenseUser)
+        .where(LicenseUser.email == normalize_email(email))
         .options(so.selectinload(LicenseUser.manager))
     )
 
 
-def create_manager(*, email: str, first_name: str = "", last_name: str = "",
-                   customer_account_id: int | None = None, order_ids: Iterable[int] = (),
-                   scope: Scope, vendor_name: str) -> tuple[LicenseManager, bool]:
+def create_manager(
+    *,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    customer_account_id: int | None = None,
+    order_ids: Iterable[int] = (),
+    scope: Scope,
+    vendor_name: str,
+) -> tuple[LicenseManager, bool]:
     """Create an invited manager, promoting the license user who has this email if there is one.
 
     Return the manager and whether an existing license user was promoted.
@@ -154,25 +171,40 @@ def create_manager(*, email: str, first_name: str = "", last_name: str = "",
         raise ManagerInputError("email", f"{email} is already a license manager.")
     promoted = user is not None
     if user is None:
-        user = LicenseUser(email=email, first_name=first_name, last_name=last_name,
-                           customer_account_id=customer_account_id)
-    manager = promote(user, first_name=first_name, last_name=last_name,
-                      customer_account_id=customer_account_id, order_ids=order_ids, scope=scope,
-                      vendor_name=vendor_name, promoted=promoted)
+        user = LicenseUser(
+            email=email, first_name=first_name, last_name=last_name, customer_account_id=customer_account_id
+        )
+    manager = promote(
+        user,
+        first_name=first_name,
+        last_name=last_name,
+        customer_account_id=customer_account_id,
+        order_ids=order_ids,
+        scope=scope,
+        vendor_name=vendor_name,
+        promoted=promoted,
+    )
     return manager, promoted
 
 
-def promote(user: LicenseUser, *, first_name: str = "", last_name: str = "",
-            customer_account_id: int | None = None, order_ids: Iterable[int] = (),
-            scope: Scope, vendor_name: str, promoted: bool = True) -> LicenseManager:
+def promote(
+    user: LicenseUser,
+    *,
+    first_name: str = "",
+    last_name: str = "",
+    customer_account_id: int | None = None,
+    order_ids: Iterable[int] = (),
+    scope: Scope,
+    vendor_name: str,
+    promoted: bool = True,
+) -> LicenseManager:
     """Make a license user an invited manager with this scope and these orders; mail the invitation.
 
     An existing user keeps the names they have; blank ones are filled from the form.
     """
     account = None
     if customer_account_id is not None:
-        account = _load_all(CustomerAccount, [customer_account_id], "customer_account",
-                            "customer account")[0]
+        account = _load_all(CustomerAccount, [customer_account_id], "customer_account", "customer account")[0]
     orders = _load_all(Order, order_ids, "orders", "order")
     products, policies = _scope_objects(scope)
     user.first_name = user.first_name or first_name
@@ -181,22 +213,36 @@ def promote(user: LicenseUser, *, first_name: str = "", last_name: str = "",
         user.customer_account_id = customer_account_id
     db.session.add(user)
     db.session.flush()
-    manager = LicenseManager(license_user_id=user.id, customer_account_id=customer_account_id,
-                             status="invited", permissions=scope.permissions, created_at=utcnow())
+    manager = LicenseManager(
+        license_user_id=user.id,
+        customer_account_id=customer_account_id,
+        status="invited",
+        permissions=scope.permissions,
+        created_at=utcnow(),
+    )
     db.session.add(manager)
     db.session.flush()
     # Set without events: the user's side of the one-to-one is not loaded and must not be.
     so.attributes.set_committed_value(manager, "license_user", user)
-    db.session.add_all([ManagerProduct(manager_id=manager.id, product_id=p.id,
-                                       cap=scope.products.get(p.id)) for p in products])
+    db.session.add_all(
+        [ManagerProduct(manager_id=manager.id, product_id=p.id, cap=scope.products.get(p.id)) for p in products]
+    )
     db.session.add_all([ManagerPolicy(manager_id=manager.id, policy_id=p.id) for p in policies])
     db.session.add_all([OrderManager(order_id=o.id, manager_id=manager.id) for o in orders])
-    audit.record("license_manager.created", manager, customer_account_id=customer_account_id, after={
-        "email": user.email, "name": user.full_name, "status": manager.status,
-        "customer_account": account.name if account else None, "promoted_license_user": promoted,
-        "orders": sorted(o.reference for o in orders),
-        **scope_snapshot(scope.permissions, products, scope.products, policies),
-    })
+    audit.record(
+        "license_manager.created",
+        manager,
+        customer_account_id=customer_account_id,
+        after={
+            "email": user.email,
+            "name": user.full_name,
+            "status": manager.status,
+            "customer_account": account.name if account else None,
+            "promoted_license_user": promoted,
+            "orders": sorted(o.reference for o in orders),
+            **scope_snapshot(scope.permissions, products, scope.products, policies),
+        },
+    )
     invitations.send_invitation(manager, vendor_name)
     db.session.flush()
     return manager
@@ -207,8 +253,11 @@ def default_set() -> DefaultPermissionSet:
 
     A missing set is returned unsaved; update_default_set adds it.
     """
-    found = db.session.scalar(sa.select(DefaultPermissionSet).options(
-        so.selectinload(DefaultPermissionSet.products), so.selectinload(DefaultPermissionSet.policies)))
+    found = db.session.scalar(
+        sa.select(DefaultPermissionSet).options(
+            so.selectinload(DefaultPermissionSet.products), so.selectinload(DefaultPermissionSet.policies)
+        )
+    )
     if found is None:
         found = DefaultPermissionSet(permissions=perms.FACTORY_DEFAULT_BITS)
         so.attributes.set_committed_value(found, "products", [])
@@ -219,9 +268,11 @@ def default_set() -> DefaultPermissionSet:
 def default_scope(default: DefaultPermissionSet | None = None) -> Scope:
     """The default set as a Scope: what a new manager's form starts from."""
     default = default or default_set()
-    return Scope(permissions=default.permissions,
-                 products={row.product_id: row.cap for row in default.products},
-                 policies=sorted(row.policy_id for row in default.policies))
+    return Scope(
+        permissions=default.permissions,
+        products={row.product_id: row.cap for row in default.products},
+        policies=sorted(row.policy_id for row in default.policies),
+    )
 
 
 def _snapshot_of(scope: Scope) -> dict[str, Any]:
@@ -245,16 +296,24 @@ def update_default_set(scope: Scope, default: DefaultPermissionSet | None = None
             row.cap = scope.products[product_id]
         else:
             default.products.remove(row)
-    default.products.extend(DefaultProduct(product_id=pid, cap=cap)
-                            for pid, cap in scope.products.items() if pid not in kept)
+    default.products.extend(
+        DefaultProduct(product_id=pid, cap=cap) for pid, cap in scope.products.items() if pid not in kept
+    )
     kept_policies = {row.policy_id: row for row in default.policies}
     for policy_id, row in kept_policies.items():
         if policy_id not in scope.policies:
             default.policies.remove(row)
-    default.policies.extend(DefaultPolicy(policy_id=pid)
-                            for pid in sorted(set(scope.policies)) if pid not in kept_policies)
+    default.policies.extend(
+        DefaultPolicy(policy_id=pid) for pid in sorted(set(scope.policies)) if pid not in kept_policies
+    )
     db.session.add(default)
     db.session.flush()
-    audit.record("default_permissions.updated", default, before=before, after=after,
-                 object_type="default_permission_set", object_label="Default permission set")
+    audit.record(
+        "default_permissions.updated",
+        default,
+        before=before,
+        after=after,
+        object_type="default_permission_set",
+        object_label="Default permission set",
+    )
     return True

@@ -22,8 +22,9 @@ def find_user(email: str) -> LicenseUser | None:
     return db.session.scalar(sa.select(LicenseUser).where(LicenseUser.email == email))
 
 
-def find_or_create_user(email: str, first_name: str = "", last_name: str = "",
-                        customer_account_id: int | None = None) -> tuple[LicenseUser, bool]:
+def find_or_create_user(
+    email: str, first_name: str = "", last_name: str = "", customer_account_id: int | None = None
+) -> tuple[LicenseUser, bool]:
     """Return the license user with this email, creating them if unknown; and whether created.
 
     An existing user is never changed here: their names belong to them and their organisation.
@@ -32,8 +33,9 @@ def find_or_create_user(email: str, first_name: str = "", last_name: str = "",
     user = find_user(email)
     if user is not None:
         return user, False
-    user = LicenseUser(email=email, first_name=first_name.strip(), last_name=last_name.strip(),
-                       customer_account_id=customer_account_id)
+    user = LicenseUser(
+        email=email, first_name=first_name.strip(), last_name=last_name.strip(), customer_account_id=customer_account_id
+    )
     try:
         with db.session.begin_nested():
             db.session.add(user)
@@ -45,18 +47,23 @@ def find_or_create_user(email: str, first_name: str = "", last_name: str = "",
 
 
 def is_assigned(license_: License, user: LicenseUser) -> bool:
-    return db.session.scalar(sa.select(LicenseAssignment.id).where(
-        LicenseAssignment.license_id == license_.id,
-        LicenseAssignment.license_user_id == user.id)) is not None
+    return (
+        db.session.scalar(
+            sa.select(LicenseAssignment.id).where(
+                LicenseAssignment.license_id == license_.id, LicenseAssignment.license_user_id == user.id
+            )
+        )
+        is not None
+    )
 
 
 def no_free_seat(license_: License) -> str:
-    return (f"No free seat: all {license_.max_license_users} seats of this license "
-            "are assigned.")
+    return f"No free seat: all {license_.max_license_users} seats of this license are assigned."
 
 
-def assign(license_: License, email: str, first_name: str = "", last_name: str = "",
-           customer_account_id: int | None = None) -> LicenseUser:
+def assign(
+    license_: License, email: str, first_name: str = "", last_name: str = "", customer_account_id: int | None = None
+) -> LicenseUser:
     """Give one seat of a user-based license to the user with this email."""
     if not license_.max_license_users:
         raise Conflict("This license is not user-based: it has no seats to assign.")
@@ -67,7 +74,8 @@ def assign(license_: License, email: str, first_name: str = "", last_name: str =
         sa.update(License)
         .where(License.id == license_.id, License.assigned_users < License.max_license_users)
         .values(assigned_users=License.assigned_users + 1)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     if taken.rowcount == 0:
         raise Conflict(no_free_seat(license_))
     try:
@@ -76,9 +84,13 @@ def assign(license_: License, email: str, first_name: str = "", last_name: str =
     except IntegrityError:
         raise FieldError("email", f"{user.email} is already assigned to this license.") from None
     db.session.refresh(license_)
-    audit.record("license.user_assigned", license_, object_label=f"{audit.describe(license_)} "
-                 f"→ {user.email}", before={"assigned_users": license_.assigned_users - 1},
-                 after={"assigned_users": license_.assigned_users, "user": user.email})
+    audit.record(
+        "license.user_assigned",
+        license_,
+        object_label=f"{audit.describe(license_)} → {user.email}",
+        before={"assigned_users": license_.assigned_users - 1},
+        after={"assigned_users": license_.assigned_users, "user": user.email},
+    )
     return user
 
 
@@ -86,19 +98,23 @@ def unassign(license_: License, user: LicenseUser) -> bool:
     """Take the user's seat back; False when they held none."""
     removed = db.session.execute(
         sa.delete(LicenseAssignment)
-        .where(LicenseAssignment.license_id == license_.id,
-               LicenseAssignment.license_user_id == user.id)
-        .execution_options(synchronize_session=False))
+        .where(LicenseAssignment.license_id == license_.id, LicenseAssignment.license_user_id == user.id)
+        .execution_options(synchronize_session=False)
+    )
     if removed.rowcount == 0:
         return False
     db.session.execute(
         sa.update(License)
         .where(License.id == license_.id, License.assigned_users > 0)
         .values(assigned_users=License.assigned_users - 1)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     db.session.refresh(license_)
-    audit.record("license.user_unassigned", license_, object_label=f"{audit.describe(license_)} "
-                 f"→ {user.email}", before={"assigned_users": license_.assigned_users + 1,
-                                            "user": user.email},
-                 after={"assigned_users": license_.assigned_users})
+    audit.record(
+        "license.user_unassigned",
+        license_,
+        object_label=f"{audit.describe(license_)} → {user.email}",
+        before={"assigned_users": license_.assigned_users + 1, "user": user.email},
+        after={"assigned_users": license_.assigned_users},
+    )
     return True

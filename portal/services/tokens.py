@@ -32,15 +32,18 @@ def issue(user: LicenseUser, purpose: str) -> str:
     now = utcnow()
     db.session.execute(
         sa.update(SignInToken)
-        .where(SignInToken.license_user_id == user.id, SignInToken.purpose == purpose,
-               SignInToken.used_at.is_(None))
+        .where(SignInToken.license_user_id == user.id, SignInToken.purpose == purpose, SignInToken.used_at.is_(None))
         .values(used_at=now)
     )
     raw = secrets.token_urlsafe(32)
-    db.session.add(SignInToken(
-        token_hash=_hash(raw), license_user_id=user.id, purpose=purpose,
-        expires_at=now + max_age(purpose),
-    ))
+    db.session.add(
+        SignInToken(
+            token_hash=_hash(raw),
+            license_user_id=user.id,
+            purpose=purpose,
+            expires_at=now + max_age(purpose),
+        )
+    )
     return raw
 
 
@@ -76,9 +79,7 @@ def redeem(raw: str) -> tuple[SignInToken, LicenseUser] | None:
         return None
     token, user = found
     used = db.session.execute(
-        sa.update(SignInToken)
-        .where(SignInToken.id == token.id, SignInToken.used_at.is_(None))
-        .values(used_at=utcnow())
+        sa.update(SignInToken).where(SignInToken.id == token.id, SignInToken.used_at.is_(None)).values(used_at=utcnow())
     )
     if used.rowcount != 1:
         return None

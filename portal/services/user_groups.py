@@ -30,25 +30,32 @@ def member_counts(group_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         sa.select(UserGroupMember.user_group_id, sa.func.count())
         .where(UserGroupMember.user_group_id.in_(group_ids))
-        .group_by(UserGroupMember.user_group_id))
+        .group_by(UserGroupMember.user_group_id)
+    )
     return dict(rows.tuples().all())
 
 
 def members_query(group: UserGroup) -> sa.Select:
-    return (sa.select(LicenseUser)
-            .join(UserGroupMember, UserGroupMember.license_user_id == LicenseUser.id)
-            .where(UserGroupMember.user_group_id == group.id)
-            .order_by(LicenseUser.email))
+    return (
+        sa.select(LicenseUser)
+        .join(UserGroupMember, UserGroupMember.license_user_id == LicenseUser.id)
+        .where(UserGroupMember.user_group_id == group.id)
+        .order_by(LicenseUser.email)
+    )
 
 
-def create(name: str, code: str, description: str, manager_id: int,
-           customer_account_id: int | None) -> UserGroup:
+def create(name: str, code: str, description: str, manager_id: int, customer_account_id: int | None) -> UserGroup:
     """Create a group in the manager's organisation, with the creator as its manager."""
     code = code.strip()
     if db.session.scalar(sa.select(UserGroup.id).where(UserGroup.code == code)):
         raise FieldError("code", CODE_TAKEN)
-    group = UserGroup(name=name.strip(), code=code, description=description.strip(),
-                      customer_account_id=customer_account_id, created_by_manager_id=manager_id)
+    group = UserGroup(
+        name=name.strip(),
+        code=code,
+        description=description.strip(),
+        customer_account_id=customer_account_id,
+        created_by_manager_id=manager_id,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(group)
@@ -56,8 +63,9 @@ def create(name: str, code: str, description: str, manager_id: int,
         raise FieldError("code", CODE_TAKEN) from None
     db.session.add(UserGroupManager(user_group_id=group.id, manager_id=manager_id))
     db.session.flush()
-    audit.record("user_group.created", group,
-                 after={"name": group.name, "code": group.code, "description": group.description})
+    audit.record(
+        "user_group.created", group, after={"name": group.name, "code": group.code, "description": group.description}
+    )
     return group
 
 
@@ -73,12 +81,14 @@ def rename(group: UserGroup, name: str, description: str) -> bool:
     return True
 
 
-def add_member(group: UserGroup, email: str, first_name: str = "", last_name: str = "",
-               customer_account_id: int | None = None) -> LicenseUser:
+def add_member(
+    group: UserGroup, email: str, first_name: str = "", last_name: str = "", customer_account_id: int | None = None
+) -> LicenseUser:
     """Add the license user with this email to the group, creating the user if unknown."""
     user, created = find_or_create_user(email, first_name, last_name, customer_account_id)
     exists = sa.select(UserGroupMember.user_group_id).where(
-        UserGroupMember.user_group_id == group.id, UserGroupMember.license_user_id == user.id)
+        UserGroupMember.user_group_id == group.id, UserGroupMember.license_user_id == user.id
+    )
     if not created and db.session.scalar(exists):
         raise FieldError("email", f"{user.email} is already a member of this group.")
     try:
@@ -93,8 +103,10 @@ def add_member(group: UserGroup, email: str, first_name: str = "", last_name: st
 def remove_member(group: UserGroup, user: LicenseUser) -> bool:
     """Take the user out of the group; False when they were not in it."""
     removed = db.session.execute(
-        sa.delete(UserGroupMember).where(UserGroupMember.user_group_id == group.id,
-                                         UserGroupMember.license_user_id == user.id))
+        sa.delete(UserGroupMember).where(
+            UserGroupMember.user_group_id == group.id, UserGroupMember.license_user_id == user.id
+        )
+    )
     if removed.rowcount == 0:
         return False
     audit.record("user_group.member_removed", group, before={"member": user.email})

@@ -32,6 +32,18 @@ def _area_modules() -> list:
         vendor_managers,
     )
 
-    return [vendor_manager_detail, vendor_audit, vendor_home, portal_home, portal_account, portal_orders,
-            portal_reports, vendor_managers,
-            portal_licenses, portal_devices, portal_users, portal_groups, portal_activity]
+    return [
+        vendor_manager_detail,
+        vendor_audit,
+        vendor_home,
+        portal_home,
+        portal_account,
+        portal_orders,
+        portal_reports,
+        vendor_managers,
+        portal_licenses,
+        portal_devices,
+        portal_users,
+        portal_groups,
+        portal_activity,
+    ]

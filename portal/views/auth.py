@@ -32,12 +32,17 @@ def _failed_sign_in(response: Response) -> bool:
 
 def _sign_in_limits(view):
     view = limiter.limit(
-        lambda: current_app.config["LOGIN_EMAIL_LIMIT"], key_func=email_key, methods=["POST"],
-        deduct_when=_failed_sign_in, scope="sign-in-email",
+        lambda: current_app.config["LOGIN_EMAIL_LIMIT"],
+        key_func=email_key,
+        methods=["POST"],
+        deduct_when=_failed_sign_in,
+        scope="sign-in-email",
         error_message="Too many failed sign-ins for this email. Try again later.",
     )(view)
     return limiter.limit(
-        lambda: current_app.config["LOGIN_IP_LIMIT"], methods=["POST"], scope="sign-in-ip",
+        lambda: current_app.config["LOGIN_IP_LIMIT"],
+        methods=["POST"],
+        scope="sign-in-ip",
         error_message="Too many sign-in attempts from this address. Try again in a minute.",
     )(view)
 
@@ -67,18 +72,19 @@ def _find_staff(email: str) -> StaffUser | None:
 def _find_managers(email: str) -> list[LicenseManager]:
     """Managers with this email; one person may manage at several vendors."""
     with all_tenants(db.session):
-        return list(db.session.scalars(
-            sa.select(LicenseManager)
-            .join(LicenseManager.license_user)
-            .where(LicenseUser.email == email)
-            .options(so.contains_eager(LicenseManager.license_user))
-            .order_by(LicenseManager.id)
-        ))
+        return list(
+            db.session.scalars(
+                sa.select(LicenseManager)
+                .join(LicenseManager.license_user)
+                .where(LicenseUser.email == email)
+                .options(so.contains_eager(LicenseManager.license_user))
+                .order_by(LicenseManager.id)
+            )
+        )
 
 
 def _login_page(template: str, form: LoginForm, status: int, error: str | None = None):
-    return render(template, "form", status=status, form=form, error=error,
-                  next=safe_next(request.args.get("next")))
+    return render(template, "form", status=status, form=form, error=error, next=safe_next(request.args.get("next")))
 
 
 @bp.route("/vendor/login", methods=["GET", "POST"])
@@ -114,9 +120,7 @@ def portal_login() -> Response:
         return _login_page("auth/portal_login.html", form, 422)
     candidates = _find_managers(form.email.data.strip().lower())
     password = form.password.data
-    manager = next(
-        (m for m in candidates if verify_password(m.license_user.password_hash, password)), None
-    )
+    manager = next((m for m in candidates if verify_password(m.license_user.password_hash, password)), None)
     if not candidates:
         verify_password(None, password)
     if manager is None:

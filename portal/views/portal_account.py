@@ -18,8 +18,10 @@ from portal.views.auth import _start_session
 
 bp = Blueprint("portal_account", __name__, url_prefix="/portal/password")
 
-SENT = ("If that email belongs to a license manager, a link to set a new password is on its way. "
-        "It works once and expires in {minutes} minutes.")
+SENT = (
+    "If that email belongs to a license manager, a link to set a new password is on its way. "
+    "It works once and expires in {minutes} minutes."
+)
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
@@ -34,13 +36,15 @@ def forgot_password() -> Response:
     email = form.email.data.strip().lower()
     with all_tenants(db.session):
         managers = db.session.scalars(
-            sa.select(LicenseUser).join(LicenseManager, LicenseManager.license_user_id == LicenseUser.id)
+            sa.select(LicenseUser)
+            .join(LicenseManager, LicenseManager.license_user_id == LicenseUser.id)
             .where(LicenseUser.email == email, LicenseManager.status != "disabled")
         ).all()
         for user in managers:
             raw = tokens.issue(user, tokens.PASSWORD_RESET)
             mail.send_mail(
-                user.email, "Reset your License Portal password",
+                user.email,
+                "Reset your License Portal password",
                 f"Someone asked to reset the password of {user.email}.\n\n"
                 f"Set a new password here (the link works once and expires):\n{tokens.link(raw)}\n\n"
                 "If this was not you, ignore this mail; your password stays as it is.",
@@ -62,8 +66,7 @@ def reset_password(token: str) -> Response:
     if not form.is_submitted():
         return render("portal/password_set.html", "form", form=form, user=user, purpose=found[0].purpose)
     if not form.validate():
-        return render("portal/password_set.html", "form", status=422, form=form, user=user,
-                      purpose=found[0].purpose)
+        return render("portal/password_set.html", "form", status=422, form=form, user=user, purpose=found[0].purpose)
     if tokens.redeem(token) is None:
         return render("portal/password_link_expired.html", status=410)
     manager = db.session.scalar(sa.select(LicenseManager).where(LicenseManager.license_user_id == user.id))

@@ -83,10 +83,13 @@ def index() -> Response:
     """List the audit events of the manager's organisation and of the manager, newest first."""
     me = authz.manager()
     mine = sa.and_(AuditEvent.actor_type == MANAGER, AuditEvent.actor_id == me.id)
-    scope = mine if me.customer_account_id is None else sa.or_(
-        AuditEvent.customer_account_id == me.customer_account_id, mine)
-    stmt = (sa.select(AuditEvent).where(scope)
-            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))
+    scope = (
+        mine
+        if me.customer_account_id is None
+        else sa.or_(AuditEvent.customer_account_id == me.customer_account_id, mine)
+    )
+    stmt = sa.select(AuditEvent).where(scope).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     page = paginate(stmt, page_number(request.args.get("page")))
-    return render("portal/activity.html", "results", page=page, action_label=action_label,
-                  change_summary=change_summary)
+    return render(
+        "portal/activity.html", "results", page=page, action_label=action_label, change_summary=change_summary
+    )

@@ -24,15 +24,19 @@ require_side(bp, MANAGER)
 
 def floating_query() -> sa.Select:
     """Devices holding a floating seat on the manager's licenses, longest held first."""
-    return (sa.select(Device).join(License, License.id == Device.license_id)
-            .where(License.order_id.in_(authz.managed_order_ids()), Device.floating_in_use)
-            .order_by(Device.floating_since, Device.id)
-            .execution_options(populate_existing=True))
+    return (
+        sa.select(Device)
+        .join(License, License.id == Device.license_id)
+        .where(License.order_id.in_(authz.managed_order_ids()), Device.floating_in_use)
+        .order_by(Device.floating_since, Device.id)
+        .execution_options(populate_existing=True)
+    )
 
 
 def render_floating(status: int = 200) -> Response:
-    page = paginate(floating_query(), page_number(request.args.get("page")),
-                    options=[so.contains_eager(Device.license)])
+    page = paginate(
+        floating_query(), page_number(request.args.get("page")), options=[so.contains_eager(Device.license)]
+    )
     return render("portal/devices/floating.html", "seats", status=status, page=page)
 
 
@@ -52,15 +56,15 @@ def after_action(device: Device) -> Response:
     return render_detail(authz.load_license(device.license_id))
 
 
-def _act(device_id: int, permission: str, question: str, label: str, action, done: str,
-         unchanged: str) -> Response:
+def _act(device_id: int, permission: str, question: str, label: str, action, done: str, unchanged: str) -> Response:
     """Load in scope, check the permission, confirm without JS, act, commit, answer."""
     device = authz.load_device(device_id)
     authz.require(permission)
     if request.method == "GET":
         name = device.hostname or device.hardware_id
-        return confirm(question.format(device=name), request.path, label, _back(device),
-                       back=request.args.get("back", ""))
+        return confirm(
+            question.format(device=name), request.path, label, _back(device), back=request.args.get("back", "")
+        )
     changed = action(device)
     db.session.commit()
     flash(done if changed else unchanged, "success" if changed else "info")
@@ -76,33 +80,57 @@ def floating() -> Response:
 @bp.route("/devices/<int:device_id>/reset", methods=["GET", "POST"])
 def reset(device_id: int) -> Response:
     """Deactivate one device: the license counts down by one and any floating seat frees."""
-    return _act(device_id, "reset_device", "Reset {device}? It is deactivated and must "
-                "activate again to use the license.", "Reset device", devices.reset,
-                "Device reset and license updated.", "The device was already deactivated.")
+    return _act(
+        device_id,
+        "reset_device",
+        "Reset {device}? It is deactivated and must activate again to use the license.",
+        "Reset device",
+        devices.reset,
+        "Device reset and license updated.",
+        "The device was already deactivated.",
+    )
 
 
 @bp.route("/devices/<int:device_id>/release", methods=["GET", "POST"])
 def release(device_id: int) -> Response:
     """Free the floating seat a device holds, such as one left by a machine that died."""
-    return _act(device_id, "reset_device", "Release the floating seat held by {device}?",
-                "Release seat", devices.release, "Floating seat released.",
-                "The device holds no floating seat.")
+    return _act(
+        device_id,
+        "reset_device",
+        "Release the floating seat held by {device}?",
+        "Release seat",
+        devices.release,
+        "Floating seat released.",
+        "The device holds no floating seat.",
+    )
 
 
 @bp.route("/devices/<int:device_id>/revoke", methods=["GET", "POST"])
 def revoke(device_id: int) -> Response:
     """Block a device from activating the license again (and deactivate it now)."""
-    return _act(device_id, "revoke_device", "Revoke {device}? It is deactivated and cannot "
-                "activate this license again until the block is lifted.", "Revoke device",
-                devices.revoke, "Device blacklisted. It cannot activate this license again until you lift the block.",
-                "The device was already revoked.")
+    return _act(
+        device_id,
+        "revoke_device",
+        "Revoke {device}? It is deactivated and cannot activate this license again until the block is lifted.",
+        "Revoke device",
+        devices.revoke,
+        "Device blacklisted. It cannot activate this license again until you lift the block.",
+        "The device was already revoked.",
+    )
 
 
 @bp.post("/devices/<int:device_id>/unrevoke")
 def unrevoke(device_id: int) -> Response:
     """Lift a device's block: it may activate the license again."""
-    return _act(device_id, "revoke_device", "", "", devices.unrevoke,
-                "Block lifted: the device may activate again.", "The device was not revoked.")
+    return _act(
+        device_id,
+        "revoke_device",
+        "",
+        "",
+        devices.unrevoke,
+        "Block lifted: the device may activate again.",
+        "The device was not revoked.",
+    )
 
 
 @bp.route("/devices/<int:device_id>/borrow", methods=["GET", "POST"])

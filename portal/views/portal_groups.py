@@ -22,20 +22,29 @@ require_side(bp, MANAGER)
 
 def render_index(status: int = 200, form: UserGroupForm | None = None) -> Response:
     q = (request.args.get("q") or "").strip()[:200]
-    page = paginate(user_groups.groups_query(authz.managed_group_ids(), q),
-                    page_number(request.args.get("page")), args={"q": q} if q else {})
+    page = paginate(
+        user_groups.groups_query(authz.managed_group_ids(), q),
+        page_number(request.args.get("page")),
+        args={"q": q} if q else {},
+    )
     counts = user_groups.member_counts([group.id for group in page.items])
     block = "create" if form is not None else "results"
-    return render("portal/user_groups/index.html", block, status=status, page=page, q=q,
-                  counts=counts, form=form or UserGroupForm(formdata=None))
+    return render(
+        "portal/user_groups/index.html",
+        block,
+        status=status,
+        page=page,
+        q=q,
+        counts=counts,
+        form=form or UserGroupForm(formdata=None),
+    )
 
 
 def render_group(group: UserGroup, status: int = 200, **forms) -> Response:
     members = paginate(user_groups.members_query(group), page_number(request.args.get("page")))
     forms.setdefault("rename_form", RenameUserGroupForm(formdata=None, obj=group))
     forms.setdefault("member_form", MemberForm(formdata=None))
-    return render("portal/user_groups/detail.html", "group", status=status, group=group,
-                  members=members, **forms)
+    return render("portal/user_groups/detail.html", "group", status=status, group=group, members=members, **forms)
 
 
 def after_action(group: UserGroup) -> Response:
@@ -59,8 +68,9 @@ def create() -> Response:
         return render_index(422, form)
     me = authz.manager()
     try:
-        group = user_groups.create(form.name.data, form.code.data, form.description.data or "",
-                                   me.id, me.customer_account_id)
+        group = user_groups.create(
+            form.name.data, form.code.data, form.description.data or "", me.id, me.customer_account_id
+        )
     except FieldError as error:
         getattr(form, error.field).errors.append(error.message)
         return render_index(422, form)
@@ -98,9 +108,13 @@ def add_member(group_id: int) -> Response:
     if not form.validate():
         return render_group(group, 422, member_form=form)
     try:
-        user = user_groups.add_member(group, form.email.data, form.first_name.data or "",
-                                      form.last_name.data or "",
-                                      authz.manager().customer_account_id)
+        user = user_groups.add_member(
+            group,
+            form.email.data,
+            form.first_name.data or "",
+            form.last_name.data or "",
+            authz.manager().customer_account_id,
+        )
     except FieldError as error:
         getattr(form, error.field).errors.append(error.message)
         return render_group(group, 422, member_form=form)
@@ -118,8 +132,9 @@ def remove_member(group_id: int, user_id: int) -> Response:
         abort(404)
     authz.require("manage_user_groups")
     if request.method == "GET":
-        return confirm(f"Remove {user.email} from {group.name}?", request.path, "Remove",
-                       url_for(".detail", group_id=group.id))
+        return confirm(
+            f"Remove {user.email} from {group.name}?", request.path, "Remove", url_for(".detail", group_id=group.id)
+        )
     user_groups.remove_member(group, user)
     db.session.commit()
     flash(f"{user.email} removed from the group.", "success")

@@ -24,11 +24,18 @@ def dashboard() -> Response:
     seats = reports.seats_by_product(manager.id)
     expiring_count, expiring = reports.expiring(manager.id, EXPIRING_DAYS)
     return render(
-        "portal/dashboard.html", "content",
-        order_count=order_count, latest_orders=latest_orders, seats=seats,
-        seats_chart=charts.usage_chart([(s.product, s.used, s.total) for s in seats],
-                                       "Seats used of total per product"),
-        expiring_count=expiring_count, expiring=expiring, expiring_days=EXPIRING_DAYS,
-        floating=reports.floating(manager.id), activity=reports.recent_activity(manager),
+        "portal/dashboard.html",
+        "content",
+        order_count=order_count,
+        latest_orders=latest_orders,
+        seats=seats,
+        seats_chart=charts.usage_chart(
+            [(s.product, s.used, s.total) for s in seats], "Seats used of total per product"
+        ),
+        expiring_count=expiring_count,
+        expiring=expiring,
+        expiring_days=EXPIRING_DAYS,
+        floating=reports.floating(manager.id),
+        activity=reports.recent_activity(manager),
         count_cap=reports.COUNT_CAP,
     )

@@ -28,37 +28,54 @@ def index() -> Response:
     """List the licenses of the manager's orders: search, filters, one page."""
     filters = licenses.LicenseFilters.from_args(request.args)
     orders = authz.managed_order_ids()
-    page = paginate(licenses.licenses_query(orders, filters), page_number(request.args.get("page")),
-                    options=[so.contains_eager(License.order), so.joinedload(License.product)],
-                    args=filters.as_args())
+    page = paginate(
+        licenses.licenses_query(orders, filters),
+        page_number(request.args.get("page")),
+        options=[so.contains_eager(License.order), so.joinedload(License.product)],
+        args=filters.as_args(),
+    )
     if wants_fragment():
         response = render("portal/licenses/index.html", "results", page=page, filters=filters)
         # The address bar gets the filters that are set, not every empty field of the form.
         extra = {"page": page.number} if page.number > 1 else {}
         return push_url(response, url_for(".index", **filters.as_args(), **extra))
-    return render("portal/licenses/index.html", page=page, filters=filters,
-                  products=licenses.product_choices(orders), expiring_choices=licenses.EXPIRING_CHOICES)
+    return render(
+        "portal/licenses/index.html",
+        page=page,
+        filters=filters,
+        products=licenses.product_choices(orders),
+        expiring_choices=licenses.EXPIRING_CHOICES,
+    )
 
 
 def detail_context(license_: License) -> dict:
     """What the license page shows: limits, a page of devices, a page of users, floating seats."""
     devices = paginate(
-        sa.select(Device).where(Device.license_id == license_.id)
+        sa.select(Device)
+        .where(Device.license_id == license_.id)
         .order_by(Device.is_active.desc(), Device.first_activated_at.desc(), Device.id.desc())
         .execution_options(populate_existing=True),
-        page_number(request.args.get("devices_page")))
+        page_number(request.args.get("devices_page")),
+    )
     users = None
     if license_.max_license_users:
         users = paginate(
-            sa.select(LicenseUser).join(LicenseAssignment,
-                                        LicenseAssignment.license_user_id == LicenseUser.id)
-            .where(LicenseAssignment.license_id == license_.id).order_by(LicenseUser.email),
-            page_number(request.args.get("users_page")))
+            sa.select(LicenseUser)
+            .join(LicenseAssignment, LicenseAssignment.license_user_id == LicenseUser.id)
+            .where(LicenseAssignment.license_id == license_.id)
+            .order_by(LicenseUser.email),
+            page_number(request.args.get("users_page")),
+        )
     floating = []
     if license_.is_floating:
-        floating = list(db.session.scalars(
-            sa.select(Device).where(Device.license_id == license_.id, Device.floating_in_use)
-            .order_by(Device.floating_since).limit(200)))
+        floating = list(
+            db.session.scalars(
+                sa.select(Device)
+                .where(Device.license_id == license_.id, Device.floating_in_use)
+                .order_by(Device.floating_since)
+                .limit(200)
+            )
+        )
     return dict(license=license_, devices=devices, users=users, floating=floating)
 
 
@@ -78,8 +95,7 @@ def after_action(license_: License) -> Response:
 
 def confirm(question: str, action: str, label: str, cancel: str, **hidden) -> Response:
     """The no-JavaScript confirmation page: a form that posts to the same URL."""
-    return render("portal/confirm.html", question=question, action=action, label=label,
-                  cancel=cancel, hidden=hidden)
+    return render("portal/confirm.html", question=question, action=action, label=label, cancel=cancel, hidden=hidden)
 
 
 @bp.get("/licenses/<int:license_id>")
@@ -95,8 +111,7 @@ def enable(license_id: int) -> Response:
     authz.require("edit_license")
     changed = licenses.enable(license_)
     db.session.commit()
-    flash("License enabled." if changed else "The license is not disabled.",
-          "success" if changed else "info")
+    flash("License enabled." if changed else "The license is not disabled.", "success" if changed else "info")
     return after_action(license_)
 
 
@@ -106,13 +121,15 @@ def disable(license_id: int) -> Response:
     license_ = authz.load_license(license_id)
     authz.require("edit_license")
     if request.method == "GET":
-        return confirm(f"Disable {license_.license_key or 'this license'}? Its devices will be "
-                       "refused until it is enabled again.", request.path, "Disable",
-                       url_for(".detail", license_id=license_id))
+        return confirm(
+            f"Disable {license_.license_key or 'this license'}? Its devices will be refused until it is enabled again.",
+            request.path,
+            "Disable",
+            url_for(".detail", license_id=license_id),
+        )
     changed = licenses.disable(license_)
     db.session.commit()
-    flash("License disabled." if changed else "The license was already disabled.",
-          "success" if changed else "info")
+    flash("License disabled." if changed else "The license was already disabled.", "success" if changed else "info")
     return after_action(license_)
 
 
@@ -136,9 +153,13 @@ def reset(license_id: int) -> Response:
     license_ = authz.load_license(license_id)
     authz.require("reset_license")
     if request.method == "GET":
-        return confirm(f"Reset {license_.license_key or 'this license'}? All "
-                       f"{license_.times_activated} active devices will be deactivated.",
-                       request.path, "Reset license", url_for(".detail", license_id=license_id))
+        return confirm(
+            f"Reset {license_.license_key or 'this license'}? All "
+            f"{license_.times_activated} active devices will be deactivated.",
+            request.path,
+            "Reset license",
+            url_for(".detail", license_id=license_id),
+        )
     licenses.reset(license_)
     db.session.commit()
     flash("License and all devices reset.", "success")
@@ -154,8 +175,13 @@ def assign_user(license_id: int) -> Response:
     if not form.validate():
         return render_detail(license_, 422, assign_form=form)
     try:
-        user = seats.assign(license_, form.email.data, form.first_name.data or "",
-                            form.last_name.data or "", authz.manager().customer_account_id)
+        user = seats.assign(
+            license_,
+            form.email.data,
+            form.first_name.data or "",
+            form.last_name.data or "",
+            authz.manager().customer_account_id,
+        )
     except FieldError as error:
         getattr(form, error.field).errors.append(error.message)
         return render_detail(license_, 422, assign_form=form)
@@ -175,8 +201,12 @@ def unassign_user(license_id: int, user_id: int) -> Response:
         abort(404)
     authz.require("manage_license_users")
     if request.method == "GET":
-        return confirm(f"Unassign {user.email} from {license_.license_key or 'this license'}?",
-                       request.path, "Unassign", url_for(".detail", license_id=license_id))
+        return confirm(
+            f"Unassign {user.email} from {license_.license_key or 'this license'}?",
+            request.path,
+            "Unassign",
+            url_for(".detail", license_id=license_id),
+        )
     if not seats.unassign(license_, user):
         abort(404)
     db.session.commit()

@@ -74,8 +74,12 @@ def create() -> Response:
         try:
             with db.session.begin_nested():
                 order = order_service.create_order(
-                    authz.manager(), form.reference.data or "", form.customer.data,
-                    form.is_trial.data, form.is_test.data)
+                    authz.manager(),
+                    form.reference.data or "",
+                    form.customer.data,
+                    form.is_trial.data,
+                    form.is_test.data,
+                )
         except FieldError as error:
             field_error(form, error)
         else:
@@ -107,17 +111,20 @@ def bundle() -> Response:
         try:
             with db.session.begin_nested():
                 order = order_service.create_bundle_order(
-                    authz.manager(), lines, reference=form.reference.data or "",
-                    customer_id=form.customer.data, is_trial=form.is_trial.data,
-                    is_test=form.is_test.data)
+                    authz.manager(),
+                    lines,
+                    reference=form.reference.data or "",
+                    customer_id=form.customer.data,
+                    is_trial=form.is_trial.data,
+                    is_test=form.is_test.data,
+                )
         except FieldError as error:
             field_error(form, error, positions)
         except CapReached as error:
             abort(409, description=str(error))
         else:
             db.session.commit()
-            flash(f"Bundle order {order.reference} created with {sum(q for *_, q in lines)} "
-                  "licenses.", "success")
+            flash(f"Bundle order {order.reference} created with {sum(q for *_, q in lines)} licenses.", "success")
             return redirect_to(url_for(".detail", order_id=order.id))
     return render("portal/orders/bundle.html", "form", status=422, form=form)
 
@@ -138,8 +145,7 @@ def _detail(order: Order, block: str, status: int = 200, **forms) -> Response:
         forms.setdefault("manager_form", AddManagerForm())
     page = order_service.licenses_page(order.id, page_number(request.args.get("page")))
     managers = order_service.order_managers(order.id)
-    return render("portal/orders/detail.html", block, status=status, order=order, page=page,
-                  managers=managers, **forms)
+    return render("portal/orders/detail.html", block, status=status, order=order, page=page, managers=managers, **forms)
 
 
 @bp.get("/orders/<int:order_id>")
@@ -157,16 +163,19 @@ def issue(order_id: int) -> Response:
     if form.validate():
         try:
             with db.session.begin_nested():
-                licenses = issuing.issue(order, authz.manager(), form.product.data,
-                                         form.policy.data, form.quantity.data)
+                licenses = issuing.issue(
+                    order, authz.manager(), form.product.data, form.policy.data, form.quantity.data
+                )
         except FieldError as error:
             field_error(form, error)
         except CapReached as error:
             abort(409, description=str(error))
         else:
             db.session.commit()
-            flash(f"Issued {len(licenses)} license{'s' if len(licenses) != 1 else ''} of "
-                  f"{form.product_name()}.", "success")
+            flash(
+                f"Issued {len(licenses)} license{'s' if len(licenses) != 1 else ''} of {form.product_name()}.",
+                "success",
+            )
             return redirect_to(url_for(".detail", order_id=order.id))
     return _detail(order, "issue_form", status=422, issue_form=form)
 

@@ -32,15 +32,22 @@ def index() -> Response:
     top = reports.top_licenses_by_devices(manager_id)
     distribution = reports.device_distribution(manager_id)
     return render(
-        "portal/reports.html", "content", weeks=weeks, series=series,
-        activation_charts={product: charts.column_chart(list(zip(weeks, counts, strict=True)),
-                                                         f"{product}: activations per week")
-                           for product, counts in series.items()},
+        "portal/reports.html",
+        "content",
+        weeks=weeks,
+        series=series,
+        activation_charts={
+            product: charts.column_chart(list(zip(weeks, counts, strict=True)), f"{product}: activations per week")
+            for product, counts in series.items()
+        },
         seats=seats,
-        seats_chart=charts.usage_chart([(s.product, s.used, s.total) for s in seats],
-                                       "Seats used of total per product"),
-        top=top, top_chart=charts.bar_chart([(_license_label(r), r.devices) for r in top],
-                                            "Licenses with the most active devices"),
+        seats_chart=charts.usage_chart(
+            [(s.product, s.used, s.total) for s in seats], "Seats used of total per product"
+        ),
+        top=top,
+        top_chart=charts.bar_chart(
+            [(_license_label(r), r.devices) for r in top], "Licenses with the most active devices"
+        ),
         distribution=distribution,
         distribution_chart=charts.bar_chart(distribution, "Licenses by number of active devices"),
     )
@@ -80,9 +87,11 @@ def _csv(filename: str, header: list[str], rows: Iterable) -> Response:
                 buffer.truncate()
         yield buffer.getvalue()
 
-    return Response(stream_with_context(generate()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        stream_with_context(generate()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
 
 
 @bp.get("/reports/licenses.csv")

@@ -23,16 +23,19 @@ require_side(bp, MANAGER)
 def index() -> Response:
     """List the license users the manager may see, searched by email or name."""
     q = (request.args.get("q") or "").strip()[:200]
-    stmt = (sa.select(LicenseUser, LicenseManager.id)
-            .outerjoin(LicenseManager, LicenseManager.license_user_id == LicenseUser.id)
-            .where(LicenseUser.id.in_(authz.scoped_license_user_ids())))
+    stmt = (
+        sa.select(LicenseUser, LicenseManager.id)
+        .outerjoin(LicenseManager, LicenseManager.license_user_id == LicenseUser.id)
+        .where(LicenseUser.id.in_(authz.scoped_license_user_ids()))
+    )
     if q:
-        stmt = stmt.where(sa.or_(contains(LicenseUser.email, q),
-                                 contains(LicenseUser.first_name, q),
-                                 contains(LicenseUser.last_name, q)))
+        stmt = stmt.where(
+            sa.or_(
+                contains(LicenseUser.email, q), contains(LicenseUser.first_name, q), contains(LicenseUser.last_name, q)
+            )
+        )
     stmt = stmt.order_by(LicenseUser.email, LicenseUser.id)
-    page = paginate(stmt, page_number(request.args.get("page")), scalars=False,
-                    args={"q": q} if q else {})
+    page = paginate(stmt, page_number(request.args.get("page")), scalars=False, args={"q": q} if q else {})
     counts = _license_counts([user.id for user, _ in page.items])
     return render("portal/users/index.html", "results", page=page, q=q, counts=counts)
 
@@ -44,22 +47,34 @@ def _license_counts(user_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         sa.select(LicenseAssignment.license_user_id, sa.func.count())
         .join(License, License.id == LicenseAssignment.license_id)
-        .where(LicenseAssignment.license_user_id.in_(user_ids),
-               License.order_id.in_(authz.managed_order_ids()))
-        .group_by(LicenseAssignment.license_user_id))
+        .where(LicenseAssignment.license_user_id.in_(user_ids), License.order_id.in_(authz.managed_order_ids()))
+        .group_by(LicenseAssignment.license_user_id)
+    )
     return dict(rows.tuples().all())
 
 
-def render_user(user: LicenseUser, status: int = 200, form: SetUserPasswordForm | None = None,
-                generated: str | None = None) -> Response:
-    licenses = list(db.session.scalars(
-        sa.select(License).join(LicenseAssignment, LicenseAssignment.license_id == License.id)
-        .where(LicenseAssignment.license_user_id == user.id,
-               License.order_id.in_(authz.managed_order_ids()))
-        .order_by(License.created_at.desc()).limit(50)))
-    response = render("portal/users/detail.html", "password", status=status, user=user,
-                      licenses=licenses, form=form or SetUserPasswordForm(formdata=None),
-                      generated=generated, refusal=credentials.refusal(user, authz.manager()))
+def render_user(
+    user: LicenseUser, status: int = 200, form: SetUserPasswordForm | None = None, generated: str | None = None
+) -> Response:
+    licenses = list(
+        db.session.scalars(
+            sa.select(License)
+            .join(LicenseAssignment, LicenseAssignment.license_id == License.id)
+            .where(LicenseAssignment.license_user_id == user.id, License.order_id.in_(authz.managed_order_ids()))
+            .order_by(License.created_at.desc())
+            .limit(50)
+        )
+    )
+    response = render(
+        "portal/users/detail.html",
+        "password",
+        status=status,
+        user=user,
+        licenses=licenses,
+        form=form or SetUserPasswordForm(formdata=None),
+        generated=generated,
+        refusal=credentials.refusal(user, authz.manager()),
+    )
     if generated:
         response.headers["Cache-Control"] = "no-store"  # the password is shown this once
     return response

@@ -22,10 +22,7 @@ def index() -> Response:
     form = AuditFilterForm(formdata=request.args)
     if not form.validate():
         # The messages sit at the filter fields, outside the results: swap the whole body.
-        response = render(TEMPLATE, "audit_body", status=422, form=form, page=None,
-                          log=audit_log, args={})
+        response = render(TEMPLATE, "audit_body", status=422, form=form, page=None, log=audit_log, args={})
         return retarget(response, "#audit-body", "outerHTML") if wants_fragment() else response
-    page = audit_log.events_page(form.filters(), before=request.args.get("before"),
-                                 after=request.args.get("after"))
-    return render(TEMPLATE, "results", form=form, page=page, log=audit_log,
-                  args=form.query_args())
+    page = audit_log.events_page(form.filters(), before=request.args.get("before"), after=request.args.get("after"))
+    return render(TEMPLATE, "results", form=form, page=page, log=audit_log, args=form.query_args())

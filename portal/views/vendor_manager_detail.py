@@ -28,27 +28,32 @@ bp = Blueprint("vendor_manager_detail", __name__, url_prefix="/vendor/license-ma
 require_side(bp, STAFF)
 
 TEMPLATES = "vendor/manager_detail/"
-TABS = [("permissions", "Permissions"), ("orders", "Orders"), ("licenses", "Licenses"),
-        ("user_groups", "User groups"), ("report", "Report")]
+TABS = [
+    ("permissions", "Permissions"),
+    ("orders", "Orders"),
+    ("licenses", "Licenses"),
+    ("user_groups", "User groups"),
+    ("report", "Report"),
+]
 
 
 def load_manager(manager_id: int) -> LicenseManager:
     """Fetch a manager of the signed-in vendor account with their name and organisation, or 404."""
     manager = db.session.scalar(
-        sa.select(LicenseManager).where(LicenseManager.id == manager_id)
-        .options(so.joinedload(LicenseManager.license_user),
-                 so.joinedload(LicenseManager.customer_account))
+        sa.select(LicenseManager)
+        .where(LicenseManager.id == manager_id)
+        .options(so.joinedload(LicenseManager.license_user), so.joinedload(LicenseManager.customer_account))
     )
     if manager is None:
         abort(404)
     return manager
 
 
-def show(manager: LicenseManager, tab: str, block: str = "tab", status: int = 200,
-         **context) -> Response:
+def show(manager: LicenseManager, tab: str, block: str = "tab", status: int = 200, **context) -> Response:
     """Render a tab's page: the block an htmx request swaps, or the whole page."""
-    return render(f"{TEMPLATES}{tab}.html", block, status=status, manager=manager, tabs=TABS,
-                  current_tab=tab, **context)
+    return render(
+        f"{TEMPLATES}{tab}.html", block, status=status, manager=manager, tabs=TABS, current_tab=tab, **context
+    )
 
 
 CHANGED = "licenseManagerChanged"  # the overview beside the pane listens for it to refresh its rows
@@ -59,16 +64,17 @@ def done(url: str, fragment) -> Response:
     return trigger(fragment(), CHANGED) if is_htmx() else redirect(url, code=303)
 
 
-def _permissions(manager: LicenseManager, form=None, status: int = 200,
-                 block: str = "tab") -> Response:
+def _permissions(manager: LicenseManager, form=None, status: int = 200, block: str = "tab") -> Response:
     scope = queries.scope(manager)
     if form is None:
-        data = {"permissions": manager.permission_codes, "products": list(scope.allowed),
-                "policies": list(scope.allowed_policy_ids)}
+        data = {
+            "permissions": manager.permission_codes,
+            "products": list(scope.allowed),
+            "policies": list(scope.allowed_policy_ids),
+        }
         data |= {cap_field(pid): row.cap for pid, row in scope.allowed.items()}
         form = permissions_form([p.id for p in scope.products], data)
-    return show(manager, "permissions", block, status, form=form, scope=scope,
-                permissions=perms.PERMISSIONS)
+    return show(manager, "permissions", block, status, form=form, scope=scope, permissions=perms.PERMISSIONS)
 
 
 @bp.get("/<int:manager_id>")
@@ -87,17 +93,21 @@ def permissions(manager_id: int) -> Response:
     if form.validate():
         try:
             changed = manager_admin.update_permissions(
-                manager, form.permissions.data or [], form.caps(), form.policies.data or [])
+                manager, form.permissions.data or [], form.caps(), form.policies.data or []
+            )
         except manager_admin.InvalidInput as error:
             form.add_errors(error.errors)
         except manager_admin.Conflict as error:
             abort(409, description=str(error))
         else:
             db.session.commit()
-            flash(f"Permissions of {manager.license_user.email} saved; they apply from their "
-                  "next request." if changed else "Nothing changed.", "success")
-            return done(url_for(".permissions", manager_id=manager.id),
-                        lambda: _permissions(manager))
+            flash(
+                f"Permissions of {manager.license_user.email} saved; they apply from their next request."
+                if changed
+                else "Nothing changed.",
+                "success",
+            )
+            return done(url_for(".permissions", manager_id=manager.id), lambda: _permissions(manager))
     return _permissions(manager, form, 422)
 
 
@@ -108,11 +118,9 @@ def _orders(manager: LicenseManager, form=None, status: int = 200, block: str = 
         options, more = queries.search_orders(manager, search.search.data or "")
     else:
         status = 422
-    context = dict(options=options, more=more, search=search,
-                   form=form or AddOrderForm(formdata=None))
+    context = dict(options=options, more=more, search=search, form=form or AddOrderForm(formdata=None))
     if block == "tab":
-        context["page"], context["license_counts"] = queries.orders_page(
-            manager, page_number(request.args.get("page")))
+        context["page"], context["license_counts"] = queries.orders_page(manager, page_number(request.args.get("page")))
     return show(manager, "orders", block, status, **context)
 
 
@@ -149,8 +157,7 @@ def licenses(manager_id: int) -> Response:
 def user_groups(manager_id: int) -> Response:
     """List the user groups the manager manages, with their member counts."""
     manager = load_manager(manager_id)
-    page, member_counts = queries.user_groups_page(
-        manager, page_number(request.args.get("page")))
+    page, member_counts = queries.user_groups_page(manager, page_number(request.args.get("page")))
     return show(manager, "user_groups", page=page, member_counts=member_counts)
 
 

@@ -31,8 +31,18 @@ bp = Blueprint("vendor_managers", __name__, url_prefix="/vendor")
 require_side(bp, STAFF)
 
 BASE = BASE_URL
-CSV_COLUMNS = ["Name", "Email", "Customer account", "Status", "Permissions", "Permission codes",
-               "Orders managed", "Licenses", "Last sign-in (UTC)", "Created (UTC)"]
+CSV_COLUMNS = [
+    "Name",
+    "Email",
+    "Customer account",
+    "Status",
+    "Permissions",
+    "Permission codes",
+    "Orders managed",
+    "Licenses",
+    "Last sign-in (UTC)",
+    "Created (UTC)",
+]
 
 
 @bp.get("/license-managers")
@@ -40,11 +50,19 @@ def overview() -> Response:
     """List the account's license managers with search, filters, sorting and pages."""
     query = OverviewQuery.from_args(request.args)
     page = queries.overview_page(query)
-    accounts, more_accounts = ([], False) if wants_fragment() else \
-        queries.customer_account_choices(query.customer_account)
-    return render("vendor/managers/overview.html", "results", query=query, page=page,
-                  accounts=accounts, more_accounts=more_accounts, statuses=MANAGER_STATUSES,
-                  permissions=perms.PERMISSIONS)
+    accounts, more_accounts = (
+        ([], False) if wants_fragment() else queries.customer_account_choices(query.customer_account)
+    )
+    return render(
+        "vendor/managers/overview.html",
+        "results",
+        query=query,
+        page=page,
+        accounts=accounts,
+        more_accounts=more_accounts,
+        statuses=MANAGER_STATUSES,
+        permissions=perms.PERMISSIONS,
+    )
 
 
 def _csv_cell(value: object) -> str:
@@ -58,11 +76,23 @@ def _csv_lines(rows: Iterable[queries.ManagerRow]) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for n, row in enumerate(rows, 1):
-        writer.writerow([_csv_cell(v) for v in (
-            row.name, row.email, row.customer_account_name, row.status,
-            len(row.permission_codes), " ".join(row.permission_codes), row.orders, row.licenses,
-            row.last_login_at.isoformat(sep=" ", timespec="seconds") if row.last_login_at else "",
-            row.created_at.isoformat(sep=" ", timespec="seconds"))])
+        writer.writerow(
+            [
+                _csv_cell(v)
+                for v in (
+                    row.name,
+                    row.email,
+                    row.customer_account_name,
+                    row.status,
+                    len(row.permission_codes),
+                    " ".join(row.permission_codes),
+                    row.orders,
+                    row.licenses,
+                    row.last_login_at.isoformat(sep=" ", timespec="seconds") if row.last_login_at else "",
+                    row.created_at.isoformat(sep=" ", timespec="seconds"),
+                )
+            ]
+        )
         if n % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -95,9 +125,17 @@ def _new_page(form: NewManagerForm, status: int = 200, order_q: str = "") -> Res
     accounts, more = queries.customer_account_choices(account)
     form.customer_account.choices = [("", "No customer account"), *accounts]
     orders = managers.order_choices(order_q, account, selected)
-    return render("vendor/managers/new.html", "form", status=status, form=form, orders=orders,
-                  selected_orders=set(selected), order_q=order_q, more_accounts=more,
-                  permissions=perms.PERMISSIONS)
+    return render(
+        "vendor/managers/new.html",
+        "form",
+        status=status,
+        form=form,
+        orders=orders,
+        selected_orders=set(selected),
+        order_q=order_q,
+        more_accounts=more,
+        permissions=perms.PERMISSIONS,
+    )
 
 
 @bp.route("/license-managers/new", methods=["GET", "POST"])
@@ -114,10 +152,14 @@ def new() -> Response:
         return _new_page(form, 422)
     try:
         manager, promoted = managers.create_manager(
-            email=form.email.data, first_name=form.first_name.data or "",
-            last_name=form.last_name.data or "", customer_account_id=form.customer_account.data,
-            order_ids=form.orders.data or [], scope=form.scope(),
-            vendor_name=current_user.staff.vendor_account.name)
+            email=form.email.data,
+            first_name=form.first_name.data or "",
+            last_name=form.last_name.data or "",
+            customer_account_id=form.customer_account.data,
+            order_ids=form.orders.data or [],
+            scope=form.scope(),
+            vendor_name=current_user.staff.vendor_account.name,
+        )
         db.session.commit()
     except managers.ManagerInputError as error:
         db.session.rollback()
@@ -130,8 +172,7 @@ def new() -> Response:
     email = manager.license_user.email
     flash(f"Invitation sent to {email}.", "success")
     if promoted:
-        flash(f"{email} was already a license user; they keep their details and are now a manager.",
-              "info")
+        flash(f"{email} was already a license user; they keep their details and are now a manager.", "info")
     return redirect_to(f"{BASE}/{manager.id}")
 
 
@@ -142,14 +183,14 @@ def new_order_choices() -> Response:
         return redirect(f"{BASE}/new?{request.query_string.decode()}")
     selected = [i for i in map(positive_int, request.args.getlist("orders")) if i][:MAX_ORDERS]
     search = request.args.get("order_q", "")[:100]
-    orders = managers.order_choices(search, positive_int(request.args.get("customer_account")),
-                                    selected)
-    return render("vendor/managers/new.html", "order_choices", orders=orders,
-                  selected_orders=set(selected))
+    orders = managers.order_choices(search, positive_int(request.args.get("customer_account")), selected)
+    return render("vendor/managers/new.html", "order_choices", orders=orders, selected_orders=set(selected))
 
 
-SAVED = ("Default permissions saved. Managers you create from now on start with this set; "
-         "existing managers keep the permissions they have.")
+SAVED = (
+    "Default permissions saved. Managers you create from now on start with this set; "
+    "existing managers keep the permissions they have."
+)
 UNCHANGED = "Nothing to save: the default permissions are as they were."
 
 
@@ -160,10 +201,10 @@ def default_permissions() -> Response:
     default = managers.default_set()
     template = "vendor/managers/default_permissions.html"
     if request.method == "GET":
-        form = DefaultPermissionsForm(catalog=catalog,
-                                      data=DefaultPermissionsForm.initial(managers.default_scope(default)))
-        return render(template, "form", form=form, default=default, saved=None,
-                      permissions=perms.PERMISSIONS)
+        form = DefaultPermissionsForm(
+            catalog=catalog, data=DefaultPermissionsForm.initial(managers.default_scope(default))
+        )
+        return render(template, "form", form=form, default=default, saved=None, permissions=perms.PERMISSIONS)
     form = DefaultPermissionsForm(catalog=catalog)
     status, saved = 422, None
     if form.validate():
@@ -174,5 +215,6 @@ def default_permissions() -> Response:
         except managers.ManagerInputError as error:
             db.session.rollback()
             form[error.field].errors.append(error.message)
-    return render(template, "form", status=status, form=form, default=default, saved=saved,
-                  permissions=perms.PERMISSIONS)
+    return render(
+        template, "form", status=status, form=form, default=default, saved=saved, permissions=perms.PERMISSIONS
+    )

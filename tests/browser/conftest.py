@@ -34,8 +34,10 @@ def page(live_server):
         )
         page = browser.new_page()
         page.csp_violations = []
-        page.on("console", lambda message: "Content Security Policy" in message.text
-                and page.csp_violations.append(message.text))
+        page.on(
+            "console",
+            lambda message: "Content Security Policy" in message.text and page.csp_violations.append(message.text),
+        )
         page.set_default_timeout(5000)
         yield page
         browser.close()

@@ -21,16 +21,16 @@ from portal.models import (
 from portal.tenancy import all_tenants
 
 # Everything the actions of these areas write; "unchanged" compares all of their rows.
-WRITTEN = (License, Device, LicenseAssignment, LicenseUser, UserGroup, UserGroupMember,
-           UserGroupManager, AuditEvent)
+WRITTEN = (License, Device, LicenseAssignment, LicenseUser, UserGroup, UserGroupMember, UserGroupManager, AuditEvent)
 
 
 def snapshot(app) -> dict:
     """Every row of the tables these actions write, for 'the database is unchanged'."""
     with app.app_context(), all_tenants(db.session):
-        return {model.__tablename__: sorted(
-            tuple(row) for row in db.session.execute(sa.select(model.__table__)).all())
-            for model in WRITTEN}
+        return {
+            model.__tablename__: sorted(tuple(row) for row in db.session.execute(sa.select(model.__table__)).all())
+            for model in WRITTEN
+        }
 
 
 def get(app, model, ident):
@@ -60,11 +60,11 @@ def scene(make, permissions="all", seats: int = 5):
     w = make.world()
     vendor = w["vendor"]
     w["floating_product"] = make.product(vendor, "key", floating=True)
-    w["floating_policy"] = make.policy(w["floating_product"], is_floating=True, floating_seats=2,
-                                       max_activations=5, max_borrow_hours=48)
+    w["floating_policy"] = make.policy(
+        w["floating_product"], is_floating=True, floating_seats=2, max_activations=5, max_borrow_hours=48
+    )
     w["seat_policy"] = make.policy(w["user_product"], max_license_users=seats)
-    w["manager"] = make.manager(vendor, permissions=permissions, account=w["account"],
-                                orders=[w["order"]])
+    w["manager"] = make.manager(vendor, permissions=permissions, account=w["account"], orders=[w["order"]])
     return w
 
 

@@ -25,8 +25,9 @@ def snapshot(app) -> dict:
 
 def audit_events(app, action: str) -> list[AuditEvent]:
     with app.app_context(), all_tenants(db.session):
-        return list(db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+        return list(
+            db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
+        )
 
 
 def field_error(html: str, field_id: str) -> str:
@@ -42,9 +43,15 @@ def issuing_world(make, caps: dict | None = None, permissions=("issue_license",)
     products = [w["key_product"], w["user_product"]]
     cap_by_id = {w[name].id: cap for name, cap in (caps or {}).items()}
     w["manager"] = make.manager(
-        w["vendor"], permissions=permissions, account=w["account"], orders=[w["order"]],
-        products=products, policies=[w["key_policy"], w["user_policy"]], caps=cap_by_id,
-        password=None)  # signed in by session in these tests: no slow password hash
+        w["vendor"],
+        permissions=permissions,
+        account=w["account"],
+        orders=[w["order"]],
+        products=products,
+        policies=[w["key_policy"], w["user_policy"]],
+        caps=cap_by_id,
+        password=None,
+    )  # signed in by session in these tests: no slow password hash
     return w
 
 

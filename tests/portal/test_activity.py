@@ -20,9 +20,15 @@ def w(make, login):
 
 
 def add_event(app, vendor, **fields):
-    values = dict(actor_type="manager", actor_id=None, actor_label="someone@customer.test",
-                  action="license.disabled", object_type="license", object_label="license X",
-                  created_at=utcnow())
+    values = dict(
+        actor_type="manager",
+        actor_id=None,
+        actor_label="someone@customer.test",
+        action="license.disabled",
+        object_type="license",
+        object_label="license X",
+        created_at=utcnow(),
+    )
     values.update(fields)
     with app.app_context():
         set_tenant(db.session, vendor.id)
@@ -33,14 +39,24 @@ def add_event(app, vendor, **fields):
 def test_shows_the_organisations_events_and_my_own_newest_first(client, make, w):
     app, vendor = make.app, w["vendor"]
     now = utcnow()
-    add_event(app, vendor, object_label="license OLDER", customer_account_id=w["account"].id,
-              created_at=now - dt.timedelta(hours=2))
-    add_event(app, vendor, object_label="license NEWER", customer_account_id=w["account"].id,
-              created_at=now - dt.timedelta(hours=1))
-    add_event(app, vendor, object_label="license MINE", actor_id=w["manager"].id,
-              created_at=now - dt.timedelta(hours=3))
-    add_event(app, vendor, object_label="license ELSEWHERE",
-              customer_account_id=make.customer_account(vendor).id)
+    add_event(
+        app,
+        vendor,
+        object_label="license OLDER",
+        customer_account_id=w["account"].id,
+        created_at=now - dt.timedelta(hours=2),
+    )
+    add_event(
+        app,
+        vendor,
+        object_label="license NEWER",
+        customer_account_id=w["account"].id,
+        created_at=now - dt.timedelta(hours=1),
+    )
+    add_event(
+        app, vendor, object_label="license MINE", actor_id=w["manager"].id, created_at=now - dt.timedelta(hours=3)
+    )
+    add_event(app, vendor, object_label="license ELSEWHERE", customer_account_id=make.customer_account(vendor).id)
     other = make.world()
     add_event(app, other["vendor"], object_label="license OTHER VENDOR", actor_id=w["manager"].id)
     html = client.get("/portal/activity").get_data(as_text=True)
@@ -65,8 +81,13 @@ def test_unknown_actions_still_read_well(client, make, w):
 
 def test_pages_and_fragment(client, make, w, hx, count_queries):
     for i in range(30):
-        add_event(make.app, w["vendor"], object_label=f"license N{i:02d}", customer_account_id=w["account"].id,
-                  created_at=utcnow() - dt.timedelta(minutes=i))
+        add_event(
+            make.app,
+            w["vendor"],
+            object_label=f"license N{i:02d}",
+            customer_account_id=w["account"].id,
+            created_at=utcnow() - dt.timedelta(minutes=i),
+        )
     first = client.get("/portal/activity").get_data(as_text=True)
     assert "license N00" in first and "license N29" not in first and "1–25 of 30 events" in first
     with count_queries() as q:

@@ -29,8 +29,9 @@ def _dashboard_world(app, make):
     update(app, License, off.id, valid_until=now + dt.timedelta(days=5))
     # Another customer's order: nothing of it may show.
     stranger_account = make.customer_account(w["vendor"])
-    theirs = make.order(w["vendor"], reference="THEIRS-1",
-                        managers=[make.manager(w["vendor"], account=stranger_account, password=None)])
+    theirs = make.order(
+        w["vendor"], reference="THEIRS-1", managers=[make.manager(w["vendor"], account=stranger_account, password=None)]
+    )
     their_license = make.license(theirs, w["key_policy"], license_key="THEM-THEM-THEM-THEM")
     update(app, License, their_license.id, valid_until=now + dt.timedelta(days=3))
     make.device(their_license)
@@ -38,10 +39,19 @@ def _dashboard_world(app, make):
 
 
 def _event(make, w, action, account=None, actor_id=None, label="x"):
-    make._save(w["vendor"].id, AuditEvent(
-        vendor_account_id=w["vendor"].id, actor_type="manager" if actor_id else "staff",
-        actor_id=actor_id, actor_label="someone@test", action=action, object_type="order",
-        object_label=label, customer_account_id=account.id if account else None))
+    make._save(
+        w["vendor"].id,
+        AuditEvent(
+            vendor_account_id=w["vendor"].id,
+            actor_type="manager" if actor_id else "staff",
+            actor_id=actor_id,
+            actor_label="someone@test",
+            action=action,
+            object_type="order",
+            object_label=label,
+            customer_account_id=account.id if account else None,
+        ),
+    )
 
 
 def test_dashboard_shows_my_figures_only(app, client, make, login):

@@ -21,8 +21,9 @@ def w(make, login):
 def floating(make, w):
     """A floating license (2 seats, 48 h borrow) with one device holding a seat, one not."""
     lic = make.license(w["order"], w["floating_policy"])
-    holder = make.device(lic, hostname="cad-07", ip="10.0.0.7", floating_in_use=True,
-                         floating_since=utcnow() - dt.timedelta(hours=30))
+    holder = make.device(
+        lic, hostname="cad-07", ip="10.0.0.7", floating_in_use=True, floating_since=utcnow() - dt.timedelta(hours=30)
+    )
     idle = make.device(lic, hostname="cad-08")
     return lic, holder, idle
 
@@ -127,10 +128,13 @@ def test_borrow_until_a_date_within_the_maximum(client, make, floating):
     assert event.after["borrowed_until"] == until.isoformat()
 
 
-@pytest.mark.parametrize("hours, message", [
-    (-1, "Choose a date and time in the future."),
-    (49, "At most 48 hours from now"),
-])
+@pytest.mark.parametrize(
+    "hours, message",
+    [
+        (-1, "Choose a date and time in the future."),
+        (49, "At most 48 hours from now"),
+    ],
+)
 def test_borrow_outside_the_window_is_422(client, make, floating, hours, message):
     _, _, idle = floating
     before = snapshot(make.app)

@@ -18,8 +18,9 @@ def foreign_objects(make, world):
     account = make.customer_account(vendor)
     owner = make.manager(vendor, permissions="all", account=account)
     order = make.order(vendor, customer=make.customer(vendor, account), managers=[owner])
-    floating = make.policy(make.product(vendor, floating=True), is_floating=True, floating_seats=2,
-                           max_activations=4, max_borrow_hours=24)
+    floating = make.policy(
+        make.product(vendor, floating=True), is_floating=True, floating_seats=2, max_activations=4, max_borrow_hours=24
+    )
     license_ = make.license(order, floating)
     device = make.device(license_, hostname="their-host", floating_in_use=True, floating_since=utcnow())
     user = make.license_user(vendor, email=f"theirs{account.id}@elsewhere.test", account=account)
@@ -39,8 +40,7 @@ def setting(make, login):
         "user_group": make.user_group(home["vendor"], managers=[me]),
     }
     make.assignment(mine["license"], mine["license_user"])
-    others = {"another customer": foreign_objects(make, home),
-              "another vendor": foreign_objects(make, make.world())}
+    others = {"another customer": foreign_objects(make, home), "another vendor": foreign_objects(make, make.world())}
     login(me)
     return mine, others
 
@@ -79,8 +79,13 @@ URLS = [
     ("user_group", "GET", "/portal/user-groups/{id}/members/{user}/remove"),
     ("user_group", "POST", "/portal/user-groups/{id}/members/{user}/remove"),
 ]
-FORM = {"note": "mine now", "email": "x@customer.test", "password": "a fine password",
-        "name": "Taken", "until": "2099-01-01T00:00"}
+FORM = {
+    "note": "mine now",
+    "email": "x@customer.test",
+    "password": "a fine password",
+    "name": "Taken",
+    "until": "2099-01-01T00:00",
+}
 
 
 @pytest.mark.parametrize("whose", ["another customer", "another vendor"])
@@ -89,8 +94,9 @@ def test_every_url_answers_404(app, client, setting, whose):
     foreign = others[whose]
     before = snapshot(app)
     for kind, method, template in URLS:
-        path = template.format(id=foreign[kind].id, license=mine["license"].id,
-                               user=mine["license_user"].id, group=mine["user_group"].id)
+        path = template.format(
+            id=foreign[kind].id, license=mine["license"].id, user=mine["license_user"].id, group=mine["user_group"].id
+        )
         response = client.open(path, method=method, data=FORM if method == "POST" else None)
         assert response.status_code == 404, (method, path, response.status_code)
         assert "not yours to see" in response.get_data(as_text=True)
@@ -98,8 +104,12 @@ def test_every_url_answers_404(app, client, setting, whose):
 
 
 def test_an_id_that_does_not_exist_answers_the_same(client, setting):
-    for path in ["/portal/licenses/999999", "/portal/devices/999999/reset", "/portal/users/999999",
-                 "/portal/user-groups/999999"]:
+    for path in [
+        "/portal/licenses/999999",
+        "/portal/devices/999999/reset",
+        "/portal/users/999999",
+        "/portal/user-groups/999999",
+    ]:
         assert client.get(path).status_code == 404
 
 
@@ -107,9 +117,10 @@ def test_an_id_that_does_not_exist_answers_the_same(client, setting):
 def test_lists_do_not_show_them(client, setting, whose):
     _, others = setting
     foreign = others[whose]
-    pages = "".join(client.get(path).get_data(as_text=True) for path in
-                    ["/portal/licenses", "/portal/floating", "/portal/users", "/portal/user-groups",
-                     "/portal/activity"])
+    pages = "".join(
+        client.get(path).get_data(as_text=True)
+        for path in ["/portal/licenses", "/portal/floating", "/portal/users", "/portal/user-groups", "/portal/activity"]
+    )
     assert foreign["license"].license_key not in pages
     assert "their-host" not in pages
     assert foreign["license_user"].email not in pages

@@ -11,8 +11,11 @@ from tests.portal.orders_support import audit_events, field_error, issuing_world
 
 
 def _issue(client, order, product, policy, quantity=1, **kwargs):
-    return client.post(f"/portal/orders/{order.id}/licenses",
-                       data={"product": product.id, "policy": policy.id, "quantity": quantity}, **kwargs)
+    return client.post(
+        f"/portal/orders/{order.id}/licenses",
+        data={"product": product.id, "policy": policy.id, "quantity": quantity},
+        **kwargs,
+    )
 
 
 def _licenses(app, order):

@@ -40,7 +40,8 @@ def test_two_requests_for_the_last_licenses_under_a_cap(app, make, login, monkey
         barrier.wait()
         response = clients[i].post(
             f"/portal/orders/{w['order'].id}/licenses",
-            data={"product": w["key_product"].id, "policy": w["key_policy"].id, "quantity": 2})
+            data={"product": w["key_product"].id, "policy": w["key_policy"].id, "quantity": 2},
+        )
         answers[i] = (response.status_code, response.get_data(as_text=True))
 
     threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]

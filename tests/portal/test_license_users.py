@@ -21,9 +21,14 @@ def w(make, login):
 
 
 def assignments(app, license_id) -> list[str]:
-    return sorted(rows(app, sa.select(LicenseUser.email).join(
-        LicenseAssignment, LicenseAssignment.license_user_id == LicenseUser.id)
-        .where(LicenseAssignment.license_id == license_id)))
+    return sorted(
+        rows(
+            app,
+            sa.select(LicenseUser.email)
+            .join(LicenseAssignment, LicenseAssignment.license_user_id == LicenseUser.id)
+            .where(LicenseAssignment.license_id == license_id),
+        )
+    )
 
 
 def test_assign_a_known_user(client, make, w):
@@ -42,8 +47,10 @@ def test_assign_a_known_user(client, make, w):
 
 def test_an_unknown_email_creates_the_user_in_the_managers_organisation(client, make, w):
     lic = make.license(w["order"], w["seat_policy"])
-    client.post(f"/portal/licenses/{lic.id}/users",
-                data={"email": "new@customer.test", "first_name": "New", "last_name": "Person"})
+    client.post(
+        f"/portal/licenses/{lic.id}/users",
+        data={"email": "new@customer.test", "first_name": "New", "last_name": "Person"},
+    )
     (user,) = rows(make.app, sa.select(LicenseUser).where(LicenseUser.email == "new@customer.test"))
     assert (user.first_name, user.last_name) == ("New", "Person")
     assert user.customer_account_id == w["account"].id and user.vendor_account_id == w["vendor"].id
@@ -56,8 +63,10 @@ def test_assigning_twice_is_422_at_the_email(client, make, w):
     before = snapshot(make.app)
     response = client.post(f"/portal/licenses/{lic.id}/users", data={"email": "ada@customer.test"})
     assert response.status_code == 422
-    assert field_error(response.get_data(as_text=True), "email") == \
-        "ada@customer.test is already assigned to this license."
+    assert (
+        field_error(response.get_data(as_text=True), "email")
+        == "ada@customer.test is already assigned to this license."
+    )
     assert snapshot(make.app) == before
 
 
@@ -105,8 +114,12 @@ def test_two_requests_for_the_last_seat_one_wins(app, make, login, w, monkeypatc
         return found
 
     monkeypatch.setattr(seats, "find_or_create_user", slow)
-    answers = race(app, login, w["manager"], lambda c, i: c.post(
-        f"/portal/licenses/{lic.id}/users", data={"email": f"racer{i}@customer.test"}))
+    answers = race(
+        app,
+        login,
+        w["manager"],
+        lambda c, i: c.post(f"/portal/licenses/{lic.id}/users", data={"email": f"racer{i}@customer.test"}),
+    )
     assert sorted(status for status, _ in answers) == [303, 409], answers
     loser = next(body for status, body in answers if status == 409)
     assert "No free seat: all 3 seats of this license are assigned." in loser
@@ -142,8 +155,9 @@ def test_users_list_is_scoped_searchable_and_paged(client, make, w, hx):
     colleague = make.license_user(w["vendor"], email="colleague@customer.test", account=w["account"])
     grouped = make.license_user(w["vendor"], email="grouped@elsewhere.test")
     make.user_group(w["vendor"], members=[grouped], managers=[w["manager"]])
-    stranger = make.license_user(w["vendor"], email="stranger@elsewhere.test",
-                                 account=make.customer_account(w["vendor"]))
+    stranger = make.license_user(
+        w["vendor"], email="stranger@elsewhere.test", account=make.customer_account(w["vendor"])
+    )
     html = client.get("/portal/users").get_data(as_text=True)
     for user in (on_license, colleague, grouped):
         assert user.email in html
@@ -194,8 +208,10 @@ def test_generate_a_password_shown_once(client, make, w):
 def test_short_or_missing_password_is_422(client, make, w):
     user = make.license_user(w["vendor"], account=w["account"])
     before = snapshot(make.app)
-    for data, message in [({"password": "short"}, "Use at least 10 characters."),
-                          ({}, "Enter a password of at least 10 characters, or generate one.")]:
+    for data, message in [
+        ({"password": "short"}, "Use at least 10 characters."),
+        ({}, "Enter a password of at least 10 characters, or generate one."),
+    ]:
         response = client.post(f"/portal/users/{user.id}/password", data=data)
         assert response.status_code == 422
         assert field_error(response.get_data(as_text=True), "password") == message
@@ -205,8 +221,7 @@ def test_short_or_missing_password_is_422(client, make, w):
 def test_another_managers_password_is_refused(client, make, w):
     other = make.manager(w["vendor"], account=w["account"], orders=[w["order"]])
     before = snapshot(make.app)
-    response = client.post(f"/portal/users/{other.license_user_id}/password",
-                           data={"password": "let me in as you"})
+    response = client.post(f"/portal/users/{other.license_user_id}/password", data={"password": "let me in as you"})
     assert response.status_code == 403
     assert "is a license manager" in response.get_data(as_text=True)
     assert snapshot(make.app) == before

@@ -30,8 +30,7 @@ def test_search_matches_key_note_and_order_reference(client, make, w):
     by_key = make.license(w["order"], w["key_policy"])
     by_note = make.license(w["order"], w["key_policy"], note="Laptop of the CFO")
     by_order = make.license(other_order, w["key_policy"])
-    for query, expected in [(by_key.license_key[:9], by_key), ("cfo", by_note),
-                            ("special-7", by_order)]:
+    for query, expected in [(by_key.license_key[:9], by_key), ("cfo", by_note), ("special-7", by_order)]:
         html = client.get("/portal/licenses", query_string={"q": query}).get_data(as_text=True)
         found = [lic for lic in (by_key, by_note, by_order) if lic.license_key in html]
         assert found == [expected], query
@@ -47,10 +46,12 @@ def test_filters_product_status_type_and_expiring(client, make, w):
     now = utcnow()
     key = make.license(w["order"], w["key_policy"], status="active")
     floating = make.license(w["order"], w["floating_policy"], status="disabled")
-    expiring = make.license(w["order"], w["key_policy"], license_type="time-limited",
-                            valid_until=now + dt.timedelta(days=10))
-    later = make.license(w["order"], w["key_policy"], license_type="time-limited",
-                         valid_until=now + dt.timedelta(days=200))
+    expiring = make.license(
+        w["order"], w["key_policy"], license_type="time-limited", valid_until=now + dt.timedelta(days=10)
+    )
+    later = make.license(
+        w["order"], w["key_policy"], license_type="time-limited", valid_until=now + dt.timedelta(days=200)
+    )
     cases = [
         ({"product": w["floating_product"].id}, [floating]),
         ({"status": "disabled"}, [floating]),
@@ -107,15 +108,24 @@ def test_query_count_does_not_grow_with_rows(client, make, w, count_queries, pat
 
 
 def test_detail_shows_limits_devices_and_users(client, make, w):
-    lic = make.license(w["order"], w["floating_policy"], transfer_count=2, transfer_limit=4,
-                       note="Render farm")
+    lic = make.license(w["order"], w["floating_policy"], transfer_count=2, transfer_limit=4, note="Render farm")
     since = utcnow() - dt.timedelta(hours=5)
     make.device(lic, hostname="render-01", ip="10.1.2.3", floating_in_use=True, floating_since=since)
     make.device(lic, hostname="render-02", is_revoked=True, is_active=False, count=False)
     html = client.get(f"/portal/licenses/{lic.id}").get_data(as_text=True)
-    for text in ["render-01", "10.1.2.3", "Debian 12", "render-02", "Revoked", "Render farm",
-                 "Transfers</dt><dd>2 of 4", "Times activated</dt><dd>1 of 5",
-                 "1 of 2 in use", since.strftime("%d %b %Y %H:%M"), "48 hours"]:
+    for text in [
+        "render-01",
+        "10.1.2.3",
+        "Debian 12",
+        "render-02",
+        "Revoked",
+        "Render farm",
+        "Transfers</dt><dd>2 of 4",
+        "Times activated</dt><dd>1 of 5",
+        "1 of 2 in use",
+        since.strftime("%d %b %Y %H:%M"),
+        "48 hours",
+    ]:
         assert text in html, text
 
 
@@ -187,8 +197,11 @@ def test_edit_note_and_too_long_note_is_422(client, make, w):
 
 def test_reset_license_deactivates_every_device_and_zeroes_the_counts(client, make, w):
     lic = make.license(w["floating_policy"] and w["order"], w["floating_policy"], consumptions=0)
-    devices = [make.device(lic, floating_in_use=True, floating_since=utcnow()),
-               make.device(lic), make.device(lic, is_revoked=True, is_active=False, count=False)]
+    devices = [
+        make.device(lic, floating_in_use=True, floating_since=utcnow()),
+        make.device(lic),
+        make.device(lic, is_revoked=True, is_active=False, count=False),
+    ]
     response = client.post(f"/portal/licenses/{lic.id}/reset")
     assert response.status_code == 303
     assert "License and all devices reset." in client.get(response.headers["Location"]).get_data(as_text=True)

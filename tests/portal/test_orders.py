@@ -52,10 +52,12 @@ def test_order_page_shows_customer_read_only_and_licenses_newest_first(client, m
     import datetime as dt
 
     w = issuing_world(make)
-    old = make.license(w["order"], w["key_policy"], license_key="OLDX-OLDX-OLDX-OLDX",
-                       created_at=dt.datetime(2024, 1, 1))
-    new = make.license(w["order"], w["key_policy"], license_key="NEWX-NEWX-NEWX-NEWX",
-                       created_at=dt.datetime(2025, 1, 1))
+    old = make.license(
+        w["order"], w["key_policy"], license_key="OLDX-OLDX-OLDX-OLDX", created_at=dt.datetime(2024, 1, 1)
+    )
+    new = make.license(
+        w["order"], w["key_policy"], license_key="NEWX-NEWX-NEWX-NEWX", created_at=dt.datetime(2025, 1, 1)
+    )
     login(w["manager"])
     html = client.get(f"/portal/orders/{w['order'].id}").get_data(as_text=True)
     assert html.index(new.license_key) < html.index(old.license_key)
@@ -82,8 +84,9 @@ def test_orders_outside_scope_are_404_everywhere(app, client, make, login, whose
     answers = [
         client.get(base),
         client.get(f"{base}?page=2"),
-        client.post(f"{base}/licenses", data={"product": w["key_product"].id,
-                                              "policy": w["key_policy"].id, "quantity": 1}),
+        client.post(
+            f"{base}/licenses", data={"product": w["key_product"].id, "policy": w["key_policy"].id, "quantity": 1}
+        ),
         client.post(f"{base}/managers", data={"email": w["manager"].license_user.email}),
         client.get(f"{base}/managers/{stranger.id}/remove"),
         client.post(f"{base}/managers/{stranger.id}/remove"),
@@ -96,8 +99,9 @@ def test_orders_outside_scope_are_404_everywhere(app, client, make, login, whose
 def test_create_order_with_permission(app, client, make, login):
     w = issuing_world(make, permissions=["create_order"])
     login(w["manager"])
-    response = client.post("/portal/orders", data={
-        "reference": "PO-777", "customer": w["customer"].id, "is_trial": "y"})
+    response = client.post(
+        "/portal/orders", data={"reference": "PO-777", "customer": w["customer"].id, "is_trial": "y"}
+    )
     assert response.status_code == 303
     order = _order(app, "PO-777")
     assert response.headers["Location"].endswith(f"/portal/orders/{order.id}")
@@ -129,7 +133,8 @@ def test_blank_reference_is_generated_unique(app, client, make, login):
         assert client.post("/portal/orders", data={"reference": "  "}).status_code == 303
     with app.app_context(), all_tenants(db.session):
         refs = db.session.scalars(
-            sa.select(Order.reference).where(Order.created_by_manager_id == w["manager"].id)).all()
+            sa.select(Order.reference).where(Order.created_by_manager_id == w["manager"].id)
+        ).all()
     assert len(set(refs)) == 2
     assert all(re.fullmatch(r"ORD-\d{8}-[A-Z2-9]{4}", ref) for ref in refs)
 
@@ -169,17 +174,26 @@ def _rows(app, w, n):
     with app.app_context():
         set_tenant(db.session, w["vendor"].id)
         start = db.session.scalar(sa.select(sa.func.count(Order.id)))
-        customers = [Customer(email=f"qc{start + i}@customer.test", customer_account_id=w["account"].id)
-                     for i in range(n)]
+        customers = [
+            Customer(email=f"qc{start + i}@customer.test", customer_account_id=w["account"].id) for i in range(n)
+        ]
         db.session.add_all(customers)
         db.session.flush()
         orders = [Order(reference=f"QC-{start + i}", customer_id=c.id) for i, c in enumerate(customers)]
         db.session.add_all(orders)
         db.session.flush()
         db.session.add_all([OrderManager(order_id=o.id, manager_id=w["manager"].id) for o in orders])
-        db.session.add_all([License(order_id=order_id, product_id=w["key_product"].id, policy_id=w["key_policy"].id,
-                                    license_key=f"QC-{start}-{i}-{order_id}")
-                            for i, order_id in enumerate([o.id for o in orders] + [w["order"].id] * n)])
+        db.session.add_all(
+            [
+                License(
+                    order_id=order_id,
+                    product_id=w["key_product"].id,
+                    policy_id=w["key_policy"].id,
+                    license_key=f"QC-{start}-{i}-{order_id}",
+                )
+                for i, order_id in enumerate([o.id for o in orders] + [w["order"].id] * n)
+            ]
+        )
         db.session.commit()
 
 
@@ -216,7 +230,9 @@ def test_post_without_csrf_token_is_400_and_writes_nothing(app, client, make, lo
     client.send_csrf = False
     before = snapshot(app)
     assert client.post("/portal/orders", data={"reference": "NO-CSRF"}).status_code == 400
-    response = client.post(f"/portal/orders/{w['order'].id}/licenses", data={
-        "product": w["key_product"].id, "policy": w["key_policy"].id, "quantity": 1})
+    response = client.post(
+        f"/portal/orders/{w['order'].id}/licenses",
+        data={"product": w["key_product"].id, "policy": w["key_policy"].id, "quantity": 1},
+    )
     assert response.status_code == 400
     assert snapshot(app) == before

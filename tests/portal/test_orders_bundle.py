@@ -22,15 +22,20 @@ def _lines(*lines):
 def test_bundle_with_permission_creates_order_and_licenses(app, client, make, login):
     w = issuing_world(make, permissions=["create_bundle_order"], caps={"key_product": 5})
     login(w["manager"])
-    data = {"reference": "BNDL-1", "customer": w["customer"].id, **_lines(
-        (w["key_product"], w["key_policy"], 2), (None, None, 1), (w["user_product"], w["user_policy"], 3))}
+    data = {
+        "reference": "BNDL-1",
+        "customer": w["customer"].id,
+        **_lines((w["key_product"], w["key_policy"], 2), (None, None, 1), (w["user_product"], w["user_policy"], 3)),
+    }
     response = client.post("/portal/orders/bundle", data=data)
     assert response.status_code == 303
     with app.app_context(), all_tenants(db.session):
         order = db.session.scalar(sa.select(Order).where(Order.reference == "BNDL-1"))
         products = db.session.execute(
-            sa.select(License.product_id, sa.func.count()).where(License.order_id == order.id)
-            .group_by(License.product_id)).all()
+            sa.select(License.product_id, sa.func.count())
+            .where(License.order_id == order.id)
+            .group_by(License.product_id)
+        ).all()
         issued = db.session.get(ManagerProduct, (w["manager"].id, w["key_product"].id)).issued
     assert order.is_bundle and order.created_by_manager_id == w["manager"].id
     assert dict(products) == {w["key_product"].id: 2, w["user_product"].id: 3}
@@ -44,8 +49,10 @@ def test_bundle_without_permission_is_403_and_writes_nothing(app, client, make, 
     w = issuing_world(make, permissions=["create_order", "issue_license"])
     login(w["manager"])
     before = snapshot(app)
-    response = client.post("/portal/orders/bundle", data=_lines(
-        (w["key_product"], w["key_policy"], 1), (w["user_product"], w["user_policy"], 1)))
+    response = client.post(
+        "/portal/orders/bundle",
+        data=_lines((w["key_product"], w["key_policy"], 1), (w["user_product"], w["user_policy"], 1)),
+    )
     assert response.status_code == 403 and "create_bundle_order" in response.get_data(as_text=True)
     assert client.get("/portal/orders/bundle").status_code == 403
     assert snapshot(app) == before
@@ -55,8 +62,13 @@ def test_bundle_line_over_the_cap_writes_nothing(app, client, make, login):
     w = issuing_world(make, permissions=["create_bundle_order"], caps={"user_product": 2})
     login(w["manager"])
     before = snapshot(app)
-    response = client.post("/portal/orders/bundle", data={"reference": "BNDL-CAP", **_lines(
-        (w["key_product"], w["key_policy"], 4), (w["user_product"], w["user_policy"], 3))})
+    response = client.post(
+        "/portal/orders/bundle",
+        data={
+            "reference": "BNDL-CAP",
+            **_lines((w["key_product"], w["key_policy"], 4), (w["user_product"], w["user_policy"], 3)),
+        },
+    )
     assert response.status_code == 409
     assert f"you may issue 2 more {w['user_product'].name} licenses" in response.get_data(as_text=True)
     assert snapshot(app) == before
@@ -67,12 +79,14 @@ def test_bundle_lines_are_checked_like_issuing(app, client, make, login):
     forbidden = make.policy(w["user_product"])
     login(w["manager"])
     before = snapshot(app)
-    response = client.post("/portal/orders/bundle", data=_lines(
-        (w["key_product"], w["key_policy"], 1), (w["user_product"], forbidden, 1)))
+    response = client.post(
+        "/portal/orders/bundle", data=_lines((w["key_product"], w["key_policy"], 1), (w["user_product"], forbidden, 1))
+    )
     assert response.status_code == 422
     assert "this policy" in field_error(response.get_data(as_text=True), "lines-1-policy")
-    response = client.post("/portal/orders/bundle", data=_lines(
-        (w["key_product"], w["key_policy"], 1), (w["user_product"], None, 0)))
+    response = client.post(
+        "/portal/orders/bundle", data=_lines((w["key_product"], w["key_policy"], 1), (w["user_product"], None, 0))
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert field_error(html, "lines-1-policy") == "Choose a policy."
@@ -84,8 +98,10 @@ def test_bundle_needs_two_products(app, client, make, login):
     w = issuing_world(make, permissions=["create_bundle_order"])
     login(w["manager"])
     before = snapshot(app)
-    response = client.post("/portal/orders/bundle", data=_lines(
-        (w["key_product"], w["key_policy"], 1), (w["key_product"], w["key_policy"], 2)))
+    response = client.post(
+        "/portal/orders/bundle",
+        data=_lines((w["key_product"], w["key_policy"], 1), (w["key_product"], w["key_policy"], 2)),
+    )
     assert response.status_code == 422
     assert "at least two products" in response.get_data(as_text=True)
     assert snapshot(app) == before

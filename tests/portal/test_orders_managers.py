@@ -12,8 +12,7 @@ from tests.portal.orders_support import audit_events, field_error, issuing_world
 
 def _managers_of(app, order) -> set[int]:
     with app.app_context(), all_tenants(db.session):
-        return set(db.session.scalars(
-            sa.select(OrderManager.manager_id).where(OrderManager.order_id == order.id)))
+        return set(db.session.scalars(sa.select(OrderManager.manager_id).where(OrderManager.order_id == order.id)))
 
 
 def _world(make, permissions=("manage_managers",)):
@@ -36,8 +35,7 @@ def test_add_colleagues_with_permission(app, client, make, login):
         assert response.status_code == 303
     assert _managers_of(app, w["order"]) == {w["manager"].id, w["colleague"].id, w["partner"].id}
     events = audit_events(app, "order.manager_added")
-    assert [e.after["manager"] for e in events] == [w["colleague"].license_user.email,
-                                                   w["partner"].license_user.email]
+    assert [e.after["manager"] for e in events] == [w["colleague"].license_user.email, w["partner"].license_user.email]
     assert all(e.customer_account_id == w["account"].id for e in events)
     html = client.get(f"/portal/orders/{w['order'].id}").get_data(as_text=True)
     assert "now manages order" in html and w["partner"].license_user.email in html
@@ -48,14 +46,18 @@ def test_add_manager_refuses_strangers_alike(app, client, make, login):
     disabled = make.manager(w["vendor"], account=w["account"], status="disabled", password=None)
     login(w["manager"])
     before = snapshot(app)
-    for email in (w["stranger"].license_user.email, "foreign@vendor.test", "nobody@nowhere.test",
-                  disabled.license_user.email):
+    for email in (
+        w["stranger"].license_user.email,
+        "foreign@vendor.test",
+        "nobody@nowhere.test",
+        disabled.license_user.email,
+    ):
         response = client.post(f"/portal/orders/{w['order'].id}/managers", data={"email": email})
         assert response.status_code == 422, email
-        assert field_error(response.get_data(as_text=True), "email") == \
-            "No license manager you work with has this email."
-    response = client.post(f"/portal/orders/{w['order'].id}/managers",
-                           data={"email": w["manager"].license_user.email})
+        assert (
+            field_error(response.get_data(as_text=True), "email") == "No license manager you work with has this email."
+        )
+    response = client.post(f"/portal/orders/{w['order'].id}/managers", data={"email": w["manager"].license_user.email})
     assert response.status_code == 422
     assert "already manages this order" in field_error(response.get_data(as_text=True), "email")
     response = client.post(f"/portal/orders/{w['order'].id}/managers", data={"email": ""})
@@ -67,8 +69,7 @@ def test_manage_managers_needs_the_permission(app, client, make, login):
     w = _world(make, permissions=["create_order", "issue_license"])
     login(w["manager"])
     before = snapshot(app)
-    add = client.post(f"/portal/orders/{w['shared'].id}/managers",
-                      data={"email": w["colleague"].license_user.email})
+    add = client.post(f"/portal/orders/{w['shared'].id}/managers", data={"email": w["colleague"].license_user.email})
     remove_url = f"/portal/orders/{w['shared'].id}/managers/{w['partner'].id}/remove"
     for response in (add, client.get(remove_url), client.post(remove_url)):
         assert response.status_code == 403

@@ -69,8 +69,11 @@ def _link(body: str) -> str:
 
 def _user(app, manager) -> tuple[LicenseManager, LicenseUser]:
     with app.app_context(), all_tenants(db.session):
-        m = db.session.scalar(sa.select(LicenseManager).where(LicenseManager.id == manager.id)
-                              .options(so.joinedload(LicenseManager.license_user)))
+        m = db.session.scalar(
+            sa.select(LicenseManager)
+            .where(LicenseManager.id == manager.id)
+            .options(so.joinedload(LicenseManager.license_user))
+        )
         return m, m.license_user
 
 
@@ -78,8 +81,11 @@ def _manager(app, make, vendor, **fields) -> LicenseManager:
     """A manager whose password is PASSWORD, hashed with the app's (test-cheap) argon2 cost."""
     manager = make.manager(vendor, password=None, **fields)
     with app.app_context(), all_tenants(db.session):
-        db.session.execute(sa.update(LicenseUser).where(LicenseUser.id == manager.license_user_id)
-                           .values(password_hash=hash_password(PASSWORD)))
+        db.session.execute(
+            sa.update(LicenseUser)
+            .where(LicenseUser.id == manager.license_user_id)
+            .values(password_hash=hash_password(PASSWORD))
+        )
         db.session.commit()
     return manager
 
@@ -91,8 +97,11 @@ def _set_password(client, path, password=NEW_PASSWORD, confirm=None):
 def _invite(app, manager, vendor_name="Acme Software"):
     with app.app_context():
         set_tenant(db.session, manager.vendor_account_id)
-        m = db.session.scalar(sa.select(LicenseManager).where(LicenseManager.id == manager.id)
-                              .options(so.joinedload(LicenseManager.license_user)))
+        m = db.session.scalar(
+            sa.select(LicenseManager)
+            .where(LicenseManager.id == manager.id)
+            .options(so.joinedload(LicenseManager.license_user))
+        )
         send_invitation(m, vendor_name)
         db.session.commit()
 
@@ -119,8 +128,11 @@ def test_invitation_by_smtp_sets_password_and_signs_in(app, client, make, smtp):
     manager, user = _user(app, invited)
     assert manager.status == "active" and user.password_hash and not user.is_initial_password
     with app.app_context(), all_tenants(db.session):
-        assert db.session.scalar(sa.select(AuditEvent.action).where(
-            AuditEvent.actor_id == invited.id, AuditEvent.action == "manager.password_set"))
+        assert db.session.scalar(
+            sa.select(AuditEvent.action).where(
+                AuditEvent.actor_id == invited.id, AuditEvent.action == "manager.password_set"
+            )
+        )
     # The link worked once.
     assert client.get(path).status_code == 410
     other = app.test_client()
@@ -193,8 +205,12 @@ def test_forgot_password_answers_the_same_for_known_and_unknown_emails(app, clie
     disabled = _manager(app, make, vendor, email="disabled@customer.test", status="disabled")
     make.license_user(vendor, email="plain.user@customer.test")  # not a manager
     answers = {}
-    for email in ("known@customer.test", "nobody@customer.test", disabled.license_user.email,
-                  "plain.user@customer.test"):
+    for email in (
+        "known@customer.test",
+        "nobody@customer.test",
+        disabled.license_user.email,
+        "plain.user@customer.test",
+    ):
         response = client.post("/portal/password/forgot", data={"email": email})
         assert response.status_code == 200
         answers[email] = _without_csrf(response.get_data(as_text=True)).replace(email, "EMAIL")
@@ -210,8 +226,9 @@ def test_password_set_by_someone_else_must_be_changed_at_first_sign_in(app, clie
     vendor = make.vendor()
     manager = _manager(app, make, vendor, email="initial@customer.test", permissions="all")
     with app.app_context(), all_tenants(db.session):
-        db.session.execute(sa.update(LicenseUser).where(LicenseUser.id == manager.license_user_id)
-                           .values(is_initial_password=True))
+        db.session.execute(
+            sa.update(LicenseUser).where(LicenseUser.id == manager.license_user_id).values(is_initial_password=True)
+        )
         db.session.commit()
     elsewhere = app.test_client()
     elsewhere.post("/portal/login", data={"email": "initial@customer.test", "password": PASSWORD})
@@ -248,8 +265,7 @@ def test_disabled_after_the_link_was_sent_cannot_use_it(app, client, make):
     client.post("/portal/password/forgot", data={"email": "soon.off@customer.test"})
     path = _link(_outbox(app, "soon.off@customer.test")[0].body)
     with app.app_context(), all_tenants(db.session):
-        db.session.execute(sa.update(LicenseManager).where(LicenseManager.id == manager.id)
-                           .values(status="disabled"))
+        db.session.execute(sa.update(LicenseManager).where(LicenseManager.id == manager.id).values(status="disabled"))
         db.session.commit()
     assert _set_password(client, path).status_code == 403
     assert client.get("/portal/").status_code == 302

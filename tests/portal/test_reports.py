@@ -20,8 +20,9 @@ def _world(app, make):
     make.license(w["order"], w["key_policy"], license_key="NONE-NONE-NONE-NONE")
     for days in (2, 3, 20):
         update(app, Device, make.device(busy).id, first_activated_at=now - dt.timedelta(days=days))
-    update(app, Device, make.device(quiet, hostname="=HYPERLINK(evil)").id,
-           first_activated_at=now - dt.timedelta(days=120))  # before the 90 days
+    update(
+        app, Device, make.device(quiet, hostname="=HYPERLINK(evil)").id, first_activated_at=now - dt.timedelta(days=120)
+    )  # before the 90 days
     # Another vendor's and another customer's devices must not be counted.
     other = make.world()
     make.device(make.license(other["order"], other["key_policy"], license_key="OTHR-OTHR-OTHR-OTHR"))
@@ -58,7 +59,10 @@ def test_licenses_csv_streams_only_my_licenses(app, client, make, login, monkeyp
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert sorted(r["license_key"] for r in rows) == [
-        "BUSY-BUSY-BUSY-BUSY", "NONE-NONE-NONE-NONE", "QUIE-QUIE-QUIE-QUIE"]
+        "BUSY-BUSY-BUSY-BUSY",
+        "NONE-NONE-NONE-NONE",
+        "QUIE-QUIE-QUIE-QUIE",
+    ]
     busy = next(r for r in rows if r["license_key"].startswith("BUSY"))
     assert busy["order"] == w["order"].reference and busy["times_activated"] == "3"
     assert busy["product"] == w["key_product"].name and busy["policy"] == w["key_policy"].name

@@ -17,9 +17,14 @@ def w(make, login):
 
 
 def members(app, group_id) -> list[str]:
-    return sorted(rows(app, sa.select(LicenseUser.email).join(
-        UserGroupMember, UserGroupMember.license_user_id == LicenseUser.id)
-        .where(UserGroupMember.user_group_id == group_id)))
+    return sorted(
+        rows(
+            app,
+            sa.select(LicenseUser.email)
+            .join(UserGroupMember, UserGroupMember.license_user_id == LicenseUser.id)
+            .where(UserGroupMember.user_group_id == group_id),
+        )
+    )
 
 
 def test_list_shows_the_managed_groups_with_member_counts(client, make, w):
@@ -34,16 +39,18 @@ def test_list_shows_the_managed_groups_with_member_counts(client, make, w):
 
 
 def test_create_a_group_its_creator_manages(client, make, w):
-    response = client.post("/portal/user-groups",
-                           data={"name": "Render farm", "code": "render-farm", "description": "GPU boxes"})
+    response = client.post(
+        "/portal/user-groups", data={"name": "Render farm", "code": "render-farm", "description": "GPU boxes"}
+    )
     assert response.status_code == 303
     (group,) = rows(make.app, sa.select(UserGroup).where(UserGroup.code == "render-farm"))
     assert response.headers["Location"].endswith(f"/portal/user-groups/{group.id}")
     assert (group.name, group.description) == ("Render farm", "GPU boxes")
     assert group.customer_account_id == w["account"].id
     assert group.created_by_manager_id == w["manager"].id
-    assert rows(make.app, sa.select(UserGroupManager.manager_id).where(
-        UserGroupManager.user_group_id == group.id)) == [w["manager"].id]
+    assert rows(make.app, sa.select(UserGroupManager.manager_id).where(UserGroupManager.user_group_id == group.id)) == [
+        w["manager"].id
+    ]
     (event,) = events(make.app, "user_group.created")
     assert event.after["code"] == "render-farm"
     assert "Render farm" in client.get("/portal/user-groups").get_data(as_text=True)
@@ -89,8 +96,9 @@ def test_add_members_known_and_unknown(client, make, w):
     group = make.user_group(w["vendor"], managers=[w["manager"]])
     make.license_user(w["vendor"], email="ada@customer.test")
     client.post(f"/portal/user-groups/{group.id}/members", data={"email": "ada@customer.test"})
-    response = client.post(f"/portal/user-groups/{group.id}/members",
-                           data={"email": "new@customer.test", "first_name": "New"})
+    response = client.post(
+        f"/portal/user-groups/{group.id}/members", data={"email": "new@customer.test", "first_name": "New"}
+    )
     assert response.status_code == 303
     assert members(make.app, group.id) == ["ada@customer.test", "new@customer.test"]
     (new,) = rows(make.app, sa.select(LicenseUser).where(LicenseUser.email == "new@customer.test"))

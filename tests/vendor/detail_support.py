@@ -20,17 +20,26 @@ _ids = itertools.count(1)
 def staff(make, vendor) -> StaffUser:
     """A staff member without a usable password: tests sign in through the session, and
     hashing one outside an app context would cost argon2's production parameters."""
-    return make._save(vendor.id, StaffUser(
-        vendor_account_id=vendor.id, email=f"staff{next(_ids)}@vendor.test", name="Staff Person",
-        password_hash="!"))
+    return make._save(
+        vendor.id,
+        StaffUser(
+            vendor_account_id=vendor.id, email=f"staff{next(_ids)}@vendor.test", name="Staff Person", password_hash="!"
+        ),
+    )
 
 
 def staffed(make, login, client, **manager_fields) -> dict:
     """A vendor with products, policies, an order of a customer, a manager on it, staff signed in."""
     w = make.world()
     w["staff"] = staff(make, w["vendor"])
-    fields = dict(permissions=["issue_license", "create_order"], account=w["account"], password=None,
-                  orders=[w["order"]], products=[w["key_product"]], policies=[w["key_policy"]])
+    fields = dict(
+        permissions=["issue_license", "create_order"],
+        account=w["account"],
+        password=None,
+        orders=[w["order"]],
+        products=[w["key_product"]],
+        policies=[w["key_policy"]],
+    )
     fields.update(manager_fields)
     w["manager"] = make.manager(w["vendor"], **fields)
     login(w["staff"])
@@ -58,27 +67,54 @@ def event_count(app) -> int:
     return scalar(app, sa.select(sa.func.count()).select_from(AuditEvent))
 
 
-def bulk_orders(app, vendor, manager, n: int, licenses_each: int = 1, policy=None,
-                customer=None) -> list[int]:
+def bulk_orders(app, vendor, manager, n: int, licenses_each: int = 1, policy=None, customer=None) -> list[int]:
     """Insert n orders managed by the manager, each with licenses, in a few statements."""
     now = utcnow()
     base = next(_ids) * 1_000_000
     orders, links, licenses = [], [], []
     for i in range(n):
         oid = base + i
-        orders.append(dict(id=oid, vendor_account_id=vendor.id, reference=f"BULK-{oid}",
-                           customer_id=customer.id if customer else None, is_trial=False,
-                           is_test=False, is_bundle=False, created_at=now - dt.timedelta(minutes=i)))
+        orders.append(
+            dict(
+                id=oid,
+                vendor_account_id=vendor.id,
+                reference=f"BULK-{oid}",
+                customer_id=customer.id if customer else None,
+                is_trial=False,
+                is_test=False,
+                is_bundle=False,
+                created_at=now - dt.timedelta(minutes=i),
+            )
+        )
         links.append(dict(order_id=oid, manager_id=manager.id, created_at=now))
         for j in range(licenses_each if policy else 0):
             lid = oid * 10 + j
-            licenses.append(dict(
-                id=lid, vendor_account_id=vendor.id, order_id=oid, product_id=policy.product_id,
-                policy_id=policy.id, license_key=f"BK-{lid}", license_type="perpetual",
-                status="active", max_activations=3, times_activated=1, transfer_count=0,
-                max_license_users=0, assigned_users=0, is_floating=False, floating_seats=0,
-                floating_in_use=0, floating_timeout_minutes=30, max_borrow_hours=0, consumptions=0,
-                is_trial=False, note="", created_at=now - dt.timedelta(minutes=i, seconds=j)))
+            licenses.append(
+                dict(
+                    id=lid,
+                    vendor_account_id=vendor.id,
+                    order_id=oid,
+                    product_id=policy.product_id,
+                    policy_id=policy.id,
+                    license_key=f"BK-{lid}",
+                    license_type="perpetual",
+                    status="active",
+                    max_activations=3,
+                    times_activated=1,
+                    transfer_count=0,
+                    max_license_users=0,
+                    assigned_users=0,
+                    is_floating=False,
+                    floating_seats=0,
+                    floating_in_use=0,
+                    floating_timeout_minutes=30,
+                    max_borrow_hours=0,
+                    consumptions=0,
+                    is_trial=False,
+                    note="",
+                    created_at=now - dt.timedelta(minutes=i, seconds=j),
+                )
+            )
     with app.app_context(), all_tenants(db.session):
         for model, rows in ((Order, orders), (OrderManager, links), (License, licenses)):
             if rows:
@@ -89,11 +125,26 @@ def bulk_orders(app, vendor, manager, n: int, licenses_each: int = 1, policy=Non
 
 def bulk_devices(app, license_ids: list[int], vendor, activated_at: dt.datetime) -> None:
     with app.app_context(), all_tenants(db.session):
-        db.session.execute(sa.insert(Device.__table__), [dict(
-            vendor_account_id=vendor.id, license_id=lid, hardware_id=f"hw-{lid}-{next(_ids)}",
-            hostname="bulk", os="", ip="", sdk_version="", is_active=True,
-            first_activated_at=activated_at, floating_in_use=False, is_revoked=False,
-            created_at=activated_at) for lid in license_ids])
+        db.session.execute(
+            sa.insert(Device.__table__),
+            [
+                dict(
+                    vendor_account_id=vendor.id,
+                    license_id=lid,
+                    hardware_id=f"hw-{lid}-{next(_ids)}",
+                    hostname="bulk",
+                    os="",
+                    ip="",
+                    sdk_version="",
+                    is_active=True,
+                    first_activated_at=activated_at,
+                    floating_in_use=False,
+                    is_revoked=False,
+                    created_at=activated_at,
+                )
+                for lid in license_ids
+            ],
+        )
         db.session.commit()
 
 

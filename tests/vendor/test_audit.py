@@ -25,13 +25,26 @@ def w(make, login, client):
 def _events(app, vendor, n: int, start: dt.datetime, **fields) -> None:
     """n events of the vendor, one a minute from start, in one statement."""
     with app.app_context(), all_tenants(db.session):
-        db.session.execute(sa.insert(AuditEvent.__table__), [dict(
-            vendor_account_id=vendor.id, actor_type="staff", actor_id=None,
-            actor_label=fields.get("actor_label", "bulk@vendor.test"),
-            action=fields.get("action", "order.updated"), object_type=fields.get("object_type", "order"),
-            object_id=i, object_label=fields.get("object_label", f"order BULK-{i:04d}"),
-            before=None, after=None, ip="", created_at=start + dt.timedelta(minutes=i))
-            for i in range(n)])
+        db.session.execute(
+            sa.insert(AuditEvent.__table__),
+            [
+                dict(
+                    vendor_account_id=vendor.id,
+                    actor_type="staff",
+                    actor_id=None,
+                    actor_label=fields.get("actor_label", "bulk@vendor.test"),
+                    action=fields.get("action", "order.updated"),
+                    object_type=fields.get("object_type", "order"),
+                    object_id=i,
+                    object_label=fields.get("object_label", f"order BULK-{i:04d}"),
+                    before=None,
+                    after=None,
+                    ip="",
+                    created_at=start + dt.timedelta(minutes=i),
+                )
+                for i in range(n)
+            ],
+        )
         db.session.commit()
 
 
@@ -41,9 +54,15 @@ def _labels(response) -> list[str]:
 
 def test_changes_made_on_the_detail_read_well_in_the_log(client, w):
     m = w["manager"]
-    client.post(f"{BASE}/{m.id}/permissions", data={
-        "permissions": ["issue_license", "reset_device"], "products": [str(w["key_product"].id)],
-        f"cap-{w['key_product'].id}": "4", "policies": []})
+    client.post(
+        f"{BASE}/{m.id}/permissions",
+        data={
+            "permissions": ["issue_license", "reset_device"],
+            "products": [str(w["key_product"].id)],
+            f"cap-{w['key_product'].id}": "4",
+            "policies": [],
+        },
+    )
     client.post(f"{BASE}/{m.id}/disable")
     page = client.get(URL)
     assert page.status_code == 200 and not is_fragment(page)
@@ -61,7 +80,8 @@ def test_changes_made_on_the_detail_read_well_in_the_log(client, w):
 def test_changes_formatting():
     found = audit_log.changes(
         {"status": "invited", "orders": ["A", "B"], "invited_at": None, "same": 1},
-        {"status": "active", "orders": ["B", "C"], "invited_at": "2026-02-03T04:05:06", "same": 1})
+        {"status": "active", "orders": ["B", "C"], "invited_at": "2026-02-03T04:05:06", "same": 1},
+    )
     assert [(c.label, c.before, c.after, c.added, c.removed) for c in found] == [
         ("Status", "invited", "active", [], []),
         ("Orders", None, None, ["C"], ["A"]),
@@ -82,8 +102,16 @@ def test_the_log_shows_only_the_vendors_own_events(app, client, make, w):
 def test_filters_by_actor_object_and_dates_as_a_plain_get_form(app, client, w):
     start = dt.datetime(2026, 1, 10, 12, 0)
     _events(app, w["vendor"], 3, start, actor_label="ann@vendor.test")
-    _events(app, w["vendor"], 2, start + dt.timedelta(days=5), actor_label="bob@vendor.test",
-            object_type="license_manager", object_label="lm@customer.test", action="license_manager.disabled")
+    _events(
+        app,
+        w["vendor"],
+        2,
+        start + dt.timedelta(days=5),
+        actor_label="bob@vendor.test",
+        object_type="license_manager",
+        object_label="lm@customer.test",
+        action="license_manager.disabled",
+    )
     page = client.get(URL)
     html = page.get_data(as_text=True)
     assert f'<form method="get" action="{URL}"' in html and 'hx-push-url="true"' in html
@@ -112,12 +140,15 @@ def test_filtering_with_htmx_swaps_only_the_results(client, hx, w, app):
     assert "HX-Request" in response.headers["Vary"]
 
 
-@pytest.mark.parametrize("args,field,message", [
-    ({"date_from": "2026-02-10", "date_to": "2026-02-01"}, "date_to", "before the start date"),
-    ({"date_from": "yesterday"}, "date_from", "Not a valid date"),
-    ({"object_type": "spaceship"}, "object_type", "Not a valid choice"),
-    ({"actor": "x" * 300}, "actor", "longer than 254"),
-])
+@pytest.mark.parametrize(
+    "args,field,message",
+    [
+        ({"date_from": "2026-02-10", "date_to": "2026-02-01"}, "date_to", "before the start date"),
+        ({"date_from": "yesterday"}, "date_from", "Not a valid date"),
+        ({"object_type": "spaceship"}, "object_type", "Not a valid choice"),
+        ({"actor": "x" * 300}, "actor", "longer than 254"),
+    ],
+)
 def test_bad_filters_are_422_at_the_field(client, hx, w, args, field, message):
     page = client.get(URL, query_string=args)
     assert page.status_code == 422 and message in field_error(page, field)

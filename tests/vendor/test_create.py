@@ -38,10 +38,12 @@ def world(make, app):
         set_tenant(db.session, w["vendor"].id)
         default = managers.default_set()
         default.permissions = perms.to_bits(["issue_license", "reset_device"])
-        db.session.add_all([DefaultProduct(default_permission_set_id=default.id,
-                                           product_id=w["key_product"].id, cap=5),
-                            DefaultPolicy(default_permission_set_id=default.id,
-                                          policy_id=w["key_policy"].id)])
+        db.session.add_all(
+            [
+                DefaultProduct(default_permission_set_id=default.id, product_id=w["key_product"].id, cap=5),
+                DefaultPolicy(default_permission_set_id=default.id, policy_id=w["key_policy"].id),
+            ]
+        )
         db.session.commit()
     return w
 
@@ -57,19 +59,27 @@ def _checked(html: str, name: str) -> set[str]:
 
 
 def _valid(w, **changes) -> dict:
-    data = {"email": "new.manager@globex.test", "first_name": "Nia", "last_name": "Okafor",
-            "customer_account": str(w["account"].id), "orders": [str(w["order"].id)],
-            "permissions": ["issue_license", "reset_license"],
-            "products": [str(w["key_product"].id), str(w["user_product"].id)],
-            f"cap-{w['key_product'].id}": "7", f"cap-{w['user_product'].id}": "",
-            "policies": [str(w["key_policy"].id)]}
+    data = {
+        "email": "new.manager@globex.test",
+        "first_name": "Nia",
+        "last_name": "Okafor",
+        "customer_account": str(w["account"].id),
+        "orders": [str(w["order"].id)],
+        "permissions": ["issue_license", "reset_license"],
+        "products": [str(w["key_product"].id), str(w["user_product"].id)],
+        f"cap-{w['key_product'].id}": "7",
+        f"cap-{w['user_product'].id}": "",
+        "policies": [str(w["key_policy"].id)],
+    }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
 
 def _counts(app) -> tuple[int, ...]:
-    return tuple(scalar(app, sa.select(sa.func.count()).select_from(model)) for model in (
-        LicenseUser, LicenseManager, ManagerProduct, ManagerPolicy, OrderManager, AuditEvent, OutboxMail))
+    return tuple(
+        scalar(app, sa.select(sa.func.count()).select_from(model))
+        for model in (LicenseUser, LicenseManager, ManagerProduct, ManagerPolicy, OrderManager, AuditEvent, OutboxMail)
+    )
 
 
 def test_form_starts_from_the_default_set(staff_client, world):
@@ -78,8 +88,10 @@ def test_form_starts_from_the_default_set(staff_client, world):
     assert response.status_code == 200
     assert _checked(html, "permissions") == {"issue_license", "reset_device"}
     assert _checked(html, "products") == {str(world["key_product"].id)}
-    assert f'name="cap-{world["key_product"].id}" min="0" step="1" inputmode="numeric"\n' \
-           f'                   placeholder="No cap" value="5"' in html
+    assert (
+        f'name="cap-{world["key_product"].id}" min="0" step="1" inputmode="numeric"\n'
+        f'                   placeholder="No cap" value="5"' in html
+    )
     assert _checked(html, "policies") == {str(world["key_policy"].id)}
     for name in ("email", "first_name", "last_name", "customer_account", "csrf_token"):
         assert f'name="{name}"' in html
@@ -93,24 +105,44 @@ def test_form_starts_from_the_default_set(staff_client, world):
 def test_create_an_invited_manager_with_the_chosen_scope(app, staff_client, world):
     response = staff_client.post(URL, data=_valid(world))
     assert response.status_code == 303
-    manager = read(app, lambda: db.session.scalar(
-        sa.select(LicenseManager).join(LicenseUser, LicenseUser.id == LicenseManager.license_user_id)
-        .where(LicenseUser.email == "new.manager@globex.test")))
+    manager = read(
+        app,
+        lambda: db.session.scalar(
+            sa.select(LicenseManager)
+            .join(LicenseUser, LicenseUser.id == LicenseManager.license_user_id)
+            .where(LicenseUser.email == "new.manager@globex.test")
+        ),
+    )
     assert response.headers["Location"].endswith(f"/vendor/license-managers/{manager.id}")
     assert manager.status == "invited" and manager.invited_at is not None
     assert manager.vendor_account_id == world["vendor"].id
     assert manager.customer_account_id == world["account"].id
     assert perms.to_codes(manager.permissions) == ["issue_license", "reset_license"]
     user = read(app, lambda: db.session.get(LicenseUser, manager.license_user_id))
-    assert (user.first_name, user.last_name, user.customer_account_id, user.password_hash) == \
-        ("Nia", "Okafor", world["account"].id, None)
-    caps = read(app, lambda: {p.product_id: p.cap for p in db.session.scalars(
-        sa.select(ManagerProduct).where(ManagerProduct.manager_id == manager.id))})
+    assert (user.first_name, user.last_name, user.customer_account_id, user.password_hash) == (
+        "Nia",
+        "Okafor",
+        world["account"].id,
+        None,
+    )
+    caps = read(
+        app,
+        lambda: {
+            p.product_id: p.cap
+            for p in db.session.scalars(sa.select(ManagerProduct).where(ManagerProduct.manager_id == manager.id))
+        },
+    )
     assert caps == {world["key_product"].id: 7, world["user_product"].id: None}
-    assert read(app, lambda: list(db.session.scalars(sa.select(ManagerPolicy.policy_id).where(
-        ManagerPolicy.manager_id == manager.id)))) == [world["key_policy"].id]
-    assert read(app, lambda: list(db.session.scalars(sa.select(OrderManager.order_id).where(
-        OrderManager.manager_id == manager.id)))) == [world["order"].id]
+    assert read(
+        app,
+        lambda: list(
+            db.session.scalars(sa.select(ManagerPolicy.policy_id).where(ManagerPolicy.manager_id == manager.id))
+        ),
+    ) == [world["key_policy"].id]
+    assert read(
+        app,
+        lambda: list(db.session.scalars(sa.select(OrderManager.order_id).where(OrderManager.manager_id == manager.id))),
+    ) == [world["order"].id]
     with staff_client.session_transaction() as session:
         assert ("success", "Invitation sent to new.manager@globex.test.") in session["_flashes"]
 
@@ -140,20 +172,18 @@ def test_the_invitation_mail_holds_a_working_set_password_link(app, client, staf
     fresh = app.test_client()
     page = fresh.get(urlsplit(link).path)
     assert page.status_code == 200 and 'name="password"' in page.get_data(as_text=True)
-    done = fresh.post(urlsplit(link).path, data={"password": "a long new password",
-                                                 "confirm": "a long new password"})
+    done = fresh.post(urlsplit(link).path, data={"password": "a long new password", "confirm": "a long new password"})
     assert done.status_code == 303
     assert read(app, lambda: db.session.scalar(sa.select(LicenseManager.status))) == "active"
 
 
 def test_an_existing_license_user_is_promoted_not_duplicated(app, make, staff_client, world):
-    user = make.license_user(world["vendor"], email="known@globex.test", first_name="Kim",
-                             last_name="Known")
-    response = staff_client.post(URL, data=_valid(world, email="Known@Globex.test ", first_name="Other",
-                                                  last_name=""))
+    user = make.license_user(world["vendor"], email="known@globex.test", first_name="Kim", last_name="Known")
+    response = staff_client.post(URL, data=_valid(world, email="Known@Globex.test ", first_name="Other", last_name=""))
     assert response.status_code == 303
-    users = read(app, lambda: list(db.session.scalars(
-        sa.select(LicenseUser).where(LicenseUser.email == "known@globex.test"))))
+    users = read(
+        app, lambda: list(db.session.scalars(sa.select(LicenseUser).where(LicenseUser.email == "known@globex.test")))
+    )
     assert [u.id for u in users] == [user.id]
     assert (users[0].first_name, users[0].last_name) == ("Kim", "Known")  # their details are kept
     manager = read(app, lambda: db.session.scalar(sa.select(LicenseManager)))
@@ -181,8 +211,9 @@ def test_an_email_that_is_already_a_manager_is_refused_at_the_field(app, make, s
 def test_another_vendors_user_with_the_same_email_is_not_touched(app, make, staff_client, world):
     theirs = make.manager(world["other"]["vendor"], email="same@mail.test")
     assert staff_client.post(URL, data=_valid(world, email="same@mail.test")).status_code == 303
-    users = read(app, lambda: list(db.session.scalars(
-        sa.select(LicenseUser).where(LicenseUser.email == "same@mail.test"))))
+    users = read(
+        app, lambda: list(db.session.scalars(sa.select(LicenseUser).where(LicenseUser.email == "same@mail.test")))
+    )
     assert len(users) == 2
     assert read(app, lambda: db.session.get(LicenseManager, theirs.id).status) == "active"
 
@@ -193,13 +224,19 @@ BAD_INPUT = {
     "long email": ({"email": "a" * 250 + "@x.test"}, "email", "254"),
     "long first name": ({"first_name": "N" * 101}, "first_name", "100"),
     "long last name": ({"last_name": "O" * 101}, "last_name", "100"),
-    "unknown permission": ({"permissions": ["issue_license", "launch_rockets"]}, "permissions",
-                           "Unknown permission: launch_rockets"),
+    "unknown permission": (
+        {"permissions": ["issue_license", "launch_rockets"]},
+        "permissions",
+        "Unknown permission: launch_rockets",
+    ),
     "another vendor's order": ({"orders": "OTHER_ORDER"}, "orders", "Unknown order"),
     "order id not a number": ({"orders": ["12abc"]}, "orders", "Invalid choice"),
     "order id too big": ({"orders": [str(2**40)]}, "orders", "Unknown order"),
-    "another vendor's customer account": ({"customer_account": "OTHER_ACCOUNT"}, "customer_account",
-                                          "Unknown customer account"),
+    "another vendor's customer account": (
+        {"customer_account": "OTHER_ACCOUNT"},
+        "customer_account",
+        "Unknown customer account",
+    ),
     "customer account not a number": ({"customer_account": "x"}, "customer_account", "Invalid Choice"),
     "another vendor's product": ({"products": "OTHER_PRODUCT"}, "products", "Unknown product"),
     "product id not a number": ({"products": ["abc"]}, "products", "Unknown product: abc"),
@@ -214,18 +251,20 @@ BAD_INPUT = {
 def test_bad_input_is_refused_at_its_field_and_nothing_is_written(app, staff_client, world, case):
     changes, field, message = BAD_INPUT[case]
     other, key = world["other"], str(world["key_product"].id)
-    stand_ins = {"OTHER_ORDER": [str(other["order"].id)], "OTHER_ACCOUNT": str(other["account"].id),
-                 "OTHER_PRODUCT": [key, str(other["key_product"].id)],
-                 "OTHER_POLICY": [str(other["key_policy"].id)]}
-    changes = {k.replace("KEY", key): stand_ins.get(v, v) if isinstance(v, str) else v
-               for k, v in changes.items()}
+    stand_ins = {
+        "OTHER_ORDER": [str(other["order"].id)],
+        "OTHER_ACCOUNT": str(other["account"].id),
+        "OTHER_PRODUCT": [key, str(other["key_product"].id)],
+        "OTHER_POLICY": [str(other["key_policy"].id)],
+    }
+    changes = {k.replace("KEY", key): stand_ins.get(v, v) if isinstance(v, str) else v for k, v in changes.items()}
     field = field.replace("KEY", key)
     before = _counts(app)
     response = staff_client.post(URL, data=_valid(world, **changes))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     error = re.search(rf'<p class="error" id="{re.escape(field)}-error">([^<]*)</p>', html)
-    assert error and message in error.group(1), html[html.find('class="error"') - 200:][:600]
+    assert error and message in error.group(1), html[html.find('class="error"') - 200 :][:600]
     assert "Nothing was saved" in html
     assert _counts(app) == before
     # The form comes back as it was sent.
@@ -263,17 +302,21 @@ def test_order_choices_follow_the_search_and_keep_ticked_orders(make, staff_clie
     other_customer = make.customer(vendor, other_account)
     elsewhere = make.order(vendor, other_customer, reference="ELSEWHERE-2")
     url = URL + "/orders"
-    html = staff_client.get(url, query_string={"order_q": "find-me", "orders": [world["order"].id]},
-                            headers=hx).get_data(as_text=True)
+    html = staff_client.get(
+        url, query_string={"order_q": "find-me", "orders": [world["order"].id]}, headers=hx
+    ).get_data(as_text=True)
     assert html.lstrip().startswith('<div id="order-choices"')
     assert _checked(html, "orders") == {str(world["order"].id)}  # ticked ones stay
     assert "FIND-ME-1" in html and "ELSEWHERE-2" not in html
-    by_account = staff_client.get(url, query_string={"customer_account": other_account.id},
-                                  headers=hx).get_data(as_text=True)
+    by_account = staff_client.get(url, query_string={"customer_account": other_account.id}, headers=hx).get_data(
+        as_text=True
+    )
     assert "ELSEWHERE-2" in by_account and "FIND-ME-1" not in by_account
-    theirs = staff_client.get(url, query_string={"order_q": world["other"]["order"].reference,
-                                                 "orders": [world["other"]["order"].id]},
-                              headers=hx).get_data(as_text=True)
+    theirs = staff_client.get(
+        url,
+        query_string={"order_q": world["other"]["order"].reference, "orders": [world["other"]["order"].id]},
+        headers=hx,
+    ).get_data(as_text=True)
     assert world["other"]["order"].reference not in theirs
     # Without JavaScript the same search is the invite page itself.
     page = staff_client.get(URL, query_string={"order_q": "elsewhere"}).get_data(as_text=True)
@@ -287,10 +330,12 @@ def test_the_service_refuses_another_vendors_ids_itself(app, world):
     other = world["other"]
     with app.app_context():
         set_tenant(db.session, world["vendor"].id)
-        for kwargs, field in (({"order_ids": [other["order"].id]}, "orders"),
-                              ({"customer_account_id": other["account"].id}, "customer_account"),
-                              ({"scope": managers.Scope(products={other["key_product"].id: None})}, "products"),
-                              ({"scope": managers.Scope(policies=[other["key_policy"].id])}, "policies")):
+        for kwargs, field in (
+            ({"order_ids": [other["order"].id]}, "orders"),
+            ({"customer_account_id": other["account"].id}, "customer_account"),
+            ({"scope": managers.Scope(products={other["key_product"].id: None})}, "products"),
+            ({"scope": managers.Scope(policies=[other["key_policy"].id])}, "policies"),
+        ):
             kwargs.setdefault("scope", managers.Scope())
             with pytest.raises(managers.ManagerInputError) as raised:
                 managers.create_manager(email="x@y.test", vendor_name="V", **kwargs)

@@ -43,31 +43,47 @@ def _checked(html: str, name: str) -> set[str]:
 
 def _default(app, vendor_id: int) -> tuple[list[str], dict[int, int | None], list[int]]:
     def load():
-        default = db.session.scalar(sa.select(DefaultPermissionSet).where(
-            DefaultPermissionSet.vendor_account_id == vendor_id))
-        products = {row.product_id: row.cap for row in db.session.scalars(sa.select(DefaultProduct).where(
-            DefaultProduct.default_permission_set_id == default.id))}
-        policies = sorted(db.session.scalars(sa.select(DefaultPolicy.policy_id).where(
-            DefaultPolicy.default_permission_set_id == default.id)))
+        default = db.session.scalar(
+            sa.select(DefaultPermissionSet).where(DefaultPermissionSet.vendor_account_id == vendor_id)
+        )
+        products = {
+            row.product_id: row.cap
+            for row in db.session.scalars(
+                sa.select(DefaultProduct).where(DefaultProduct.default_permission_set_id == default.id)
+            )
+        }
+        policies = sorted(
+            db.session.scalars(
+                sa.select(DefaultPolicy.policy_id).where(DefaultPolicy.default_permission_set_id == default.id)
+            )
+        )
         return perms.to_codes(default.permissions), products, policies
+
     return read(app, load)
 
 
 def _manager_scope(app, manager_id: int):
     def load():
         manager = db.session.get(LicenseManager, manager_id)
-        products = {row.product_id: row.cap for row in db.session.scalars(
-            sa.select(ManagerProduct).where(ManagerProduct.manager_id == manager_id))}
-        policies = sorted(db.session.scalars(sa.select(ManagerPolicy.policy_id).where(
-            ManagerPolicy.manager_id == manager_id)))
+        products = {
+            row.product_id: row.cap
+            for row in db.session.scalars(sa.select(ManagerProduct).where(ManagerProduct.manager_id == manager_id))
+        }
+        policies = sorted(
+            db.session.scalars(sa.select(ManagerPolicy.policy_id).where(ManagerPolicy.manager_id == manager_id))
+        )
         return perms.to_codes(manager.permissions), products, policies
+
     return read(app, load)
 
 
 def _new_set(w) -> dict:
-    return {"permissions": ["create_order", "edit_license", "manage_user_groups"],
-            "products": [str(w["user_product"].id)], f"cap-{w['user_product'].id}": "12",
-            "policies": [str(w["user_policy"].id)]}
+    return {
+        "permissions": ["create_order", "edit_license", "manage_user_groups"],
+        "products": [str(w["user_product"].id)],
+        f"cap-{w['user_product'].id}": "12",
+        "policies": [str(w["user_policy"].id)],
+    }
 
 
 def test_page_shows_the_set_and_says_it_applies_to_new_managers_only(staff_client, world):
@@ -90,8 +106,10 @@ def test_saving_changes_the_set_and_writes_one_audit_event(app, staff_client, wo
     assert _checked(html, "permissions") == {"create_order", "edit_license", "manage_user_groups"}
     assert 'value="12"' in html
     assert _default(app, world["vendor"].id) == (
-        ["create_order", "edit_license", "manage_user_groups"], {world["user_product"].id: 12},
-        [world["user_policy"].id])
+        ["create_order", "edit_license", "manage_user_groups"],
+        {world["user_product"].id: 12},
+        [world["user_policy"].id],
+    )
     [event] = read(app, lambda: list(db.session.scalars(sa.select(AuditEvent))))
     assert event.action == "default_permissions.updated"
     assert (event.actor_type, event.actor_label) == ("staff", world["staff"].email)
@@ -104,11 +122,14 @@ def test_saving_changes_the_set_and_writes_one_audit_event(app, staff_client, wo
 
 def test_saving_again_updates_caps_and_drops_what_was_unticked(app, staff_client, world):
     staff_client.post(URL, data=_new_set(world))
-    data = {"permissions": [], "products": [str(world["user_product"].id), str(world["key_product"].id)],
-            f"cap-{world['user_product'].id}": "", f"cap-{world['key_product'].id}": "0"}
+    data = {
+        "permissions": [],
+        "products": [str(world["user_product"].id), str(world["key_product"].id)],
+        f"cap-{world['user_product'].id}": "",
+        f"cap-{world['key_product'].id}": "0",
+    }
     assert staff_client.post(URL, data=data).status_code == 200
-    assert _default(app, world["vendor"].id) == (
-        [], {world["user_product"].id: None, world["key_product"].id: 0}, [])
+    assert _default(app, world["vendor"].id) == ([], {world["user_product"].id: None, world["key_product"].id: 0}, [])
     events = read(app, lambda: list(db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id))))
     assert len(events) == 2 and events[1].before == events[0].after
 
@@ -129,26 +150,42 @@ def test_htmx_save_answers_with_the_form_fragment(staff_client, world, hx):
 
 
 def test_the_set_is_copied_at_creation_and_never_applied_retroactively(app, make, staff_client, world):
-    existing = make.manager(world["vendor"], email="old@globex.test", permissions=["reset_license"],
-                            products=[world["key_product"]], caps={world["key_product"].id: 3},
-                            policies=[world["key_policy"]])
+    existing = make.manager(
+        world["vendor"],
+        email="old@globex.test",
+        permissions=["reset_license"],
+        products=[world["key_product"]],
+        caps={world["key_product"].id: 3},
+        policies=[world["key_policy"]],
+    )
     existing_scope = _manager_scope(app, existing.id)
     staff_client.post(URL, data=_new_set(world))
     assert _manager_scope(app, existing.id) == existing_scope  # untouched by the change
 
     # The invite form now starts from the new set; sending it as shown copies the set.
     form = staff_client.get("/vendor/license-managers/new").get_data(as_text=True)
-    shown = {"permissions": sorted(_checked(form, "permissions")), "products": sorted(_checked(form, "products")),
-             "policies": sorted(_checked(form, "policies"))}
+    shown = {
+        "permissions": sorted(_checked(form, "permissions")),
+        "products": sorted(_checked(form, "products")),
+        "policies": sorted(_checked(form, "policies")),
+    }
     assert shown == {k: sorted(v) for k, v in _new_set(world).items() if k in shown}
     caps = dict(re.findall(r'name="cap-(\d+)"[^>]*value="(\d*)"', form.replace("\n", " ")))
     data = {**shown, "email": "fresh@globex.test", **{f"cap-{k}": v for k, v in caps.items()}}
     assert staff_client.post("/vendor/license-managers/new", data=data).status_code == 303
-    fresh_id = read(app, lambda: db.session.scalar(
-        sa.select(LicenseManager.id).join(LicenseUser, LicenseUser.id == LicenseManager.license_user_id)
-        .where(LicenseUser.email == "fresh@globex.test")))
-    fresh_scope = (["create_order", "edit_license", "manage_user_groups"], {world["user_product"].id: 12},
-                   [world["user_policy"].id])
+    fresh_id = read(
+        app,
+        lambda: db.session.scalar(
+            sa.select(LicenseManager.id)
+            .join(LicenseUser, LicenseUser.id == LicenseManager.license_user_id)
+            .where(LicenseUser.email == "fresh@globex.test")
+        ),
+    )
+    fresh_scope = (
+        ["create_order", "edit_license", "manage_user_groups"],
+        {world["user_product"].id: 12},
+        [world["user_policy"].id],
+    )
     assert _manager_scope(app, fresh_id) == fresh_scope
 
     # Changing the set again touches neither manager.
@@ -177,10 +214,11 @@ def test_bad_input_is_refused_and_nothing_changes(app, make, staff_client, world
     other = make.world()
     data, field, message = BAD[case]
     key = str(world["key_product"].id)
-    values = {"KEY": key, "OTHER_PRODUCT": str(other["key_product"].id),
-              "OTHER_POLICY": str(other["key_policy"].id)}
-    data = {k.replace("KEY", key): [values.get(v, v) for v in val] if isinstance(val, list) else val
-            for k, val in data.items()}
+    values = {"KEY": key, "OTHER_PRODUCT": str(other["key_product"].id), "OTHER_POLICY": str(other["key_policy"].id)}
+    data = {
+        k.replace("KEY", key): [values.get(v, v) for v in val] if isinstance(val, list) else val
+        for k, val in data.items()
+    }
     before = _default(app, world["vendor"].id)
     response = staff_client.post(URL, data=data)
     html = response.get_data(as_text=True)

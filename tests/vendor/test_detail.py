@@ -26,8 +26,13 @@ from tests.vendor.detail_support import (
 )
 from tests.vendor.detail_support import staff as staff_user
 
-TABS = {"permissions": "permissions", "orders": "orders", "licenses": "licenses",
-        "user-groups": "user_groups", "report": "report"}
+TABS = {
+    "permissions": "permissions",
+    "orders": "orders",
+    "licenses": "licenses",
+    "user-groups": "user_groups",
+    "report": "report",
+}
 
 
 @pytest.fixture
@@ -45,8 +50,17 @@ def test_detail_is_a_pane_for_htmx_and_a_page_on_its_own(client, hx, w):
     assert "HX-Request" in pane.headers["Vary"]
     body = text(pane)
     email = w["manager"].license_user.email
-    for seen in (email, w["account"].name, "Active", "Created", "Last sign-in", "Invited",
-                 "Actions", "Disable", "Remove from all orders"):
+    for seen in (
+        email,
+        w["account"].name,
+        "Active",
+        "Created",
+        "Last sign-in",
+        "Invited",
+        "Actions",
+        "Disable",
+        "Remove from all orders",
+    ):
         assert seen in body
     html = pane.get_data(as_text=True)
     assert 'role="tablist"' in html and 'role="tabpanel"' in html and 'id="manager-tabs"' in html
@@ -81,8 +95,7 @@ def test_each_tab_is_a_fragment_for_htmx_and_a_page_on_its_own(client, hx, w, pa
 
 
 def test_a_history_restore_gets_the_whole_page(client, hx, w):
-    response = client.get(f"{BASE}/{w['manager'].id}/orders",
-                          headers={**hx, "HX-History-Restore-Request": "true"})
+    response = client.get(f"{BASE}/{w['manager'].id}/orders", headers={**hx, "HX-History-Restore-Request": "true"})
     assert not is_fragment(response)
 
 
@@ -102,9 +115,11 @@ def test_managers_and_strangers_cannot_open_the_detail(app, client, make, login,
 
 
 def _permissions_form(w, codes, products=None, caps=None, policies=None) -> dict:
-    data = {"permissions": codes,
-            "products": [str(p) for p in (products if products is not None else [w["key_product"].id])],
-            "policies": [str(p) for p in (policies if policies is not None else [w["key_policy"].id])]}
+    data = {
+        "permissions": codes,
+        "products": [str(p) for p in (products if products is not None else [w["key_product"].id])],
+        "policies": [str(p) for p in (policies if policies is not None else [w["key_policy"].id])],
+    }
     for product_id, cap in (caps or {}).items():
         data[f"cap-{product_id}"] = "" if cap is None else str(cap)
     return data
@@ -126,20 +141,41 @@ def test_permissions_tab_lists_the_twelve_with_explanations_and_the_scope(client
 
 def test_saving_permissions_writes_them_with_one_audit_event(app, client, hx, w):
     m, key, user = w["manager"], w["key_product"], w["user_product"]
-    response = client.post(f"{BASE}/{m.id}/permissions", headers=hx, data=_permissions_form(
-        w, ["reset_device", "issue_license"], products=[key.id, user.id], caps={key.id: 7, user.id: None},
-        policies=[w["user_policy"].id]))
+    response = client.post(
+        f"{BASE}/{m.id}/permissions",
+        headers=hx,
+        data=_permissions_form(
+            w,
+            ["reset_device", "issue_license"],
+            products=[key.id, user.id],
+            caps={key.id: 7, user.id: None},
+            policies=[w["user_policy"].id],
+        ),
+    )
     assert response.status_code == 200 and is_fragment(response)
     assert "saved" in text(response) and 'hx-swap-oob="true"' in response.get_data(as_text=True)
     assert selected_tab(response) == ["permissions"]
 
     manager = read(app, lambda: app.extensions["sqlalchemy"].session.get(LicenseManager, m.id))
     assert perms.to_codes(manager.permissions) == ["issue_license", "reset_device"]
-    rows = read(app, lambda: {r.product_id: r.cap for r in app.extensions["sqlalchemy"].session.scalars(
-        sa.select(ManagerProduct).where(ManagerProduct.manager_id == m.id))})
+    rows = read(
+        app,
+        lambda: {
+            r.product_id: r.cap
+            for r in app.extensions["sqlalchemy"].session.scalars(
+                sa.select(ManagerProduct).where(ManagerProduct.manager_id == m.id)
+            )
+        },
+    )
     assert rows == {key.id: 7, user.id: None}
-    policies = read(app, lambda: list(app.extensions["sqlalchemy"].session.scalars(
-        sa.select(ManagerPolicy.policy_id).where(ManagerPolicy.manager_id == m.id))))
+    policies = read(
+        app,
+        lambda: list(
+            app.extensions["sqlalchemy"].session.scalars(
+                sa.select(ManagerPolicy.policy_id).where(ManagerPolicy.manager_id == m.id)
+            )
+        ),
+    )
     assert policies == [w["user_policy"].id]
 
     [event] = events(app)
@@ -163,8 +199,9 @@ def test_saving_without_javascript_redirects_to_the_tab(client, w):
 
 
 def test_saving_the_same_set_writes_nothing(app, client, w):
-    response = client.post(f"{BASE}/{w['manager'].id}/permissions",
-                           data=_permissions_form(w, ["issue_license", "create_order"]))
+    response = client.post(
+        f"{BASE}/{w['manager'].id}/permissions", data=_permissions_form(w, ["issue_license", "create_order"])
+    )
     assert response.status_code == 303
     assert event_count(app) == 0
 
@@ -181,25 +218,29 @@ def test_taking_a_permission_away_refuses_it_on_the_managers_next_request(app, c
         assert authz.can("issue_license") and not authz.can("create_order")
 
 
-@pytest.mark.parametrize("change,field,message", [
-    (dict(codes=["issue_license", "launch_rockets"]), "permissions", "Unknown permission: launch_rockets"),
-    (dict(caps="negative"), "cap", "cannot be negative"),
-    (dict(caps="text"), "cap", "Not a valid integer"),
-    (dict(caps="below_issued"), "cap", "already issued"),
-    (dict(products="foreign"), "products", "Unknown product"),
-    (dict(policies="foreign"), "policies", "Unknown license policy"),
-    (dict(products="junk"), "products", "could not be coerced"),
-])
-def test_bad_permission_input_is_422_at_the_field_and_writes_nothing(app, client, hx, make, w,
-                                                                     change, field, message):
+@pytest.mark.parametrize(
+    "change,field,message",
+    [
+        (dict(codes=["issue_license", "launch_rockets"]), "permissions", "Unknown permission: launch_rockets"),
+        (dict(caps="negative"), "cap", "cannot be negative"),
+        (dict(caps="text"), "cap", "Not a valid integer"),
+        (dict(caps="below_issued"), "cap", "already issued"),
+        (dict(products="foreign"), "products", "Unknown product"),
+        (dict(policies="foreign"), "policies", "Unknown license policy"),
+        (dict(products="junk"), "products", "could not be coerced"),
+    ],
+)
+def test_bad_permission_input_is_422_at_the_field_and_writes_nothing(app, client, hx, make, w, change, field, message):
     key = w["key_product"]
     other = make.world()
     with app.app_context():
         db = app.extensions["sqlalchemy"]
         from portal.tenancy import set_tenant
+
         set_tenant(db.session, w["vendor"].id)
-        db.session.execute(sa.update(ManagerProduct).where(ManagerProduct.manager_id == w["manager"].id)
-                           .values(issued=3))
+        db.session.execute(
+            sa.update(ManagerProduct).where(ManagerProduct.manager_id == w["manager"].id).values(issued=3)
+        )
         db.session.commit()
     data = _permissions_form(w, change.get("codes", ["reset_license"]), caps={key.id: 5})
     if change.get("caps") == "negative":
@@ -246,8 +287,14 @@ def test_adding_an_order_with_htmx_and_without(app, client, hx, make, w):
     assert "now manages order" in text(response)
     response = client.post(f"{BASE}/{m.id}/orders", data={"order": second.id})
     assert response.status_code == 303 and response.headers["Location"].endswith(f"{BASE}/{m.id}/orders")
-    managed = read(app, lambda: set(app.extensions["sqlalchemy"].session.scalars(
-        sa.select(OrderManager.order_id).where(OrderManager.manager_id == m.id))))
+    managed = read(
+        app,
+        lambda: set(
+            app.extensions["sqlalchemy"].session.scalars(
+                sa.select(OrderManager.order_id).where(OrderManager.manager_id == m.id)
+            )
+        ),
+    )
     assert managed == {w["order"].id, first.id, second.id}
     added = events(app, "license_manager.order_added")
     assert [e.after for e in added] == [{"order": first.reference}, {"order": second.reference}]
@@ -257,8 +304,14 @@ def test_adding_an_order_with_htmx_and_without(app, client, hx, make, w):
 @pytest.mark.parametrize("case", ["foreign", "unknown", "managed", "missing", "junk", "huge"])
 def test_adding_a_bad_order_is_422_and_writes_nothing(app, client, hx, make, w, case):
     other = make.world()
-    order = {"foreign": other["order"].id, "unknown": 987654, "managed": w["order"].id,
-             "missing": "", "junk": "abc", "huge": 10**20}[case]
+    order = {
+        "foreign": other["order"].id,
+        "unknown": 987654,
+        "managed": w["order"].id,
+        "missing": "",
+        "junk": "abc",
+        "huge": 10**20,
+    }[case]
     response = client.post(f"{BASE}/{w['manager'].id}/orders", headers=hx, data={"order": order})
     assert response.status_code == 422 and is_fragment(response)
     assert field_error(response, "order")
@@ -328,8 +381,13 @@ def test_removing_one_order_asks_first_without_javascript(app, client, hx, w):
 
 
 def test_licenses_tab_pages_through_licenses_with_seats_and_expiry(app, client, make, w):
-    lic = make.license(w["order"], w["key_policy"], license_type="time-limited",
-                       valid_until=dt.datetime(2031, 5, 17), created_at=dt.datetime(2020, 1, 1))
+    lic = make.license(
+        w["order"],
+        w["key_policy"],
+        license_type="time-limited",
+        valid_until=dt.datetime(2031, 5, 17),
+        created_at=dt.datetime(2020, 1, 1),
+    )
     make.device(lic)
     bulk_orders(app, w["vendor"], w["manager"], 30, licenses_each=1, policy=w["key_policy"])
     url = f"{BASE}/{w['manager'].id}/licenses"
@@ -362,10 +420,8 @@ def test_detail_and_tabs_cost_the_same_at_5_and_100_orders(app, client, hx, make
     for n in (5, 100):
         w = make.world()
         staff = staff_user(make, w["vendor"])
-        manager = make.manager(w["vendor"], permissions="all", products=[w["key_product"]],
-                               password=None)
-        bulk_orders(app, w["vendor"], manager, n, licenses_each=2, policy=w["key_policy"],
-                    customer=w["customer"])
+        manager = make.manager(w["vendor"], permissions="all", products=[w["key_product"]], password=None)
+        bulk_orders(app, w["vendor"], manager, n, licenses_each=2, policy=w["key_policy"], customer=w["customer"])
         for _ in range(3 if n == 5 else 12):
             make.user_group(w["vendor"], managers=[manager], members=[])
         client_n = app.test_client()

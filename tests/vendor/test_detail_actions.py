@@ -34,22 +34,44 @@ def _manager(app, manager_id: int) -> LicenseManager:
 def _urls(manager_id: int, order_id: int) -> list[tuple[str, str]]:
     """Every URL of the detail blueprint, with the methods it answers."""
     base = f"{BASE}/{manager_id}"
-    gets = ["", "/permissions", "/orders", "/orders?search=x", "/licenses", "/user-groups",
-            "/report", "/disable", "/remove-from-orders", f"/orders/{order_id}/remove"]
-    posts = ["/permissions", "/orders", "/disable", "/enable", "/resend-invitation",
-             "/remove-from-orders", f"/orders/{order_id}/remove"]
+    gets = [
+        "",
+        "/permissions",
+        "/orders",
+        "/orders?search=x",
+        "/licenses",
+        "/user-groups",
+        "/report",
+        "/disable",
+        "/remove-from-orders",
+        f"/orders/{order_id}/remove",
+    ]
+    posts = [
+        "/permissions",
+        "/orders",
+        "/disable",
+        "/enable",
+        "/resend-invitation",
+        "/remove-from-orders",
+        f"/orders/{order_id}/remove",
+    ]
     return [("GET", base + p) for p in gets] + [("POST", base + p) for p in posts]
 
 
 def test_every_detail_url_is_404_for_another_vendors_manager(app, client, hx, make, w):
     other = make.world()
-    stranger = make.manager(other["vendor"], status="invited", orders=[other["order"]],
-                            password=None)
+    stranger = make.manager(other["vendor"], status="invited", orders=[other["order"]], password=None)
     urls = _urls(stranger.id, other["order"].id)
     # The walk covers every route of the blueprint.
     rules = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("vendor_manager_detail.")}
-    assert len(rules) == len({u.split("?")[0].replace(str(stranger.id), "<int:manager_id>", 1)
-                              .replace(f"/{other['order'].id}/", "/<int:order_id>/") for _, u in urls})
+    assert len(rules) == len(
+        {
+            u.split("?")[0]
+            .replace(str(stranger.id), "<int:manager_id>", 1)
+            .replace(f"/{other['order'].id}/", "/<int:order_id>/")
+            for _, u in urls
+        }
+    )
     data = {"order": other["order"].id, "permissions": ["issue_license"]}
     for method, url in urls:
         for headers in ({}, hx):
@@ -57,8 +79,10 @@ def test_every_detail_url_is_404_for_another_vendors_manager(app, client, hx, ma
             assert response.status_code == 404, (method, url, response.status_code)
     assert event_count(app) == 0
     assert _manager(app, stranger.id).status == "invited"
-    assert scalar(app, sa.select(sa.func.count()).select_from(OrderManager)
-                  .where(OrderManager.manager_id == stranger.id)) == 1
+    assert (
+        scalar(app, sa.select(sa.func.count()).select_from(OrderManager).where(OrderManager.manager_id == stranger.id))
+        == 1
+    )
 
 
 def test_removing_another_vendors_order_from_my_manager_is_404(client, make, w):
@@ -117,7 +141,10 @@ def test_disable_ends_the_managers_open_sessions_at_once(app, client, hx, login,
     assert refused.status_code == 302 and "/portal/login" in refused.headers["Location"]
     [event] = events(app)
     assert (event.action, event.before, event.after) == (
-        "license_manager.disabled", {"status": "active"}, {"status": "disabled"})
+        "license_manager.disabled",
+        {"status": "active"},
+        {"status": "disabled"},
+    )
     assert event.object_id == m.id and event.actor_label == w["staff"].email
     assert event.customer_account_id == w["account"].id
 
@@ -135,6 +162,7 @@ def test_enable_returns_to_active_or_invited(app, client, hx, make, w, signed_in
     if signed_in_before:
         with app.app_context():
             from portal.tenancy import set_tenant
+
             set_tenant(db.session, w["vendor"].id)
             db.session.get(LicenseManager, m.id).last_login_at = utcnow()
             db.session.commit()
@@ -143,7 +171,10 @@ def test_enable_returns_to_active_or_invited(app, client, hx, make, w, signed_in
     assert _manager(app, m.id).status == expected
     [event] = events(app)
     assert (event.action, event.before, event.after) == (
-        "license_manager.enabled", {"status": "disabled"}, {"status": expected})
+        "license_manager.enabled",
+        {"status": "disabled"},
+        {"status": expected},
+    )
     # Enabling an enabled manager changes nothing.
     assert client.post(f"{BASE}/{m.id}/enable").status_code == 409
     assert event_count(app) == 1

@@ -49,6 +49,7 @@ def _query(url: str) -> dict[str, list[str]]:
 
 # The page and the fragment
 
+
 def test_full_page_has_filters_results_and_empty_detail_pane(staff_client, make, world):
     make.manager(world["vendor"], email="ada@globex.test")
     response = staff_client.get(URL)
@@ -58,8 +59,13 @@ def test_full_page_has_filters_results_and_empty_detail_pane(staff_client, make,
     assert html.startswith("<!doctype html>")
     assert '<aside id="detail-pane"' in html and 'id="results"' in html
     search = re.search(r'<input type="search" id="q" name="q"[^>]*>', html, re.S).group(0)
-    for attribute in ('hx-get="/vendor/license-managers"', 'hx-trigger="input changed delay:300ms, search"',
-                      'hx-sync="this:replace"', 'hx-target="#results"', 'hx-push-url="true"'):
+    for attribute in (
+        'hx-get="/vendor/license-managers"',
+        'hx-trigger="input changed delay:300ms, search"',
+        'hx-sync="this:replace"',
+        'hx-target="#results"',
+        'hx-push-url="true"',
+    ):
         assert attribute in search
     assert "ada@globex.test" in html
 
@@ -71,7 +77,7 @@ def test_htmx_request_gets_only_the_results_fragment(staff_client, make, world, 
     assert response.status_code == 200
     assert "HX-Request" in response.headers["Vary"]
     assert html.lstrip().startswith('<div id="results"')
-    assert "<html" not in html and 'id="filters"' not in html and "detail-pane\"" not in html.split("<tbody>")[0]
+    assert "<html" not in html and 'id="filters"' not in html and 'detail-pane"' not in html.split("<tbody>")[0]
     assert "ada@globex.test" in html
 
 
@@ -85,9 +91,13 @@ def test_row_name_opens_the_detail_pane(staff_client, make, world):
 
 def test_row_shows_every_column(app, staff_client, make, world):
     other_order = make.order(world["vendor"])
-    manager = make.manager(world["vendor"], email="ada@globex.test", account=world["account"],
-                           permissions=["issue_license", "reset_device"],
-                           orders=[world["order"], other_order])
+    manager = make.manager(
+        world["vendor"],
+        email="ada@globex.test",
+        account=world["account"],
+        permissions=["issue_license", "reset_device"],
+        orders=[world["order"], other_order],
+    )
     for _ in range(2):
         make.license(world["order"], world["key_policy"])
     make.license(other_order, world["user_policy"])
@@ -109,12 +119,12 @@ def test_row_shows_every_column(app, staff_client, make, world):
 
 # Filters, search and sorting
 
+
 def test_filters_by_status_permission_and_customer_account(staff_client, make, world):
     vendor, account = world["vendor"], world["account"]
     other_account = make.customer_account(vendor, name="Umbrella")
     make.manager(vendor, email="a@x.test", status="active", permissions=["issue_license"], account=account)
-    make.manager(vendor, email="b@x.test", status="invited", permissions=["issue_license"],
-                 account=other_account)
+    make.manager(vendor, email="b@x.test", status="invited", permissions=["issue_license"], account=other_account)
     make.manager(vendor, email="c@x.test", status="disabled", permissions=["reset_device"], account=account)
 
     def emails(query: str) -> set[str]:
@@ -127,8 +137,11 @@ def test_filters_by_status_permission_and_customer_account(staff_client, make, w
     assert emails(f"permission=issue_license&customer_account={account.id}") == {"a@x.test"}
     assert emails("status=active&permission=reset_device") == set()
     # Nonsense values are dropped rather than failing the page.
-    assert emails("status=bogus&permission=nope&customer_account=x&sort=up&page=-3") == \
-        {"a@x.test", "b@x.test", "c@x.test"}
+    assert emails("status=bogus&permission=nope&customer_account=x&sort=up&page=-3") == {
+        "a@x.test",
+        "b@x.test",
+        "c@x.test",
+    }
 
 
 def test_search_matches_name_email_and_customer_account_word_by_word(staff_client, make, world):
@@ -141,6 +154,7 @@ def test_search_matches_name_email_and_customer_account_word_by_word(staff_clien
     with staff_client.application.app_context():
         set_tenant(db.session, vendor.id)
         from portal.models import LicenseUser
+
         carol = db.session.scalar(sa.select(LicenseUser).where(LicenseUser.email == "carol@three.test"))
         carol.first_name, carol.last_name = "Carol", "Lovelace_100%"
         db.session.commit()
@@ -158,36 +172,46 @@ def test_search_matches_name_email_and_customer_account_word_by_word(staff_clien
     assert emails("%") == ["carol@three.test"]
 
 
-@pytest.mark.parametrize("sort, expected", [
-    ("name", ["b@x.test", "c@x.test", "a@x.test"]),
-    ("-name", ["a@x.test", "c@x.test", "b@x.test"]),
-    ("email", ["a@x.test", "b@x.test", "c@x.test"]),
-    ("-email", ["c@x.test", "b@x.test", "a@x.test"]),
-    ("created", ["c@x.test", "a@x.test", "b@x.test"]),
-    ("-created", ["b@x.test", "a@x.test", "c@x.test"]),
-    # Never signed in counts as the oldest sign-in: first ascending, last descending.
-    ("last_login", ["b@x.test", "a@x.test", "c@x.test"]),
-    ("-last_login", ["c@x.test", "a@x.test", "b@x.test"]),
-])
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("name", ["b@x.test", "c@x.test", "a@x.test"]),
+        ("-name", ["a@x.test", "c@x.test", "b@x.test"]),
+        ("email", ["a@x.test", "b@x.test", "c@x.test"]),
+        ("-email", ["c@x.test", "b@x.test", "a@x.test"]),
+        ("created", ["c@x.test", "a@x.test", "b@x.test"]),
+        ("-created", ["b@x.test", "a@x.test", "c@x.test"]),
+        # Never signed in counts as the oldest sign-in: first ascending, last descending.
+        ("last_login", ["b@x.test", "a@x.test", "c@x.test"]),
+        ("-last_login", ["c@x.test", "a@x.test", "b@x.test"]),
+    ],
+)
 def test_sorts(app, staff_client, make, world, sort, expected):
     vendor = world["vendor"]
     a = make.manager(vendor, email="a@x.test")
     b = make.manager(vendor, email="b@x.test")
     c = make.manager(vendor, email="c@x.test")
     now = utcnow()
-    for manager, first, created, login in ((a, "Zed", 2, now - dt.timedelta(days=5)), (b, "Ann", 1, None),
-                                           (c, "Max", 3, now)):
+    for manager, first, created, login in (
+        (a, "Zed", 2, now - dt.timedelta(days=5)),
+        (b, "Ann", 1, None),
+        (c, "Max", 3, now),
+    ):
         _set(app, manager, created_at=now - dt.timedelta(days=created), last_login_at=login)
         with app.app_context():
             set_tenant(db.session, vendor.id)
             from portal.models import LicenseUser
+
             db.session.get(LicenseUser, manager.license_user_id).first_name = first
             db.session.commit()
     html = staff_client.get(f"{URL}?sort={sort}").get_data(as_text=True)
     assert row_emails(html) == expected
     key = sort.lstrip("-")
-    header = re.search(r'<th scope="col" class="" aria-sort="(\w+)">\s*<a href="([^"]+)"[^>]*>[^<]*'
-                       r'<span aria-hidden', html)
+    header = re.search(
+        r'<th scope="col" class="" aria-sort="(\w+)">\s*<a href="([^"]+)"[^>]*>[^<]*'
+        r"<span aria-hidden",
+        html,
+    )
     assert header.group(1) == ("descending" if sort.startswith("-") else "ascending")
     # The active column's link turns the order around.
     flipped = key if sort.startswith("-") else f"-{key}"
@@ -195,6 +219,7 @@ def test_sorts(app, staff_client, make, world, sort, expected):
 
 
 # Pages
+
 
 def test_pages_by_offset_and_by_cursor_agree(app, staff_client, world):
     bulk_managers(app, world["vendor"], 60, orders_each=0)
@@ -223,8 +248,12 @@ def test_pages_by_offset_and_by_cursor_agree(app, staff_client, world):
 def test_a_broken_cursor_falls_back_to_the_page_number(app, staff_client, world):
     bulk_managers(app, world["vendor"], 30, orders_each=0)
     offset = row_emails(staff_client.get(URL + "?page=2").get_data(as_text=True))
-    forged = [keyset.encode("created", ["yesterday", 1]), keyset.encode("created", ["2024-01-01", "1"]),
-              keyset.encode("name", ["a", "b", 1]), keyset.encode("created", [1])]
+    forged = [
+        keyset.encode("created", ["yesterday", 1]),
+        keyset.encode("created", ["2024-01-01", "1"]),
+        keyset.encode("name", ["a", "b", 1]),
+        keyset.encode("created", [1]),
+    ]
     for cursor in ("garbage", "W10", "WyJuYW1lIiwgWzFdXQ", "eyJhIjoxfQ", *forged):
         html = staff_client.get(f"{URL}?page=2&after={cursor}").get_data(as_text=True)
         assert row_emails(html) == offset
@@ -249,12 +278,20 @@ def test_count_is_capped(app, staff_client, world, monkeypatch):
 
 # The state lives in the URL
 
+
 def test_query_string_round_trip(staff_client, make, world):
     vendor, account = world["vendor"], world["account"]
-    bulk_managers(staff_client.application, vendor, 30, account=account, status="invited",
-                  permissions=4, orders_each=0)  # bit 4: issue_license
-    state = {"q": "bulk", "status": "invited", "permission": "issue_license",
-             "customer_account": str(account.id), "sort": "-email", "page": "2"}
+    bulk_managers(
+        staff_client.application, vendor, 30, account=account, status="invited", permissions=4, orders_each=0
+    )  # bit 4: issue_license
+    state = {
+        "q": "bulk",
+        "status": "invited",
+        "permission": "issue_license",
+        "customer_account": str(account.id),
+        "sort": "-email",
+        "page": "2",
+    }
     html = staff_client.get(URL, query_string=state).get_data(as_text=True)
     assert 'name="q" value="bulk"' in html
     assert '<option value="invited" selected>' in html
@@ -264,8 +301,14 @@ def test_query_string_round_trip(staff_client, make, world):
     assert len(row_emails(html)) == 5 and "26–30 of 30" in html
     filters = {k: [v] for k, v in state.items() if k not in ("sort", "page")}
     links = hrefs(html)
-    sort_links = [u.replace("&amp;", "&") for u in re.findall(r'<th scope="col" class="" aria-sort="\w+">\s*'
-                                                             r'<a href="([^"]+)"', html)]
+    sort_links = [
+        u.replace("&amp;", "&")
+        for u in re.findall(
+            r'<th scope="col" class="" aria-sort="\w+">\s*'
+            r'<a href="([^"]+)"',
+            html,
+        )
+    ]
     assert len(sort_links) == 4
     for url in sort_links:  # a new sort keeps the filters and starts again at page 1
         assert {k: v for k, v in _query(url).items() if k != "sort"} == filters
@@ -297,6 +340,7 @@ def test_javascript_off_get_form(staff_client, make, world):
 
 # Empty states
 
+
 def test_empty_states(staff_client, make, world):
     html = staff_client.get(URL).get_data(as_text=True)
     assert "No license managers yet — invite the first one" in html
@@ -309,14 +353,21 @@ def test_empty_states(staff_client, make, world):
 
 # Tenancy and access
 
+
 def test_another_vendors_managers_never_appear(app, staff_client, make, world):
     make.manager(world["vendor"], email="mine@x.test")
     other = make.vendor()
     other_account = make.customer_account(other, name="Theirs Inc")
     make.manager(other, email="theirs@y.test", account=other_account, permissions="all")
     bulk_managers(app, other, 30, orders_each=0)
-    for query in ("", "?q=theirs", "?q=y.test", f"?customer_account={other_account.id}",
-                  "?permission=manage_managers", "?sort=email"):
+    for query in (
+        "",
+        "?q=theirs",
+        "?q=y.test",
+        f"?customer_account={other_account.id}",
+        "?permission=manage_managers",
+        "?sort=email",
+    ):
         html = staff_client.get(URL + query).get_data(as_text=True)
         assert "theirs@y.test" not in html and "@bulk.test" not in html and "Theirs Inc" not in html
     assert "1–1 of 1 managers" in staff_client.get(URL).get_data(as_text=True)
@@ -335,6 +386,7 @@ def test_only_staff(client, login, make, world, hx):
 
 
 # Query counts
+
 
 @pytest.mark.parametrize("query", ["", "?sort=name&status=active", "?q=bulk&sort=-last_login"])
 def test_query_count_is_the_same_at_10_and_1000_managers(app, staff_client, make, world, count_queries, query):
@@ -356,6 +408,7 @@ def test_query_count_is_the_same_at_10_and_1000_managers(app, staff_client, make
 
 # CSV
 
+
 def _csv(response) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
 
@@ -374,9 +427,18 @@ def test_csv_has_every_page_under_the_filters_in_order(app, staff_client, make, 
     assert [r["Email"] for r in rows] == sorted((r["Email"] for r in rows), reverse=True)
     assert {r["Status"] for r in rows} == {"invited"}
     assert {(r["Orders managed"], r["Licenses"]) for r in rows} == {("1", "2")}
-    assert list(rows[0]) == ["Name", "Email", "Customer account", "Status", "Permissions",
-                             "Permission codes", "Orders managed", "Licenses", "Last sign-in (UTC)",
-                             "Created (UTC)"]
+    assert list(rows[0]) == [
+        "Name",
+        "Email",
+        "Customer account",
+        "Status",
+        "Permissions",
+        "Permission codes",
+        "Orders managed",
+        "Licenses",
+        "Last sign-in (UTC)",
+        "Created (UTC)",
+    ]
 
 
 def test_csv_lists_permission_codes_and_defuses_formulas(app, staff_client, make, world):
@@ -384,6 +446,7 @@ def test_csv_lists_permission_codes_and_defuses_formulas(app, staff_client, make
     with app.app_context():
         set_tenant(db.session, world["vendor"].id)
         from portal.models import LicenseUser
+
         db.session.get(LicenseUser, manager.license_user_id).first_name = "=HYPERLINK(1)"
         db.session.commit()
     [row] = _csv(staff_client.get(URL + ".csv"))

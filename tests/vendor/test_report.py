@@ -21,8 +21,9 @@ def r(app, make, login, client):
     w = staffed(make, login, client)
     vendor, order = w["vendor"], w["order"]
     floating = make.product(vendor, floating=True, name="Floaty")
-    floating_policy = make.policy(floating, is_floating=True, floating_seats=4, max_activations=4,
-                                  license_type="subscription")
+    floating_policy = make.policy(
+        floating, is_floating=True, floating_seats=4, max_activations=4, license_type="subscription"
+    )
     unlimited_policy = make.policy(w["key_product"], max_activations=None)
     key_a = make.license(order, w["key_policy"])  # 3 activations
     make.license(order, w["key_policy"])  # never activated
@@ -46,11 +47,11 @@ def r(app, make, login, client):
     with app.app_context():
         set_tenant(db.session, vendor.id)
         # The ORM turns an explicit None into the column default (1): make it unlimited in SQL.
-        db.session.execute(sa.update(License).where(License.id == unlimited.id)
-                           .values(max_activations=None))
+        db.session.execute(sa.update(License).where(License.id == unlimited.id).values(max_activations=None))
         for hardware_id, when in activated.items():
-            db.session.execute(sa.update(Device).where(Device.hardware_id == hardware_id)
-                               .values(first_activated_at=when))
+            db.session.execute(
+                sa.update(Device).where(Device.hardware_id == hardware_id).values(first_activated_at=when)
+            )
         db.session.execute(sa.update(ManagerProduct).values(issued=2, cap=5))
         db.session.get(LicenseManager, w["manager"].id).last_login_at = dt.datetime(2026, 3, 4, 5, 6)
         db.session.commit()
@@ -94,12 +95,23 @@ def test_report_tab_shows_charts_with_the_numbers_in_tables(client, hx, r):
     html = fragment.get_data(as_text=True)
     assert html.count("<svg") == 5 and html.count("<table") == 5
     body = text(fragment)
-    for seen in ("Seats used of total, per product", "Devices activated per week, last 90 days",
-                 "Licenses by status", "Licenses by type", "against their caps",
-                 "Floating seats in use now 1 of 4", "Active devices 4", "Licenses 5",
-                 "Last sign-in 04 Mar 2026", f"{r['user_product'].name} 2 5", "Unlimited",
-                 "Active 4", "Inactive 1", "Subscription 1",
-                 f"{r['key_product'].name} 2 5"):
+    for seen in (
+        "Seats used of total, per product",
+        "Devices activated per week, last 90 days",
+        "Licenses by status",
+        "Licenses by type",
+        "against their caps",
+        "Floating seats in use now 1 of 4",
+        "Active devices 4",
+        "Licenses 5",
+        "Last sign-in 04 Mar 2026",
+        f"{r['user_product'].name} 2 5",
+        "Unlimited",
+        "Active 4",
+        "Inactive 1",
+        "Subscription 1",
+        f"{r['key_product'].name} 2 5",
+    ):
         assert seen in body, seen
     page = client.get(url)
     assert page.status_code == 200 and not is_fragment(page) and "<svg" in page.get_data(as_text=True)
@@ -117,8 +129,7 @@ def test_report_costs_the_same_at_5_and_100_licenses(app, make, login, count_que
     for n in (5, 100):
         w = make.world()
         staff = staff_user(make, w["vendor"])
-        manager = make.manager(w["vendor"], products=[w["key_product"], w["user_product"]],
-                               password=None)
+        manager = make.manager(w["vendor"], products=[w["key_product"], w["user_product"]], password=None)
         orders = bulk_orders(app, w["vendor"], manager, n // 5, licenses_each=5, policy=w["key_policy"])
         bulk_devices(app, [o * 10 for o in orders], w["vendor"], utcnow() - dt.timedelta(days=3))
         staff_client = login(staff, on=app.test_client())
