@@ -12,9 +12,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the portal application."""
     from portal import config, db_setup, security
     from portal.cli import register_cli
-    from portal.errors import register_error_handlers
     from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
     from portal.views import register_blueprints
+    from portal.views.errors import register_error_handlers
 
     app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
     app.config.from_mapping(config.from_environment(Path(app.instance_path)))
@@ -31,9 +31,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
 
-    from portal import authz
+    from portal import access
 
-    app.jinja_env.globals["can"] = authz.can
+    app.jinja_env.globals["can"] = access.can
     security.init_app(app)
     register_error_handlers(app)
     register_blueprints(app)

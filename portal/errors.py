@@ -1,63 +1,50 @@
-"""Error answers: a page for a browser, the flash area for htmx, never a stack trace."""
+"""The two ways a domain action refuses: invalid input (422 at the fields) or a conflict (409).
+
+Services raise these before, or instead of, writing; they know nothing of requests. The web
+answers them in one place (``portal.views.errors`` and ``portal.forms.submit``), the API in
+its own; whatever was written inside the action's savepoint is rolled back.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response, render_template
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
-
-from portal.extensions import db
-from portal.htmx import is_htmx, retarget
-
-TITLES = {
-    400: "Bad request",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Too large",
-    422: "Invalid input",
-    429: "Too many attempts",
-    500: "Something went wrong",
-}
+from collections.abc import Mapping, Sequence
 
 
-def error_response(code: int, message: str) -> Response:
-    title = TITLES.get(code, "Error")
-    if is_htmx():
-        html = render_template("_flash.html", messages=[("error", message)], oob=False)
-        return retarget(Response(html, status=code), "#flash")
-    html = render_template("error.html", code=code, title=title, message=message)
-    return Response(html, status=code)
+class Invalid(Exception):
+    """Input that breaks a rule: messages keyed by form field (422, shown at each field).
+
+    ``line`` names the line of a repeated group of fields (a bundle order's lines) the
+    messages belong to, counted among the lines that were filled in.
+    """
+
+    def __init__(self, errors: Mapping[str, str | Sequence[str]], line: int | None = None):
+        self.errors: dict[str, list[str]] = {
+            name: [messages] if isinstance(messages, str) else list(messages) for name, messages in errors.items()
+        }
+        self.line = line
+        super().__init__("; ".join(self.messages))
+
+    @classmethod
+    def at(cls, field: str, message: str, line: int | None = None) -> Invalid:
+        """One message at one field."""
+        return cls({field: message}, line)
+
+    @property  # TRANSITIONAL: views read one field and message until they use forms.submit
+    def field(self) -> str:
+        return next(iter(self.errors))
+
+    @property
+    def message(self) -> str:
+        return self.messages[0]
+
+    @property
+    def messages(self) -> list[str]:
+        return [message for messages in self.errors.values() for message in messages]
 
 
-def _message(error: HTTPException) -> str:
-    default = InternalServerError.description
-    if error.code == 404:
-        return "There is nothing here, or it is not yours to see."
-    return error.description or default
+class Conflict(Exception):
+    """The state of the data refuses the change, perhaps just taken by another request (409)."""
 
-
-def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> Response:
-        db.session.rollback()
-        return error_response(400, "The form expired or was not sent from this site. Reload the page and try again.")
-
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
-        db.session.rollback()
-        response = error_response(error.code or 500, _message(error))
-        if error.code == 429 or error.code == 405:
-            for key, value in (error.get_response().headers or {}).items():
-                if key.lower() in {"retry-after", "allow"} or key.lower().startswith("x-ratelimit"):
-                    response.headers[key] = value
-        return response
-
-    @app.errorhandler(Exception)
-    def unexpected(error: Exception) -> Response:
-        db.session.rollback()
-        app.logger.exception("unhandled error")
-        if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
-            raise error
-        return error_response(500, "Something went wrong on our side; nothing was changed.")
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message

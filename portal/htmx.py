@@ -1,8 +1,11 @@
-"""Every htmx request and response header goes through here (over htmx-flask).
+"""Every htmx request and response header goes through here, over htmx-flask.
 
-A page is one template; each region htmx swaps is a named block. ``render`` answers an
-htmx request with the block alone (plus the flash area out of band) and anything else
-with the whole page, so every URL also works as a full page.
+htmx-flask reads the request headers (``request.htmx``) and writes the response headers
+(``make_response(..., retarget=..., trigger=...)``); views call the helpers below, so a later
+move to another htmx version touches this file alone. A page is one template; each region
+htmx swaps is a named block. ``render`` answers an htmx request with the block alone (plus the
+flash area out of band) and anything else with the whole page, so every URL also works as a
+full page.
 """
 
 from __future__ import annotations
@@ -10,18 +13,25 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, get_flashed_messages, make_response, redirect, render_template, request
+from flask import Response, get_flashed_messages, redirect, render_template
+from htmx_flask import make_response
+from htmx_flask import request as hx_request
 from jinja2_fragments.flask import render_block
 
 
 def is_htmx() -> bool:
-    return bool(getattr(request, "htmx", False))
+    return bool(hx_request.htmx)
 
 
 def wants_fragment() -> bool:
     """An htmx request that swaps a region: not boosted, not a history restore."""
-    h = getattr(request, "htmx", None)
-    return bool(h) and not h.boosted and not h.history_restore_request
+    htmx = hx_request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def current_url() -> str | None:
+    """The page the browser shows, for an htmx request."""
+    return hx_request.htmx.current_url if is_htmx() else None
 
 
 def flash_oob() -> str:
@@ -43,40 +53,33 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return response
 
 
-def redirect_to(url: str, *, full: bool = True) -> Response:
+def redirect_to(url: str) -> Response:
     """After a successful POST: 303 for a plain form, HX-Redirect for htmx.
 
     htmx loads the new page whole, so the layout and the flash area come with it; a view
     that wants to swap a region instead renders that region itself.
     """
     if is_htmx():
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url, code=303)
+        return make_response("", 204, redirect=url)
+    return redirect(url, code=303)  # type: ignore[return-value]
 
 
 def hx_redirect(url: str, status: int = 401) -> Response:
     """Send the browser to another page from an htmx request (used for sign-in)."""
-    response = make_response("", status)
-    response.headers["HX-Redirect"] = url
-    return response
+    return make_response("", status, redirect=url)
 
 
 def retarget(response: Response, target: str, swap: str = "innerHTML") -> Response:
-    response.headers["HX-Retarget"] = target
-    response.headers["HX-Reswap"] = swap
-    return response
+    """Swap the answer into another region than the one the request named."""
+    return make_response(response, retarget=target, reswap=swap)
 
 
 def trigger(response: Response, event: str, detail: Any = True) -> Response:
-    """Fire a client-side event after the swap, for regions that listen for it."""
-    existing = json.loads(response.headers.get("HX-Trigger", "{}"))
-    existing[event] = detail
-    response.headers["HX-Trigger"] = json.dumps(existing)
-    return response
+    """Fire a client-side event after the swap, for regions that listen for it (events add up)."""
+    events = json.loads(response.headers.get("HX-Trigger", "{}"))
+    return make_response(response, trigger={**events, event: detail})
 
 
 def push_url(response: Response, url: str) -> Response:
-    response.headers["HX-Push-Url"] = url
-    return response
+    """Put this URL in the browser's history for the swap just made."""
+    return make_response(response, push_url=url)

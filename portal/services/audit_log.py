@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 from portal import permissions as perms
 from portal.extensions import db
+from portal.lists import contains, count, count_label
 from portal.models import AuditEvent
-from portal.services.listing import contains, count, count_label
 
 PER_PAGE = 50
 

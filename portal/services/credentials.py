@@ -6,10 +6,10 @@ import secrets
 
 import sqlalchemy as sa
 
+from portal import audit
 from portal.extensions import db
 from portal.models import LicenseManager, LicenseUser
 from portal.passwords import hash_password
-from portal.services import audit
 
 # No look-alike characters (0/O, 1/l/I): the password is read off a screen and typed.
 ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"

@@ -10,10 +10,10 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from portal import audit
+from portal.errors import Conflict, Invalid
 from portal.extensions import db
 from portal.models import Device, License, utcnow
-from portal.services import audit
-from portal.services.rules import Conflict, FieldError
 
 
 def _update(model, row_id: int, *criteria, **values) -> int:
@@ -104,17 +104,17 @@ def borrow(device: Device, until: dt.datetime) -> None:
     """Let the device hold a floating seat until a date within the license's max borrow time."""
     license_ = device.license
     if not license_.is_floating:
-        raise FieldError("until", "Only a floating license can be borrowed.")
+        raise Invalid.at("until", "Only a floating license can be borrowed.")
     if not license_.max_borrow_hours:
-        raise FieldError("until", "This license's policy does not allow borrowing.")
+        raise Invalid.at("until", "This license's policy does not allow borrowing.")
     if not device.is_active or device.is_revoked:
-        raise FieldError("until", "Only an active device that is not revoked can borrow a seat.")
+        raise Invalid.at("until", "Only an active device that is not revoked can borrow a seat.")
     now = utcnow()
     latest = now + dt.timedelta(hours=license_.max_borrow_hours)
     if until <= now:
-        raise FieldError("until", "Choose a date and time in the future.")
+        raise Invalid.at("until", "Choose a date and time in the future.")
     if until > latest:
-        raise FieldError("until", f"At most {license_.max_borrow_hours} hours from now: {latest:%Y-%m-%d %H:%M} UTC.")
+        raise Invalid.at("until", f"At most {license_.max_borrow_hours} hours from now: {latest:%Y-%m-%d %H:%M} UTC.")
     before = _state(device)
     if _update(Device, device.id, sa.not_(Device.floating_in_use), floating_in_use=True, floating_since=now):
         if not _update(

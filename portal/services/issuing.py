@@ -11,6 +11,8 @@ import random
 
 import sqlalchemy as sa
 
+from portal import audit
+from portal.errors import Conflict, Invalid
 from portal.extensions import db
 from portal.models import (
     License,
@@ -23,8 +25,6 @@ from portal.models import (
     utcnow,
 )
 from portal.seed.builders import license_from_policy, license_key
-from portal.services import audit
-from portal.services.rules import Conflict, FieldError
 
 MAX_QUANTITY = 100
 _keys = random.SystemRandom()
@@ -76,7 +76,7 @@ def check(
         else None
     )
     if product is None:
-        raise FieldError("product", "You may not issue licenses of this product.", line)
+        raise Invalid.at("product", "You may not issue licenses of this product.", line)
     policy = (
         db.session.scalar(
             sa.select(LicensePolicy)
@@ -87,9 +87,9 @@ def check(
         else None
     )
     if policy is None:
-        raise FieldError("policy", "You may not issue licenses from this policy.", line)
+        raise Invalid.at("policy", "You may not issue licenses from this policy.", line)
     if policy.product_id != product.id:
-        raise FieldError("policy", f"This policy is not one of {product.name}.", line)
+        raise Invalid.at("policy", f"This policy is not one of {product.name}.", line)
     return product, policy
 
 
@@ -107,7 +107,7 @@ def claim(manager_id: int, product: Product, quantity: int) -> None:
         return
     row = db.session.execute(sa.select(mp.cap, mp.issued).where(*where)).first()
     if row is None:  # the vendor took the product away a moment ago
-        raise FieldError("product", "You may not issue licenses of this product.")
+        raise Invalid.at("product", "You may not issue licenses of this product.")
     left = max(row.cap - row.issued, 0)
     raise CapReached(f"Cap reached: you may issue {left} more {product.name} licenses.")
 
@@ -122,7 +122,7 @@ def issue(
 ) -> list[License]:
     """Issue ``quantity`` licenses from a policy into an order; add and flush only."""
     if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
-        raise FieldError("quantity", f"Issue between 1 and {MAX_QUANTITY} licenses at a time.", line)
+        raise Invalid.at("quantity", f"Issue between 1 and {MAX_QUANTITY} licenses at a time.", line)
     product, policy = check(manager.id, product_id, policy_id, line)
     claim(manager.id, product, quantity)
     now = utcnow()

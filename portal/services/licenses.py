@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from portal import audit
 from portal.extensions import db
+from portal.lists import contains
 from portal.models import Device, License, Order, Product, utcnow
 from portal.models.catalog import LICENSE_TYPES
 from portal.models.license import LICENSE_STATUSES
-from portal.services import audit
-from portal.services.listing import contains
 
 EXPIRING_CHOICES = (7, 30, 90)
 

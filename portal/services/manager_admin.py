@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from portal import audit
 from portal import permissions as perms
 from portal.extensions import db
 from portal.models import (
@@ -25,7 +26,6 @@ from portal.models import (
     OrderManager,
     Product,
 )
-from portal.services import audit
 from portal.services.invitations import send_invitation
 
 # How many order references an audit event of "remove from all orders" keeps by name.

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from portal.authz import managed_order_ids
 from portal.extensions import db
+from portal.lists import Page, contains, paginate
 from portal.models import (
     Customer,
     License,
@@ -28,7 +28,7 @@ from portal.models import (
     UserGroupManager,
     UserGroupMember,
 )
-from portal.services.listing import Page, contains, paginate
+from portal.scope import managed_order_ids
 
 SEARCH_LIMIT = 20
 

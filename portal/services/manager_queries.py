@@ -16,12 +16,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from portal import lists as keyset
 from portal import permissions as perms
 from portal.extensions import db
+from portal.lists import count_label, like_pattern
 from portal.models import CustomerAccount, License, LicenseManager, LicenseUser, OrderManager
 from portal.models.people import last_login_sort
-from portal.services import keyset
-from portal.services.listing import count_label, like_pattern
 from portal.services.manager_filters import OverviewQuery
 
 PER_PAGE = 25
@@ -225,12 +225,12 @@ def _key_values(row: ManagerRow, sort_key: str) -> list[Any]:
 
 
 def encode_cursor(row: ManagerRow, sort_key: str) -> str:
-    return keyset.encode(sort_key, _key_values(row, sort_key))
+    return keyset.encode_cursor(sort_key, _key_values(row, sort_key))
 
 
 def decode_cursor(cursor: str, sort_key: str) -> list[Any] | None:
     """The key values in a cursor, or None when it is not a valid cursor for this sort."""
-    return keyset.decode(cursor, sort_key, KEY_KINDS[sort_key])
+    return keyset.decode_cursor(cursor, sort_key, KEY_KINDS[sort_key])
 
 
 def _beyond(query: OverviewQuery, values: list[Any], *, backwards: bool) -> sa.ColumnElement[bool]:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from portal.authz import managed_order_ids
 from portal.extensions import db
 from portal.models import Device, License, LicenseManager, ManagerProduct, Product, utcnow
+from portal.scope import managed_order_ids
 
 WEEKS = 13  # 91 days: the last 90 days and today
 TOP_PRODUCTS = 20

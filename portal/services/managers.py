@@ -16,8 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from portal import audit
 from portal import permissions as perms
 from portal.extensions import db
+from portal.lists import like_pattern
 from portal.models import (
     Customer,
     CustomerAccount,
@@ -34,8 +36,7 @@ from portal.models import (
     Product,
     utcnow,
 )
-from portal.services import audit, invitations
-from portal.services.listing import like_pattern
+from portal.services import invitations
 
 ORDER_CHOICE_LIMIT = 50
 

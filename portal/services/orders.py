@@ -9,8 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from portal.authz import managed_order_ids
+from portal import audit
+from portal.errors import Invalid
 from portal.extensions import db
+from portal.lists import Page, contains, paginate
 from portal.models import (
     Customer,
     License,
@@ -20,9 +22,8 @@ from portal.models import (
     OrderManager,
     utcnow,
 )
-from portal.services import audit, issuing
-from portal.services.listing import Page, contains, paginate
-from portal.services.rules import FieldError
+from portal.scope import managed_order_ids
+from portal.services import issuing
 
 MANAGERS_SHOWN = 100
 CUSTOMER_CHOICES = 500
@@ -105,12 +106,12 @@ def create_order(
     """Create an order the manager then manages; raise FieldError on a bad reference or customer."""
     reference = reference.strip()
     if reference and _reference_taken(reference):
-        raise FieldError("reference", "An order with this reference already exists.")
+        raise Invalid.at("reference", "An order with this reference already exists.")
     customer = None
     if customer_id is not None:
         customer = db.session.scalar(sa.select(Customer).where(Customer.id == customer_id, _my_customers(manager)))
         if customer is None:
-            raise FieldError("customer", "Choose one of your customers.")
+            raise Invalid.at("customer", "Choose one of your customers.")
     order = Order(
         reference=reference or _new_reference(),
         customer_id=customer_id,
@@ -124,7 +125,7 @@ def create_order(
             db.session.add(order)
             db.session.flush()
     except sa.exc.IntegrityError:
-        raise FieldError("reference", "An order with this reference already exists.") from None
+        raise Invalid.at("reference", "An order with this reference already exists.") from None
     db.session.add(OrderManager(order_id=order.id, manager_id=manager.id))
     audit.record(
         "order.created",
@@ -147,7 +148,7 @@ def create_bundle_order(manager: LicenseManager, lines: Sequence[tuple[int, int,
     FieldError or CapReached.
     """
     if len({product_id for product_id, _, _ in lines}) < 2:
-        raise FieldError("lines", "A bundle holds licenses of at least two products.")
+        raise Invalid.at("lines", "A bundle holds licenses of at least two products.")
     for i, (product_id, policy_id, _) in enumerate(lines):
         issuing.check(manager.id, product_id, policy_id, line=i)
     order = create_order(manager, is_bundle=True, **order_fields)
@@ -195,9 +196,9 @@ def add_manager(order: Order, signer: LicenseManager, email: str) -> LicenseMana
     )
     # One answer for "no such manager" and "not yours to add": it does not reveal who exists.
     if other is None:
-        raise FieldError("email", "No license manager you work with has this email.")
+        raise Invalid.at("email", "No license manager you work with has this email.")
     if find_order_manager(order.id, other.id) is not None:
-        raise FieldError("email", f"{other.license_user.email} already manages this order.")
+        raise Invalid.at("email", f"{other.license_user.email} already manages this order.")
     db.session.add(OrderManager(order_id=order.id, manager_id=other.id))
     audit.record("order.manager_added", order, after={"manager": other.license_user.email})
     return other

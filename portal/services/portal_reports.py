@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from portal.authz import managed_order_ids
+from portal import lists as listing
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
@@ -25,7 +25,7 @@ from portal.models import (
     Product,
     utcnow,
 )
-from portal.services import listing
+from portal.scope import managed_order_ids
 
 COUNT_CAP = listing.COUNT_CAP  # the dashboard prints counts past it as "10,000+"
 WEEKS = 13  # the last 90 days, in whole weeks

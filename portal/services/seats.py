@@ -11,10 +11,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from portal import audit
+from portal.errors import Conflict, Invalid
 from portal.extensions import db
 from portal.models import License, LicenseAssignment, LicenseUser
-from portal.services import audit
-from portal.services.rules import Conflict, FieldError
 
 
 def find_user(email: str) -> LicenseUser | None:
@@ -69,7 +69,7 @@ def assign(
         raise Conflict("This license is not user-based: it has no seats to assign.")
     user, created = find_or_create_user(email, first_name, last_name, customer_account_id)
     if not created and is_assigned(license_, user):
-        raise FieldError("email", f"{user.email} is already assigned to this license.")
+        raise Invalid.at("email", f"{user.email} is already assigned to this license.")
     taken = db.session.execute(
         sa.update(License)
         .where(License.id == license_.id, License.assigned_users < License.max_license_users)
@@ -82,7 +82,7 @@ def assign(
         with db.session.begin_nested():
             db.session.add(LicenseAssignment(license_id=license_.id, license_user_id=user.id))
     except IntegrityError:
-        raise FieldError("email", f"{user.email} is already assigned to this license.") from None
+        raise Invalid.at("email", f"{user.email} is already assigned to this license.") from None
     db.session.refresh(license_)
     audit.record(
         "license.user_assigned",

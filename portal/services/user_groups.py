@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from portal import audit
+from portal.errors import Invalid
 from portal.extensions import db
+from portal.lists import contains
 from portal.models import LicenseUser, UserGroup, UserGroupManager, UserGroupMember
-from portal.services import audit
-from portal.services.listing import contains
-from portal.services.rules import FieldError
 from portal.services.seats import find_or_create_user
 
 CODE_TAKEN = "This code is already used by another group; choose another."
@@ -48,7 +48,7 @@ def create(name: str, code: str, description: str, manager_id: int, customer_acc
     """Create a group in the manager's organisation, with the creator as its manager."""
     code = code.strip()
     if db.session.scalar(sa.select(UserGroup.id).where(UserGroup.code == code)):
-        raise FieldError("code", CODE_TAKEN)
+        raise Invalid.at("code", CODE_TAKEN)
     group = UserGroup(
         name=name.strip(),
         code=code,
@@ -60,7 +60,7 @@ def create(name: str, code: str, description: str, manager_id: int, customer_acc
         with db.session.begin_nested():
             db.session.add(group)
     except IntegrityError:
-        raise FieldError("code", CODE_TAKEN) from None
+        raise Invalid.at("code", CODE_TAKEN) from None
     db.session.add(UserGroupManager(user_group_id=group.id, manager_id=manager_id))
     db.session.flush()
     audit.record(
@@ -90,12 +90,12 @@ def add_member(
         UserGroupMember.user_group_id == group.id, UserGroupMember.license_user_id == user.id
     )
     if not created and db.session.scalar(exists):
-        raise FieldError("email", f"{user.email} is already a member of this group.")
+        raise Invalid.at("email", f"{user.email} is already a member of this group.")
     try:
         with db.session.begin_nested():
             db.session.add(UserGroupMember(user_group_id=group.id, license_user_id=user.id))
     except IntegrityError:
-        raise FieldError("email", f"{user.email} is already a member of this group.") from None
+        raise Invalid.at("email", f"{user.email} is already a member of this group.") from None
     audit.record("user_group.member_added", group, after={"member": user.email})
     return user
 

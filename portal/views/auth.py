@@ -9,14 +9,15 @@ import sqlalchemy.orm as so
 from flask import Blueprint, Response, current_app, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from portal import access, audit
 from portal.access import safe_next
-from portal.auth import MANAGER, STAFF, Principal, load_principal
+from portal.audit import Actor
 from portal.extensions import db, email_key, limiter
 from portal.forms.auth import LoginForm
 from portal.htmx import redirect_to, render
+from portal.identity import MANAGER, STAFF, Principal, load_principal
 from portal.models import LicenseManager, LicenseUser, StaffUser, utcnow
 from portal.passwords import verify_password
-from portal.services import audit
 from portal.tenancy import all_tenants
 
 bp = Blueprint("auth", __name__)
@@ -103,10 +104,10 @@ def vendor_login() -> Response:
         return _login_page("auth/vendor_login.html", form, 401, WRONG)
     principal = load_principal(STAFF, staff.id)
     _start_session(principal)
-    audit.record("staff.signed_in", principal.staff, principal=principal)
+    audit.record("staff.signed_in", principal.staff, actor=Actor.of(principal.staff, ip=access.actor().ip))
     db.session.commit()
     target = safe_next(request.args.get("next")) or url_for("vendor_home.index")
-    return redirect_to(target, full=True)
+    return redirect_to(target)
 
 
 @bp.route("/portal/login", methods=["GET", "POST"])
@@ -132,23 +133,23 @@ def portal_login() -> Response:
         principal.manager.status = "active"
     principal.manager.license_user.last_login_at = utcnow()
     _start_session(principal)
-    audit.record("manager.signed_in", principal.manager, principal=principal)
+    audit.record("manager.signed_in", principal.manager, actor=Actor.of(principal.manager, ip=access.actor().ip))
     db.session.commit()
     if principal.manager.license_user.is_initial_password:
-        return redirect_to(url_for("portal_account.change_password"), full=True)
+        return redirect_to(url_for("portal_account.change_password"))
     target = safe_next(request.args.get("next")) or url_for("portal_home.dashboard")
-    return redirect_to(target, full=True)
+    return redirect_to(target)
 
 
 @bp.post("/vendor/logout")
 def vendor_logout() -> Response:
     """Sign staff out, ending the session on the server."""
     _end_session()
-    return redirect_to(url_for("auth.vendor_login"), full=True)
+    return redirect_to(url_for("auth.vendor_login"))
 
 
 @bp.post("/portal/logout")
 def portal_logout() -> Response:
     """Sign a license manager out, ending the session on the server."""
     _end_session()
-    return redirect_to(url_for("auth.portal_login"), full=True)
+    return redirect_to(url_for("auth.portal_login"))

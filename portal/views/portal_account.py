@@ -6,13 +6,15 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, url_for
 from flask_login import current_user
 
-from portal.auth import MANAGER, load_principal
+from portal import access, audit
+from portal.audit import Actor
 from portal.extensions import db, email_key, limiter
 from portal.forms.auth import ForgotPasswordForm, SetPasswordForm
 from portal.htmx import redirect_to, render
+from portal.identity import MANAGER, load_principal
 from portal.models import LicenseManager, LicenseUser
 from portal.passwords import hash_password
-from portal.services import audit, mail, tokens
+from portal.services import mail, tokens
 from portal.tenancy import all_tenants
 from portal.views.auth import _start_session
 
@@ -80,10 +82,10 @@ def reset_password(token: str) -> Response:
     db.session.flush()
     principal = load_principal(MANAGER, manager.id)
     _start_session(principal)
-    audit.record("manager.password_set", principal.manager, principal=principal)
+    audit.record("manager.password_set", principal.manager, actor=Actor.of(principal.manager, ip=access.actor().ip))
     db.session.commit()
     flash("Password set. You are signed in.", "success")
-    return redirect_to(url_for("portal_home.dashboard"), full=True)
+    return redirect_to(url_for("portal_home.dashboard"))
 
 
 @bp.route("/change", methods=["GET", "POST"])
@@ -105,4 +107,4 @@ def change_password() -> Response:
     audit.record("manager.password_changed", manager)
     db.session.commit()
     flash("Password set.", "success")
-    return redirect_to(url_for("portal_home.dashboard"), full=True)
+    return redirect_to(url_for("portal_home.dashboard"))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, Response, request
 
-from portal import authz
+from portal import access
 from portal.access import require_side
-from portal.auth import MANAGER
 from portal.htmx import render
+from portal.identity import MANAGER
+from portal.lists import page_number, paginate
 from portal.models import AuditEvent
-from portal.services.listing import page_number, paginate
 
 bp = Blueprint("portal_activity", __name__, url_prefix="/portal")
 require_side(bp, MANAGER)
@@ -81,7 +81,7 @@ def change_summary(event: AuditEvent) -> list[tuple[str, str | None, str | None]
 @bp.get("/activity")
 def index() -> Response:
     """List the audit events of the manager's organisation and of the manager, newest first."""
-    me = authz.manager()
+    me = access.manager()
     mine = sa.and_(AuditEvent.actor_type == MANAGER, AuditEvent.actor_id == me.id)
     scope = (
         mine

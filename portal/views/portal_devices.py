@@ -6,16 +6,16 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Blueprint, Response, abort, flash, request, url_for
 
-from portal import authz
+from portal import access, scope
 from portal.access import require_side
-from portal.auth import MANAGER
+from portal.errors import Conflict, Invalid
 from portal.extensions import db
 from portal.forms.licenses import BorrowForm
 from portal.htmx import redirect_to, render, wants_fragment
+from portal.identity import MANAGER
+from portal.lists import page_number, paginate
 from portal.models import Device, License
 from portal.services import devices
-from portal.services.listing import page_number, paginate
-from portal.services.rules import Conflict, FieldError
 from portal.views.portal_licenses import confirm, render_detail
 
 bp = Blueprint("portal_devices", __name__, url_prefix="/portal")
@@ -27,7 +27,7 @@ def floating_query() -> sa.Select:
     return (
         sa.select(Device)
         .join(License, License.id == Device.license_id)
-        .where(License.order_id.in_(authz.managed_order_ids()), Device.floating_in_use)
+        .where(License.order_id.in_(scope.managed_order_ids(access.manager().id)), Device.floating_in_use)
         .order_by(Device.floating_since, Device.id)
         .execution_options(populate_existing=True)
     )
@@ -53,13 +53,13 @@ def after_action(device: Device) -> Response:
     if request.values.get("back") == "floating":
         return render_floating()
     # The device's license came without its product, policy and order: load the page's way.
-    return render_detail(authz.load_license(device.license_id))
+    return render_detail(access.load_license(device.license_id))
 
 
 def _act(device_id: int, permission: str, question: str, label: str, action, done: str, unchanged: str) -> Response:
     """Load in scope, check the permission, confirm without JS, act, commit, answer."""
-    device = authz.load_device(device_id)
-    authz.require(permission)
+    device = access.load_device(device_id)
+    access.require(permission)
     if request.method == "GET":
         name = device.hostname or device.hardware_id
         return confirm(
@@ -136,19 +136,19 @@ def unrevoke(device_id: int) -> Response:
 @bp.route("/devices/<int:device_id>/borrow", methods=["GET", "POST"])
 def borrow(device_id: int) -> Response:
     """Let a device hold a floating seat until a date within the license's max borrow time."""
-    device = authz.load_device(device_id)
-    authz.require("borrow_license")
+    device = access.load_device(device_id)
+    access.require("borrow_license")
     form = BorrowForm()
     if request.method == "GET" or not form.validate():
         status = 200 if request.method == "GET" else 422
         return render("portal/devices/borrow.html", "form", status=status, device=device, form=form)
     try:
         devices.borrow(device, form.until.data)
-    except FieldError as error:
+    except Invalid as error:
         form.until.errors = [*form.until.errors, error.message]
         return render("portal/devices/borrow.html", "form", status=422, device=device, form=form)
     except Conflict as error:
         abort(409, description=error.message)
     db.session.commit()
     flash(f"Seat borrowed until {device.borrowed_until:%Y-%m-%d %H:%M} UTC.", "success")
-    return redirect_to(_back(device), full=True)
+    return redirect_to(_back(device))

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, request, url_for
 
-from portal import authz
+from portal import access, scope
 from portal.access import require_side
-from portal.auth import MANAGER
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.forms.users import MemberForm, RenameUserGroupForm, UserGroupForm
 from portal.htmx import redirect_to, render, wants_fragment
+from portal.identity import MANAGER
+from portal.lists import page_number, paginate
 from portal.models import UserGroup
 from portal.services import user_groups
-from portal.services.listing import page_number, paginate
-from portal.services.rules import FieldError
 from portal.views.portal_licenses import confirm
 
 bp = Blueprint("portal_groups", __name__, url_prefix="/portal")
@@ -23,7 +23,7 @@ require_side(bp, MANAGER)
 def render_index(status: int = 200, form: UserGroupForm | None = None) -> Response:
     q = (request.args.get("q") or "").strip()[:200]
     page = paginate(
-        user_groups.groups_query(authz.managed_group_ids(), q),
+        user_groups.groups_query(scope.managed_group_ids(access.manager().id), q),
         page_number(request.args.get("page")),
         args={"q": q} if q else {},
     )
@@ -62,34 +62,34 @@ def index() -> Response:
 @bp.post("/user-groups")
 def create() -> Response:
     """Create a group in the manager's organisation; its creator manages it."""
-    authz.require("manage_user_groups")
+    access.require("manage_user_groups")
     form = UserGroupForm()
     if not form.validate():
         return render_index(422, form)
-    me = authz.manager()
+    me = access.manager()
     try:
         group = user_groups.create(
             form.name.data, form.code.data, form.description.data or "", me.id, me.customer_account_id
         )
-    except FieldError as error:
+    except Invalid as error:
         getattr(form, error.field).errors.append(error.message)
         return render_index(422, form)
     db.session.commit()
     flash(f"Group {group.name} created.", "success")
-    return redirect_to(url_for(".detail", group_id=group.id), full=True)
+    return redirect_to(url_for(".detail", group_id=group.id))
 
 
 @bp.get("/user-groups/<int:group_id>")
 def detail(group_id: int) -> Response:
     """Show a group: its name, description and members."""
-    return render_group(authz.load_user_group(group_id))
+    return render_group(access.load_user_group(group_id))
 
 
 @bp.post("/user-groups/<int:group_id>")
 def rename(group_id: int) -> Response:
     """Rename a group and change its description."""
-    group = authz.load_user_group(group_id)
-    authz.require("manage_user_groups")
+    group = access.load_user_group(group_id)
+    access.require("manage_user_groups")
     form = RenameUserGroupForm()
     if not form.validate():
         return render_group(group, 422, rename_form=form)
@@ -102,8 +102,8 @@ def rename(group_id: int) -> Response:
 @bp.post("/user-groups/<int:group_id>/members")
 def add_member(group_id: int) -> Response:
     """Add a member by email, creating the license user when the email is unknown."""
-    group = authz.load_user_group(group_id)
-    authz.require("manage_user_groups")
+    group = access.load_user_group(group_id)
+    access.require("manage_user_groups")
     form = MemberForm()
     if not form.validate():
         return render_group(group, 422, member_form=form)
@@ -113,9 +113,9 @@ def add_member(group_id: int) -> Response:
             form.email.data,
             form.first_name.data or "",
             form.last_name.data or "",
-            authz.manager().customer_account_id,
+            access.manager().customer_account_id,
         )
-    except FieldError as error:
+    except Invalid as error:
         getattr(form, error.field).errors.append(error.message)
         return render_group(group, 422, member_form=form)
     db.session.commit()
@@ -126,11 +126,11 @@ def add_member(group_id: int) -> Response:
 @bp.route("/user-groups/<int:group_id>/members/<int:user_id>/remove", methods=["GET", "POST"])
 def remove_member(group_id: int, user_id: int) -> Response:
     """Take a member out of the group."""
-    group = authz.load_user_group(group_id)
+    group = access.load_user_group(group_id)
     user = user_groups.load_member(group, user_id)
     if user is None:
         abort(404)
-    authz.require("manage_user_groups")
+    access.require("manage_user_groups")
     if request.method == "GET":
         return confirm(
             f"Remove {user.email} from {group.name}?", request.path, "Remove", url_for(".detail", group_id=group.id)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from portal import authz, charts
+from portal import access, charts
 from portal.access import require_side
-from portal.auth import MANAGER
 from portal.htmx import render
+from portal.identity import MANAGER
 from portal.services import portal_reports as reports
 
 bp = Blueprint("portal_home", __name__, url_prefix="/portal")
@@ -19,7 +19,7 @@ EXPIRING_DAYS = 30
 @bp.get("/")
 def dashboard() -> Response:
     """Show the manager's orders, seats, expiring licenses, floating seats and recent activity."""
-    manager = authz.manager()
+    manager = access.manager()
     order_count, latest_orders = reports.order_summary(manager.id)
     seats = reports.seats_by_product(manager.id)
     expiring_count, expiring = reports.expiring(manager.id, EXPIRING_DAYS)

@@ -6,16 +6,16 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Blueprint, Response, abort, flash, request, url_for
 
-from portal import authz
+from portal import access, scope
 from portal.access import require_side
-from portal.auth import MANAGER
+from portal.errors import Conflict, Invalid
 from portal.extensions import db
 from portal.forms.licenses import AssignUserForm, NoteForm
 from portal.htmx import push_url, redirect_to, render, wants_fragment
+from portal.identity import MANAGER
+from portal.lists import page_number, paginate
 from portal.models import Device, License, LicenseAssignment, LicenseUser
 from portal.services import licenses, seats
-from portal.services.listing import page_number, paginate
-from portal.services.rules import Conflict, FieldError
 
 bp = Blueprint("portal_licenses", __name__, url_prefix="/portal")
 require_side(bp, MANAGER)
@@ -27,7 +27,7 @@ DETAIL = "portal/licenses/detail.html"
 def index() -> Response:
     """List the licenses of the manager's orders: search, filters, one page."""
     filters = licenses.LicenseFilters.from_args(request.args)
-    orders = authz.managed_order_ids()
+    orders = scope.managed_order_ids(access.manager().id)
     page = paginate(
         licenses.licenses_query(orders, filters),
         page_number(request.args.get("page")),
@@ -101,14 +101,14 @@ def confirm(question: str, action: str, label: str, cancel: str, **hidden) -> Re
 @bp.get("/licenses/<int:license_id>")
 def detail(license_id: int) -> Response:
     """Show a license: limits, counts, validity, note, devices, users and actions."""
-    return render_detail(authz.load_license(license_id))
+    return render_detail(access.load_license(license_id))
 
 
 @bp.post("/licenses/<int:license_id>/enable")
 def enable(license_id: int) -> Response:
     """Enable a disabled license, restoring its earlier status."""
-    license_ = authz.load_license(license_id)
-    authz.require("edit_license")
+    license_ = access.load_license(license_id)
+    access.require("edit_license")
     changed = licenses.enable(license_)
     db.session.commit()
     flash("License enabled." if changed else "The license is not disabled.", "success" if changed else "info")
@@ -118,8 +118,8 @@ def enable(license_id: int) -> Response:
 @bp.route("/licenses/<int:license_id>/disable", methods=["GET", "POST"])
 def disable(license_id: int) -> Response:
     """Disable a license: it refuses activation and check-in until enabled."""
-    license_ = authz.load_license(license_id)
-    authz.require("edit_license")
+    license_ = access.load_license(license_id)
+    access.require("edit_license")
     if request.method == "GET":
         return confirm(
             f"Disable {license_.license_key or 'this license'}? Its devices will be refused until it is enabled again.",
@@ -136,8 +136,8 @@ def disable(license_id: int) -> Response:
 @bp.post("/licenses/<int:license_id>/note")
 def note(license_id: int) -> Response:
     """Replace the license's note."""
-    license_ = authz.load_license(license_id)
-    authz.require("edit_license")
+    license_ = access.load_license(license_id)
+    access.require("edit_license")
     form = NoteForm()
     if not form.validate():
         return render_detail(license_, 422, note_form=form)
@@ -150,8 +150,8 @@ def note(license_id: int) -> Response:
 @bp.route("/licenses/<int:license_id>/reset", methods=["GET", "POST"])
 def reset(license_id: int) -> Response:
     """Deactivate every device of the license and set its counts back to zero."""
-    license_ = authz.load_license(license_id)
-    authz.require("reset_license")
+    license_ = access.load_license(license_id)
+    access.require("reset_license")
     if request.method == "GET":
         return confirm(
             f"Reset {license_.license_key or 'this license'}? All "
@@ -169,8 +169,8 @@ def reset(license_id: int) -> Response:
 @bp.post("/licenses/<int:license_id>/users")
 def assign_user(license_id: int) -> Response:
     """Give a seat of a user-based license to a user by email, creating unknown users."""
-    license_ = authz.load_license(license_id)
-    authz.require("manage_license_users")
+    license_ = access.load_license(license_id)
+    access.require("manage_license_users")
     form = AssignUserForm()
     if not form.validate():
         return render_detail(license_, 422, assign_form=form)
@@ -180,9 +180,9 @@ def assign_user(license_id: int) -> Response:
             form.email.data,
             form.first_name.data or "",
             form.last_name.data or "",
-            authz.manager().customer_account_id,
+            access.manager().customer_account_id,
         )
-    except FieldError as error:
+    except Invalid as error:
         getattr(form, error.field).errors.append(error.message)
         return render_detail(license_, 422, assign_form=form)
     except Conflict as error:
@@ -195,11 +195,11 @@ def assign_user(license_id: int) -> Response:
 @bp.route("/licenses/<int:license_id>/users/<int:user_id>/unassign", methods=["GET", "POST"])
 def unassign_user(license_id: int, user_id: int) -> Response:
     """Take a user's seat on the license back."""
-    license_ = authz.load_license(license_id)
-    user = authz.load_license_user(user_id)
+    license_ = access.load_license(license_id)
+    user = access.load_license_user(user_id)
     if not seats.is_assigned(license_, user):
         abort(404)
-    authz.require("manage_license_users")
+    access.require("manage_license_users")
     if request.method == "GET":
         return confirm(
             f"Unassign {user.email} from {license_.license_key or 'this license'}?",

@@ -9,11 +9,11 @@ from collections.abc import Iterable, Iterator
 
 from flask import Blueprint, Response, stream_with_context
 
-from portal import authz, charts
+from portal import access, charts
 from portal.access import require_side
-from portal.auth import MANAGER
 from portal.extensions import db
 from portal.htmx import render
+from portal.identity import MANAGER
 from portal.services import portal_reports as reports
 from portal.tenancy import current_tenant, set_tenant
 
@@ -26,7 +26,7 @@ FLUSH_AT = 16 * 1024
 @bp.get("/reports")
 def index() -> Response:
     """Show activations per week, seats used of total and devices per license, with numbers."""
-    manager_id = authz.manager().id
+    manager_id = access.manager().id
     weeks, series = reports.weekly_activations(manager_id)
     seats = reports.seats_by_product(manager_id)
     top = reports.top_licenses_by_devices(manager_id)
@@ -97,10 +97,10 @@ def _csv(filename: str, header: list[str], rows: Iterable) -> Response:
 @bp.get("/reports/licenses.csv")
 def licenses_csv() -> Response:
     """Export the licenses of the manager's orders as CSV."""
-    return _csv("licenses.csv", reports.LICENSE_COLUMNS, reports.license_rows(authz.manager().id))
+    return _csv("licenses.csv", reports.LICENSE_COLUMNS, reports.license_rows(access.manager().id))
 
 
 @bp.get("/reports/devices.csv")
 def devices_csv() -> Response:
     """Export the devices of the manager's orders' licenses as CSV."""
-    return _csv("devices.csv", reports.DEVICE_COLUMNS, reports.device_rows(authz.manager().id))
+    return _csv("devices.csv", reports.DEVICE_COLUMNS, reports.device_rows(access.manager().id))

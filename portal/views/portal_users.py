@@ -5,15 +5,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, request, url_for
 
-from portal import authz
+from portal import access, scope
 from portal.access import require_side
-from portal.auth import MANAGER
 from portal.extensions import db
 from portal.forms.users import SetUserPasswordForm
 from portal.htmx import redirect_to, render, wants_fragment
+from portal.identity import MANAGER
+from portal.lists import contains, page_number, paginate
 from portal.models import License, LicenseAssignment, LicenseManager, LicenseUser
 from portal.services import credentials
-from portal.services.listing import contains, page_number, paginate
 
 bp = Blueprint("portal_users", __name__, url_prefix="/portal")
 require_side(bp, MANAGER)
@@ -26,7 +26,7 @@ def index() -> Response:
     stmt = (
         sa.select(LicenseUser, LicenseManager.id)
         .outerjoin(LicenseManager, LicenseManager.license_user_id == LicenseUser.id)
-        .where(LicenseUser.id.in_(authz.scoped_license_user_ids()))
+        .where(LicenseUser.id.in_(scope.license_user_ids(access.manager())))
     )
     if q:
         stmt = stmt.where(
@@ -47,7 +47,10 @@ def _license_counts(user_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         sa.select(LicenseAssignment.license_user_id, sa.func.count())
         .join(License, License.id == LicenseAssignment.license_id)
-        .where(LicenseAssignment.license_user_id.in_(user_ids), License.order_id.in_(authz.managed_order_ids()))
+        .where(
+            LicenseAssignment.license_user_id.in_(user_ids),
+            License.order_id.in_(scope.managed_order_ids(access.manager().id)),
+        )
         .group_by(LicenseAssignment.license_user_id)
     )
     return dict(rows.tuples().all())
@@ -60,7 +63,10 @@ def render_user(
         db.session.scalars(
             sa.select(License)
             .join(LicenseAssignment, LicenseAssignment.license_id == License.id)
-            .where(LicenseAssignment.license_user_id == user.id, License.order_id.in_(authz.managed_order_ids()))
+            .where(
+                LicenseAssignment.license_user_id == user.id,
+                License.order_id.in_(scope.managed_order_ids(access.manager().id)),
+            )
             .order_by(License.created_at.desc())
             .limit(50)
         )
@@ -73,7 +79,7 @@ def render_user(
         licenses=licenses,
         form=form or SetUserPasswordForm(formdata=None),
         generated=generated,
-        refusal=credentials.refusal(user, authz.manager()),
+        refusal=credentials.refusal(user, access.manager()),
     )
     if generated:
         response.headers["Cache-Control"] = "no-store"  # the password is shown this once
@@ -83,24 +89,24 @@ def render_user(
 @bp.get("/users/<int:user_id>")
 def detail(user_id: int) -> Response:
     """Show a license user: their licenses here, and the password form."""
-    return render_user(authz.load_license_user(user_id))
+    return render_user(access.load_license_user(user_id))
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 def password(user_id: int) -> Response:
     """Set a license user's password, or generate one and show it once."""
-    user = authz.load_license_user(user_id)
-    authz.require("manage_license_user_credentials")
+    user = access.load_license_user(user_id)
+    access.require("manage_license_user_credentials")
     if request.method == "GET":
         return render_user(user)
-    refusal = credentials.refusal(user, authz.manager())
+    refusal = credentials.refusal(user, access.manager())
     if refusal:
         abort(403, description=refusal)
     form = SetUserPasswordForm()
     if not form.validate():
         return render_user(user, 422, form)
     chosen = form.password.data or None
-    generated = credentials.set_password(user, chosen, authz.manager())
+    generated = credentials.set_password(user, chosen, access.manager())
     db.session.commit()
     flash("Password set.", "success")
     if chosen is None:

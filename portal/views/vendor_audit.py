@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from portal.access import require_side
-from portal.auth import STAFF
 from portal.forms.audit import AuditFilterForm
 from portal.htmx import render, retarget, wants_fragment
+from portal.identity import STAFF
 from portal.services import audit_log
 
 bp = Blueprint("vendor_audit", __name__, url_prefix="/vendor/audit")

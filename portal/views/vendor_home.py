@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect
 
 from portal.access import require_side
-from portal.auth import STAFF
+from portal.identity import STAFF
 
 bp = Blueprint("vendor_home", __name__, url_prefix="/vendor")
 require_side(bp, STAFF)

@@ -14,14 +14,14 @@ from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from portal import charts
 from portal import permissions as perms
 from portal.access import require_side
-from portal.auth import STAFF
 from portal.extensions import db
 from portal.forms.manager_detail import AddOrderForm, OrderSearchForm, permissions_form
 from portal.htmx import is_htmx, render, trigger, wants_fragment
+from portal.identity import STAFF
+from portal.lists import page_number
 from portal.models import LicenseManager
 from portal.services import manager_admin, manager_report
 from portal.services import manager_detail_queries as queries
-from portal.services.listing import page_number
 from portal.services.manager_admin import cap_field
 
 bp = Blueprint("vendor_manager_detail", __name__, url_prefix="/vendor/license-managers")

@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import permissions as perms
 from portal.access import require_side
-from portal.auth import STAFF
 from portal.extensions import db
 from portal.forms.managers import MAX_ORDERS, DefaultPermissionsForm, NewManagerForm
 from portal.htmx import redirect_to, render, wants_fragment
+from portal.identity import STAFF
 from portal.models.people import MANAGER_STATUSES
 from portal.services import manager_queries as queries
 from portal.services import managers

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from flask_login import current_user
 
-from portal import authz
+from portal import access
 from portal import permissions as perms
 from portal.models import LicenseManager, ManagerPolicy, ManagerProduct, OrderManager
 from tests.vendor.detail_support import (
@@ -215,7 +215,7 @@ def test_taking_a_permission_away_refuses_it_on_the_managers_next_request(app, c
     with manager_client:
         assert manager_client.get("/portal/").status_code == 200
         assert current_user.manager.permission_codes == ["issue_license"]
-        assert authz.can("issue_license") and not authz.can("create_order")
+        assert access.can("issue_license") and not access.can("create_order")
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 
+from portal import lists as keyset
 from portal.extensions import db
 from portal.models import LicenseManager, utcnow
-from portal.services import keyset, manager_queries
+from portal.services import manager_queries
 from portal.services.manager_filters import OverviewQuery
 from portal.tenancy import set_tenant
 from tests.vendor.helpers import bulk_managers, hrefs, row_emails
@@ -249,10 +250,10 @@ def test_a_broken_cursor_falls_back_to_the_page_number(app, staff_client, world)
     bulk_managers(app, world["vendor"], 30, orders_each=0)
     offset = row_emails(staff_client.get(URL + "?page=2").get_data(as_text=True))
     forged = [
-        keyset.encode("created", ["yesterday", 1]),
-        keyset.encode("created", ["2024-01-01", "1"]),
-        keyset.encode("name", ["a", "b", 1]),
-        keyset.encode("created", [1]),
+        keyset.encode_cursor("created", ["yesterday", 1]),
+        keyset.encode_cursor("created", ["2024-01-01", "1"]),
+        keyset.encode_cursor("name", ["a", "b", 1]),
+        keyset.encode_cursor("created", [1]),
     ]
     for cursor in ("garbage", "W10", "WyJuYW1lIiwgWzFdXQ", "eyJhIjoxfQ", *forged):
         html = staff_client.get(f"{URL}?page=2&after={cursor}").get_data(as_text=True)

@@ -1,11 +1,14 @@
-"""Write audit events: who did what to which object, with before and after."""
+"""Write audit events: who did what to which object, with before and after.
+
+Services take the acting person as an ``Actor`` (the web builds one from the signed-in person
+and the request's address; the CLI and jobs use ``Actor.system()``), so recording runs without a
+request. ``describe`` names objects as a person reads them.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
-
-from flask import has_request_context, request
-from flask_login import current_user
 
 from portal.extensions import db
 from portal.models import (
@@ -21,6 +24,27 @@ from portal.models import (
     StaffUser,
     UserGroup,
 )
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: staff, a license manager, or the system, from which address."""
+
+    kind: str  # "staff", "manager" or "system"
+    id: int | None
+    label: str
+    customer_account_id: int | None = None
+    ip: str = ""
+
+    @classmethod
+    def of(cls, person: StaffUser | LicenseManager, ip: str = "") -> Actor:
+        if isinstance(person, StaffUser):
+            return cls("staff", person.id, person.email, None, ip)
+        return cls("manager", person.id, person.license_user.email, person.customer_account_id, ip)
+
+    @classmethod
+    def system(cls, ip: str = "") -> Actor:
+        return cls("system", None, "system", None, ip)
 
 
 def describe(obj: Any) -> str:
@@ -60,49 +84,40 @@ OBJECT_TYPES = {
 }
 
 
-def _actor(principal: Any) -> tuple[str, int | None, str]:
-    if principal is None and has_request_context() and current_user.is_authenticated:
-        principal = current_user
-    if principal is None:
-        return "system", None, "system"
-    return principal.kind, principal.record.id, principal.email
-
-
 def record(
     action: str,
     obj: Any,
     *,
+    actor: Actor | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-    principal: Any = None,
     customer_account_id: int | None = None,
     object_type: str | None = None,
     object_label: str | None = None,
 ) -> AuditEvent:
-    """Add one audit event to the session; it commits (or rolls back) with the change."""
-    actor_type, actor_id, actor_label = _actor(principal)
-    if customer_account_id is None:
-        customer_account_id = principal_customer_account(principal)
+    """Add one audit event to the session; it commits (or rolls back) with the change.
+
+    The event belongs to the customer account given, or else to the acting manager's.
+    """
+    actor = actor or _request_actor()
     event = AuditEvent(
-        actor_type=actor_type,
-        actor_id=actor_id,
-        actor_label=actor_label,
+        actor_type=actor.kind,
+        actor_id=actor.id,
+        actor_label=actor.label,
         action=action,
         object_type=object_type or OBJECT_TYPES.get(type(obj), type(obj).__name__.lower()),
         object_id=getattr(obj, "id", None),
         object_label=(object_label or describe(obj))[:254],
-        customer_account_id=customer_account_id,
+        customer_account_id=customer_account_id if customer_account_id is not None else actor.customer_account_id,
         before=before,
         after=after,
-        ip=(request.remote_addr or "")[:45] if has_request_context() else "",
+        ip=actor.ip[:45],
     )
     db.session.add(event)
     return event
 
 
-def principal_customer_account(principal: Any) -> int | None:
-    if principal is None and has_request_context() and current_user.is_authenticated:
-        principal = current_user
-    if principal is not None and principal.kind == "manager":
-        return principal.record.customer_account_id
-    return None
+def _request_actor() -> Actor:  # TRANSITIONAL: removed once every service takes its actor
+    from portal.access import actor as web_actor
+
+    return web_actor()

@@ -1,0 +1,259 @@
+"""Lists that cost O(page) whatever the table size: one page type, one cursor format.
+
+Every list in the portal is a ``Page``: a page of rows, a count that stops just past
+``COUNT_CAP`` ("10,000+"), and either a page number (bounded OFFSET pages) or keyset cursors
+(pages that follow a row's sort key, so the thousandth page costs what the first does).
+A cursor is opaque and URL-safe: the sort key of the row at the page's edge, always ending
+in the row id so keys are unique, tagged with the sort it belongs to. One from another sort,
+or tampered with, decodes to None and the list starts from its first page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+PER_PAGE = 25
+COUNT_CAP = 10_000
+MAX_ID = 2**31 - 1  # ids are INTEGER columns on PostgreSQL; bigger ones cannot exist
+
+
+def count_label(total: int, cap: int = COUNT_CAP) -> str:
+    """A count as people read it: "1,234", or "10,000+" past the cap."""
+    return f"{cap:,}+" if total > cap else f"{total:,}"
+
+
+def page_number(value: Any, per_page: int = PER_PAGE) -> int:
+    """Read a 1-based page number from a query argument; deep pages stop at the count cap."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return max(1, min(number, math.ceil(COUNT_CAP / per_page)))
+
+
+def positive_id(value: Any) -> int | None:
+    """An id from a query argument or form field, or None when it cannot be a row id."""
+    try:
+        number = int(value or "")
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching the text anywhere, with the user's own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def contains(column: Any, text: str) -> sa.ColumnElement[bool]:
+    """Case-insensitive substring match on both SQLite and PostgreSQL."""
+    return column.ilike(like_pattern(text), escape="\\")
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a list with a capped count.
+
+    ``number`` is the 1-based page number where the list knows it; cursor pages carry
+    ``next_cursor`` / ``prev_cursor`` for their pager links instead of (or beside) it.
+    """
+
+    items: list[T]
+    total: int  # counted up to COUNT_CAP + 1
+    per_page: int = PER_PAGE
+    number: int = 1
+    has_more: bool | None = None  # known from fetching one row more; None: from the count
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def capped(self) -> bool:
+        return self.total > COUNT_CAP
+
+    @property
+    def total_label(self) -> str:
+        return count_label(self.total)
+
+    @property
+    def pages(self) -> int | None:
+        """The number of pages, when the count is exact."""
+        return None if self.capped else max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1 or self.prev_cursor is not None
+
+    @property
+    def has_next(self) -> bool:
+        if self.has_more is not None:
+            return self.has_more
+        pages = self.pages if self.pages is not None else math.ceil(COUNT_CAP / self.per_page)
+        return self.number < pages
+
+    @property
+    def first_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.number - 1) * self.per_page + len(self.items)
+
+    def map(self, convert: Callable[[list[T]], list[U]]) -> Page[U]:
+        """The same page with its items converted (hydrated rows, aggregates added)."""
+        return replace(self, items=convert(self.items))  # type: ignore[return-value]
+
+
+def count(stmt: sa.Select[Any]) -> int:
+    """Count a statement's rows, stopping just past the cap (O(cap), never O(rows))."""
+    # COUNT over "id IN (capped ids)" rather than over a bare subquery: the count names the
+    # entity, so the tenancy hook scopes the outer query as well as the inner one.
+    entity = stmt.column_descriptions[0]["entity"]
+    ids = stmt.with_only_columns(entity.id).order_by(None).limit(COUNT_CAP + 1)
+    return db.session.scalar(sa.select(sa.func.count(entity.id)).where(entity.id.in_(ids))) or 0
+
+
+def paginate(
+    stmt: sa.Select[Any],
+    number: int,
+    per_page: int = PER_PAGE,
+    *,
+    order_by: Iterable[Any] = (),
+    options: Iterable[Any] = (),
+    scalars: bool = True,
+    args: Mapping[str, Any] | None = None,
+) -> Page[Any]:
+    """Fetch one numbered page of a statement and count its rows up to the cap: two queries.
+
+    Loader options go in ``options`` (not on the statement), so the count can select the ids alone.
+    """
+    if order_by:
+        stmt = stmt.order_by(*order_by)
+    rows = db.session.execute(stmt.options(*options).limit(per_page).offset((number - 1) * per_page))
+    items = list(rows.scalars() if scalars else rows)
+    return Page(items, count(stmt), per_page, number, args=args or {})
+
+
+# Keyset cursors
+
+
+def encode_cursor(tag: str, values: Sequence[Any]) -> str:
+    """An opaque, URL-safe cursor for these key values (str, int or naive datetime)."""
+    plain = [v.isoformat() if isinstance(v, dt.datetime) else v for v in values]
+    raw = json.dumps([tag, plain], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, tag: str, kinds: Sequence[type]) -> list[Any] | None:
+    """The key values in a cursor of this tag, each of its kind; None when it is not one."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        found_tag, values = json.loads(raw)
+        if found_tag != tag or not isinstance(values, list) or len(values) != len(kinds):
+            return None
+        decoded = []
+        for value, kind in zip(values, kinds, strict=True):
+            if kind is dt.datetime:
+                value = dt.datetime.fromisoformat(value)
+            elif type(value) is not kind:
+                return None
+            elif kind is int and not -MAX_ID <= value <= MAX_ID:
+                return None
+            decoded.append(value)
+        return decoded
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def beyond(columns: Sequence[Any], values: Sequence[Any], *, descending: bool) -> sa.ColumnElement[bool]:
+    """Rows that come after the cursor's row when ordered by these columns, all one direction."""
+    key = sa.tuple_(*columns)
+    return key < tuple(values) if descending else key > tuple(values)
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """How a list is ordered for keyset pages: its columns (ending in the id), all one direction.
+
+    ``key_of`` reads a fetched row's key values; ``tag`` names the sort in its cursors.
+    """
+
+    tag: str
+    columns: Sequence[Any]
+    kinds: Sequence[type]
+    key_of: Callable[[Any], Sequence[Any]]
+    descending: bool = False
+
+    def order_by(self, *, reverse: bool = False) -> list[Any]:
+        down = self.descending != reverse
+        return [c.desc() if down else c.asc() for c in self.columns]
+
+
+def keyset_page(
+    stmt: sa.Select[Any],
+    keyset: Keyset,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    number: int = 1,
+    per_page: int = PER_PAGE,
+    scalars: bool = True,
+    total: int | None = None,
+    args: Mapping[str, Any] | None = None,
+) -> Page[Any]:
+    """One page after the ``after`` cursor, before the ``before`` one, or at a page number.
+
+    A page number without a cursor (typed in, or page 1) falls back to a bounded OFFSET.
+    The count is the capped count of ``stmt`` unless the caller has it (``total``).
+    """
+    after_key = decode_cursor(after, keyset.tag, keyset.kinds)
+    before_key = decode_cursor(before, keyset.tag, keyset.kinds)
+
+    def fetch(query: sa.Select[Any]) -> list[Any]:
+        result = db.session.execute(query)
+        return list(result.scalars() if scalars else result)
+
+    if before_key is not None:
+        # Going back: read the page in reverse order from the cursor, then turn it around.
+        query = stmt.where(beyond(keyset.columns, before_key, descending=not keyset.descending))
+        items = fetch(query.order_by(*keyset.order_by(reverse=True)).limit(per_page))[::-1]
+        has_more = True
+    else:
+        query = stmt
+        if after_key is not None:
+            query = query.where(beyond(keyset.columns, after_key, descending=keyset.descending))
+        else:
+            query = query.offset((number - 1) * per_page)
+        items = fetch(query.order_by(*keyset.order_by()).limit(per_page + 1))
+        has_more = len(items) > per_page
+        items = items[:per_page]
+    page: Page[Any] = Page(
+        items,
+        count(stmt) if total is None else total,
+        per_page,
+        number,
+        has_more=has_more,
+        args=args or {},
+    )
+    if items:
+        page.next_cursor = encode_cursor(keyset.tag, keyset.key_of(items[-1])) if has_more else None
+        first_page = number <= 1 and after_key is None and before_key is None
+        page.prev_cursor = None if first_page else encode_cursor(keyset.tag, keyset.key_of(items[0]))
+    return page
