@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 STAMP := $(VENV)/.install-stamp
 HTMX := portal/static/vendor/htmx.min.js
 
-.PHONY: install run test bench clean
+.PHONY: install run lint test bench clean
 
 install: $(STAMP) $(HTMX)
 
@@ -27,7 +27,13 @@ run: install
 	$(FLASK) seed demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install
+lint: install
+	$(VENV)/bin/ruff check portal tests bench migrations wsgi.py
+	$(VENV)/bin/ruff format --check portal tests bench migrations wsgi.py
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+test: install lint
 	$(PY) -m pytest
 	@if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then \
 		echo "== again on $$PORTAL_TEST_DATABASE_URL"; \

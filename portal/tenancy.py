@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Iterator
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -25,20 +26,25 @@ TENANT = "tenant"
 ALL_TENANTS = "all_tenants"
 
 
+# The request's ``db.session`` is a scoped session; hooks get the plain one. Both carry ``info``.
+AnySession = so.Session | so.scoped_session[Any]
+
+
 class TenantNotSet(RuntimeError):
     """A tenant-owned model was queried with no vendor account in scope."""
 
 
-def set_tenant(session: so.Session, vendor_account_id: int | None) -> None:
+def set_tenant(session: AnySession, vendor_account_id: int | None) -> None:
     session.info[TENANT] = vendor_account_id
 
 
-def current_tenant(session: so.Session) -> int | None:
-    return session.info.get(TENANT)
+def current_tenant(session: AnySession) -> int | None:
+    tenant: int | None = session.info.get(TENANT)
+    return tenant
 
 
 @contextlib.contextmanager
-def all_tenants(session: so.Session) -> Iterator[None]:
+def all_tenants(session: AnySession) -> Iterator[None]:
     """Lift the tenant scope inside the block: for sign-in look-ups, the CLI and tests."""
     previous = session.info.get(ALL_TENANTS, False)
     session.info[ALL_TENANTS] = True

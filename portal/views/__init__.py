@@ -6,10 +6,12 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal.views import auth, home
+    from portal.views import auth, end_user, home, vendor
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(vendor.bp)
+    app.register_blueprint(end_user.bp)
     for module in _area_modules():
         app.register_blueprint(module.bp)
 
@@ -27,7 +29,6 @@ def _area_modules() -> list:
         portal_reports,
         portal_users,
         vendor_audit,
-        vendor_home,
         vendor_manager_detail,
         vendor_managers,
     )
@@ -35,7 +36,6 @@ def _area_modules() -> list:
     return [
         vendor_manager_detail,
         vendor_audit,
-        vendor_home,
         portal_home,
         portal_account,
         portal_orders,

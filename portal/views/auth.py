@@ -106,7 +106,7 @@ def vendor_login() -> Response:
     _start_session(principal)
     audit.record("staff.signed_in", principal.staff, actor=Actor.of(principal.staff, ip=access.actor().ip))
     db.session.commit()
-    target = safe_next(request.args.get("next")) or url_for("vendor_home.index")
+    target = safe_next(request.args.get("next")) or url_for("vendor.index")
     return redirect_to(target)
 
 

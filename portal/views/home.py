@@ -32,6 +32,6 @@ def index() -> Response | str:
     """Send a signed-in person to their side, anyone else to the choice of sign-in."""
     if current_user.is_authenticated:
         if current_user.is_staff:
-            return redirect(url_for("vendor_home.index"))
+            return redirect(url_for("vendor.index"))
         return redirect(url_for("portal_home.dashboard"))
     return render_template("home.html")

@@ -1,0 +1,22 @@
+"""The End User Portal (``/portal``), for license managers: one child blueprint per area.
+
+Every area sits under this blueprint, so its guard (signed in as a license manager, with a
+password of their own) covers them all and an endpoint reads as its file:
+``end_user.licenses.detail`` is the ``detail`` view in ``portal/views/end_user/licenses.py``.
+Sign-in, sign-out and the password links for people not signed in live in ``portal/views/auth.py``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from portal.access import require_side
+from portal.identity import MANAGER
+
+bp = Blueprint("end_user", __name__, url_prefix="/portal")
+require_side(bp, MANAGER)
+
+# Each area module defines ``bp``; add new areas here.
+AREAS: list[Blueprint] = []
+for _area in AREAS:
+    bp.register_blueprint(_area)
