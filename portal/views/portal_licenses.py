@@ -95,7 +95,7 @@ def after_action(license_: License) -> Response:
 
 def confirm(question: str, action: str, label: str, cancel: str, **hidden) -> Response:
     """The no-JavaScript confirmation page: a form that posts to the same URL."""
-    return render("portal/confirm.html", question=question, action=action, label=label, cancel=cancel, hidden=hidden)
+    return render("end_user/confirm.html", question=question, action=action, label=label, cancel=cancel, hidden=hidden)
 
 
 @bp.get("/licenses/<int:license_id>")
