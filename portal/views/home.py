@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user
 
-from portal.extensions import db
+from portal.services import health
 
 bp = Blueprint("home", __name__)
 
@@ -14,9 +13,7 @@ bp = Blueprint("home", __name__)
 @bp.get("/healthz")
 def healthz() -> Response | tuple[str, int]:
     """Answer ok when the database answers."""
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError:
+    if not health.database_answers():
         return "database unavailable", 503
     return Response("ok", mimetype="text/plain")
 
