@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, send_from_directory, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.services import health
@@ -25,7 +26,7 @@ def favicon() -> Response:
 
 
 @bp.get("/")
-def index() -> Response | str:
+def index() -> ResponseReturnValue:
     """Send a signed-in person to their side, anyone else to the choice of sign-in."""
     if current_user.is_authenticated:
         if current_user.is_staff:
