@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.models import LicensePolicy, Product
-from portal.services.issuing import MAX_QUANTITY
+from portal.services.orders.issuing import MAX_QUANTITY
 
 BUNDLE_LINES = 3
 MAX_BUNDLE_LINES = 20
