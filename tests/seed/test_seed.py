@@ -8,12 +8,15 @@ import sqlalchemy as sa
 from portal import permissions as perms
 from portal.extensions import db
 from portal.models import (
+    CustomerAccount,
     Device,
     License,
     LicenseManager,
+    LicensePolicy,
     LicenseUser,
     Order,
     OrderManager,
+    Product,
     StaffUser,
     TenantOwned,
     UserGroup,
@@ -96,6 +99,7 @@ def test_every_demo_sign_in_works(client, demo, side, email):
 def test_the_two_demo_vendors_see_nothing_of_each_other(app, demo):
     with app.app_context():
         vendors = db.session.scalars(sa.select(VendorAccount)).all()
+        assert {v.name for v in vendors} == {"Acme Software", "Initech Tools"}  # not vacuous: both are there
         for vendor in vendors:
             set_tenant(db.session, vendor.id)
             for mapper in db.Model.registry.mappers:
@@ -103,6 +107,9 @@ def test_the_two_demo_vendors_see_nothing_of_each_other(app, demo):
                 if issubclass(model, TenantOwned):
                     owners = set(db.session.scalars(sa.select(model.vendor_account_id).distinct()))
                     assert owners <= {vendor.id}, model.__name__
+            # Each vendor sees data of its own: customers, orders, licenses and managers.
+            for model in (CustomerAccount, Order, License, LicenseManager):
+                assert count(model) > 0, (vendor.name, model.__name__)
 
 
 def test_seed_demo_refuses_a_second_time_unless_reset(app, demo):
@@ -143,3 +150,48 @@ def test_create_staff(app):
     assert response.status_code == 303
     again = runner.invoke(args=["create-staff", "new@vendor.test", "--account", "New Vendor"], input="x\nx\n")
     assert again.exit_code != 0
+
+
+def vendor_named(name):
+    return db.session.scalar(sa.select(VendorAccount).where(VendorAccount.name == name))
+
+
+def test_demo_vendors_customers_and_products_as_the_contract_says(app, demo):
+    with app.app_context(), all_tenants(db.session):
+        acme, initech = vendor_named("Acme Software"), vendor_named("Initech Tools")
+        assert acme is not None and initech is not None
+        acme_customers = set(
+            db.session.scalars(sa.select(CustomerAccount.name).where(CustomerAccount.vendor_account_id == acme.id))
+        )
+        assert {"Globex", "Umbrella"} <= acme_customers
+        assert count(CustomerAccount, CustomerAccount.vendor_account_id == initech.id) >= 1
+        assert count(Order, Order.vendor_account_id == initech.id) >= 1
+        products = db.session.scalars(sa.select(Product).where(Product.vendor_account_id == acme.id)).all()
+        assert any(p.authorization_method == "key" and not p.floating_enabled for p in products)
+        assert any(p.authorization_method == "user" for p in products)
+        assert any(p.floating_enabled for p in products)
+        for product in products:
+            assert count(LicensePolicy, LicensePolicy.product_id == product.id) >= 1, product.name
+        staff = {s.email: s.vendor_account_id for s in db.session.scalars(sa.select(StaffUser))}
+        assert staff["admin@acme.test"] == acme.id and staff["admin@initech.test"] == initech.id
+        hooli = manager_by_email("lm@hooli.test")
+        assert hooli.vendor_account_id == initech.id
+        for email in ("full@globex.test", "limited@globex.test", "lm@umbrella.test"):
+            assert manager_by_email(email).vendor_account_id == acme.id, email
+        invited = db.session.scalars(
+            sa.select(LicenseManager).where(
+                LicenseManager.status == "invited", LicenseManager.vendor_account_id == acme.id
+            )
+        ).all()
+        assert invited and all(m.last_login_at is None for m in invited)
+
+
+@pytest.mark.parametrize(
+    "side, email",
+    [("vendor", "admin@acme.test"), ("portal", "full@globex.test"), ("portal", "lm@hooli.test")],
+)
+def test_demo_sign_ins_are_ready_to_use(client, demo, side, email):
+    """No forced password change: the side's home page opens straight after signing in."""
+    client.post(f"/{side}/login", data={"email": email, "password": "demo-password"})
+    home = client.get(f"/{side}/", follow_redirects=True)
+    assert home.status_code == 200 and "password" not in home.request.path
