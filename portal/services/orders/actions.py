@@ -86,7 +86,7 @@ def create_order(
 
 
 def create_bundle_order(
-    manager: LicenseManager, actor: Actor, lines: Sequence[tuple[int, int, int]], **order_fields: Any
+    manager: LicenseManager, actor: Actor, lines: Sequence[tuple[int, int | None, int | None]], **order_fields: Any
 ) -> Order:
     """Create one order with licenses of several products; every line checked like issuing.
 
@@ -105,7 +105,7 @@ def create_bundle_order(
 
 def add_manager(order: Order, signer: LicenseManager, actor: Actor, email: str) -> LicenseManager:
     """Add a manager the signer works with (same organisation, or on one of their orders)."""
-    colleague = LicenseManager.id.in_(
+    colleague: sa.ColumnElement[bool] = LicenseManager.id.in_(
         sa.select(OrderManager.manager_id).where(OrderManager.order_id.in_(managed_order_ids(signer.id)))
     )
     if signer.customer_account_id is not None:

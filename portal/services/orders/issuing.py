@@ -7,6 +7,8 @@ licenses under a cap cannot both pass, on SQLite or PostgreSQL.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import sqlalchemy as sa
 
 from portal import audit
@@ -63,12 +65,13 @@ def claim(manager_id: int, product: Product, quantity: int) -> None:
     """Count licenses against the manager's cap in one conditional UPDATE, or raise Conflict (409)."""
     mp = ManagerProduct
     where = (mp.manager_id == manager_id, mp.product_id == product.id)
-    result = db.session.execute(
+    update = (
         sa.update(mp)
         .where(*where, sa.or_(mp.cap.is_(None), mp.issued + quantity <= mp.cap))
         .values(issued=mp.issued + quantity)
         .execution_options(synchronize_session=False)
     )
+    result = cast(sa.CursorResult[Any], db.session.execute(update))  # an UPDATE answers a cursor, with its rowcount
     if result.rowcount == 1:
         return
     row = db.session.execute(sa.select(mp.cap, mp.issued).where(*where)).first()

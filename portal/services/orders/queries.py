@@ -60,7 +60,7 @@ def licenses_page(order_id: int, number: int) -> Page:
 def my_customers(manager: LicenseManager) -> sa.ColumnElement[bool]:
     """Customers of the manager's orders, or of the manager's organisation."""
     of_orders = sa.select(Order.customer_id).where(Order.id.in_(managed_order_ids(manager.id)))
-    mine = Customer.id.in_(of_orders)
+    mine: sa.ColumnElement[bool] = Customer.id.in_(of_orders)
     if manager.customer_account_id is not None:
         mine = sa.or_(mine, Customer.customer_account_id == manager.customer_account_id)
     return mine

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -121,7 +122,7 @@ def floating(manager_id: int) -> Floating:
     return Floating(int(in_use), int(seats), int(licenses), int(borrowed))
 
 
-def _week_of(column: sa.ColumnElement, start: dt.datetime) -> sa.ColumnElement[int]:
+def _week_of(column: so.InstrumentedAttribute[dt.datetime], start: dt.datetime) -> sa.ColumnElement[int]:
     """The whole weeks between ``start`` and a timestamp, in this database's dialect."""
     if db.session.get_bind().dialect.name == "sqlite":
         # Only timestamps after start are asked for, so truncating is flooring (SQLite may
@@ -233,7 +234,7 @@ DEVICE_COLUMNS = [
 ]
 
 
-def _batches(stmt: sa.Select, key: sa.ColumnElement[int]) -> Iterator[sa.Row]:
+def _batches(stmt: sa.Select[Any], key: so.InstrumentedAttribute[int]) -> Iterator[sa.Row[Any]]:
     """Every row of ``stmt`` in id order, fetched BATCH at a time (keyset, no offset)."""
     last = 0
     while True:

@@ -109,7 +109,7 @@ def bundle() -> Response:
     )
     if order is None:
         return render("end_user/orders/bundle.html", "form", status=422, form=form)
-    count = sum(q for *_, q in lines)
+    count = sum(q or 0 for *_, q in lines)
     return _done(
         f"Bundle order {order.reference} created with {count} licenses.", url_for(".detail", order_id=order.id)
     )
@@ -168,7 +168,7 @@ def add_manager(order_id: int) -> Response:
     order = access.load_order(order_id)
     access.require("manage_managers")
     form = AddManagerForm()
-    added = submit(form, lambda: actions.add_manager(order, access.manager(), access.actor(), form.email.data))
+    added = submit(form, lambda: actions.add_manager(order, access.manager(), access.actor(), form.email.data or ""))
     if added is None:
         return _detail(order, "managers", status=422, manager_form=form)
     message = f"{added.license_user.email} now manages order {order.reference}."

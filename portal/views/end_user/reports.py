@@ -1,4 +1,4 @@
-"""The End User Portal's reports (``/portal/reports``): usage of the manager's orders, drawn on the server, and CSV exports."""
+"""The End User Portal's reports (``/portal/reports``): usage of the manager's orders, charts and CSV exports."""
 
 from __future__ import annotations
 

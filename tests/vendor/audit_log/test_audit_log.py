@@ -8,9 +8,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from portal import audit
 from portal.extensions import db
 from portal.models import AuditEvent, utcnow
-from portal import audit
 from portal.tenancy import all_tenants
 from tests.vendor.detail_support import BASE, field_error, is_fragment, staffed, text
 
