@@ -31,5 +31,5 @@ def index() -> ResponseReturnValue:
     if current_user.is_authenticated:
         if current_user.is_staff:
             return redirect(url_for("vendor.index"))
-        return redirect(url_for("portal_home.dashboard"))
+        return redirect(url_for("end_user.dashboard.index"))
     return render_template("home.html")
