@@ -43,8 +43,13 @@ class Invalid(Exception):
 
 
 class Conflict(Exception):
-    """The state of the data refuses the change, perhaps just taken by another request (409)."""
+    """The state of the data refuses the change, perhaps just taken by another request (409).
 
-    def __init__(self, message: str):
+    ``code`` is the stable name the API answers with (``no_floating_seat``, ``cap_reached``, …);
+    the web shows the message.
+    """
+
+    def __init__(self, message: str, code: str = "conflict"):
         super().__init__(message)
         self.message = message
+        self.code = code

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from portal.errors import Conflict, Invalid
 from portal.extensions import db
 from portal.htmx import is_htmx, retarget
+from portal.views.api import errors as api_errors
 
 TITLES = {
     400: "Bad request",
@@ -64,6 +65,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         db.session.rollback()
+        if api_errors.is_api_request():
+            return api_errors.from_http(error)
         response = error_response(error.code or 500, _message(error))
         if error.code in (405, 429):
             for key, value in (error.get_response().headers or {}).items():
@@ -77,4 +80,6 @@ def register_error_handlers(app: Flask) -> None:
         app.logger.exception("unhandled error")
         if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise error
+        if api_errors.is_api_request():
+            return api_errors.error(500, "internal", "Something went wrong on our side; nothing was changed.")
         return error_response(500, "Something went wrong on our side; nothing was changed.")
