@@ -29,18 +29,14 @@ def _area_modules() -> list:
         portal_reports,
         portal_users,
         vendor_audit,
-        vendor_manager_detail,
-        vendor_managers,
     )
 
     return [
-        vendor_manager_detail,
         vendor_audit,
         portal_home,
         portal_account,
         portal_orders,
         portal_reports,
-        vendor_managers,
         portal_licenses,
         portal_devices,
         portal_users,
