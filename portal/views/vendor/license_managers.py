@@ -21,13 +21,7 @@ from portal import permissions as perms
 from portal.access import actor
 from portal.extensions import db
 from portal.forms import submit
-from portal.forms.license_managers import (
-    MAX_ORDERS,
-    AddOrderForm,
-    NewManagerForm,
-    OrderSearchForm,
-    PermissionSetForm,
-)
+from portal.forms.license_managers import MAX_ORDERS, AddOrderForm, NewManagerForm, OrderSearchForm, PermissionSetForm
 from portal.htmx import is_htmx, redirect_to, render, trigger, wants_fragment
 from portal.lists import page_number, positive_id
 from portal.models import LicenseManager
