@@ -50,6 +50,8 @@ def _deliver(to: str, subject: str, body: str, config: dict) -> None:
 
 @sa.event.listens_for(so.Session, "after_commit")
 def _send_pending(session: so.Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released (forms.submit): wait for the real commit
+        return
     pending = session.info.pop(PENDING, [])
     if not pending:
         return

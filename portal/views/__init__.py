@@ -25,14 +25,10 @@ def _area_modules() -> list:
         portal_groups,
         portal_licenses,
         portal_users,
-        vendor_manager_detail,
-        vendor_managers,
     )
 
     return [
-        vendor_manager_detail,
         portal_account,
-        vendor_managers,
         portal_licenses,
         portal_devices,
         portal_users,

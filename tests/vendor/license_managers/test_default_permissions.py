@@ -19,7 +19,7 @@ from portal.models import (
     ManagerPolicy,
     ManagerProduct,
 )
-from tests.vendor.helpers import read
+from tests.vendor.license_managers.support import read
 
 URL = "/vendor/license-managers/default-permissions"
 

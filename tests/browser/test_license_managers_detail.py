@@ -6,13 +6,12 @@ import re
 
 import pytest
 
-from tests.browser.conftest import live_server, page  # noqa: F401  (fixtures)
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
-def test_pane_tabs_order_search_save_and_disable(app, make, page, live_server):  # noqa: F811
+def test_pane_tabs_order_search_save_and_disable(app, make, page, live_server):
     w = make.world()
     staff = make.staff(w["vendor"])
     manager = make.manager(w["vendor"], password=None, orders=[w["order"]], email="pat@customer.test")

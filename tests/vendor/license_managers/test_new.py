@@ -9,6 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from portal import permissions as perms
+from portal.audit import Actor
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
@@ -21,9 +23,10 @@ from portal.models import (
     OrderManager,
     OutboxMail,
 )
-from portal.services import managers
+from portal.services.license_managers import actions, permission_sets
+from portal.services.license_managers.permission_sets import PermissionSet
 from portal.tenancy import set_tenant
-from tests.vendor.helpers import read, scalar
+from tests.vendor.license_managers.support import read, scalar
 
 URL = "/vendor/license-managers/new"
 
@@ -36,7 +39,7 @@ def world(make, app):
     # The default set: two permissions, the key product with a cap of 5 and its policy.
     with app.app_context():
         set_tenant(db.session, w["vendor"].id)
-        default = managers.default_set()
+        default = permission_sets.default_set()
         default.permissions = perms.to_bits(["issue_license", "reset_device"])
         db.session.add_all(
             [
@@ -333,13 +336,13 @@ def test_the_service_refuses_another_vendors_ids_itself(app, world):
         for kwargs, field in (
             ({"order_ids": [other["order"].id]}, "orders"),
             ({"customer_account_id": other["account"].id}, "customer_account"),
-            ({"scope": managers.Scope(products={other["key_product"].id: None})}, "products"),
-            ({"scope": managers.Scope(policies=[other["key_policy"].id])}, "policies"),
+            ({"permission_set": PermissionSet(products={other["key_product"].id: None})}, "products"),
+            ({"permission_set": PermissionSet(policies=(other["key_policy"].id,))}, "policies"),
         ):
-            kwargs.setdefault("scope", managers.Scope())
-            with pytest.raises(managers.ManagerInputError) as raised:
-                managers.create_manager(email="x@y.test", vendor_name="V", **kwargs)
-            assert raised.value.field == field
+            kwargs.setdefault("permission_set", PermissionSet())
+            with pytest.raises(Invalid) as raised:
+                actions.create_manager(email="x@y.test", vendor_name="V", actor=Actor.system(), **kwargs)
+            assert list(raised.value.errors) == [field]
             db.session.rollback()
 
 

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Device, License, LicenseManager, ManagerProduct, utcnow
-from portal.services import manager_report
+from portal.services.license_managers import report as manager_report
 from portal.tenancy import set_tenant
-from tests.vendor.detail_support import BASE, bulk_devices, bulk_orders, is_fragment, staffed, text
-from tests.vendor.detail_support import staff as staff_user
+from tests.vendor.license_managers.support import BASE, bulk_devices, bulk_orders, is_fragment, staffed, text
+from tests.vendor.license_managers.support import staff as staff_user
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ TOP_PRODUCTS = 20
 
 @dataclass
 class ManagerReport:
+    """Every figure of one manager's report."""
+
     seats_by_product: list[tuple[str, int, int | None]]  # (product, used, total; None: unlimited)
     activations_by_week: list[tuple[str, int]]  # (week starting, devices first activated)
     by_status: list[tuple[str, int]]

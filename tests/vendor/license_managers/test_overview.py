@@ -11,13 +11,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 
+from portal import lists
 from portal import lists as keyset
 from portal.extensions import db
 from portal.models import LicenseManager, utcnow
-from portal.services import manager_queries
-from portal.services.manager_filters import OverviewQuery
+from portal.services.license_managers import overview
+from portal.services.license_managers.overview import OverviewQuery
 from portal.tenancy import set_tenant
-from tests.vendor.helpers import bulk_managers, hrefs, row_emails
+from tests.vendor.license_managers.support import bulk_managers, hrefs, row_emails
 
 URL = "/vendor/license-managers"
 
@@ -267,14 +268,15 @@ def test_a_page_past_the_end_says_so(app, staff_client, world):
 
 
 def test_count_is_capped(app, staff_client, world, monkeypatch):
-    monkeypatch.setattr(manager_queries, "COUNT_CAP", 10)
+    monkeypatch.setattr(lists, "COUNT_CAP", 10)
+    monkeypatch.setattr(lists.count_label, "__defaults__", (10,))  # its default is bound at import
     bulk_managers(app, world["vendor"], 12, orders_each=0)
     html = staff_client.get(URL).get_data(as_text=True)
     assert "1–12 of 10+ managers" in html
     assert "Page 1</span>" in html  # no "of N pages" when the count is capped
     with app.app_context():
         set_tenant(db.session, world["vendor"].id)
-        assert manager_queries.count_capped(OverviewQuery()) == 11
+        assert overview.total(OverviewQuery()) == 11
 
 
 # The state lives in the URL
@@ -462,8 +464,8 @@ def test_export_rows_walks_keyset_batches_in_the_sort_order(app, world):
         set_tenant(db.session, world["vendor"].id)
         for sort in ("name", "-email", "created", "-last_login"):
             query = OverviewQuery(sort=sort)
-            whole = [r.id for r in manager_queries.export_rows(query, batch=1000)]
-            batched = [r.id for r in manager_queries.export_rows(query, batch=4)]
+            whole = [r.id for r in overview.export_rows(query, batch=1000)]
+            batched = [r.id for r in overview.export_rows(query, batch=4)]
             assert batched == whole and len(set(whole)) == 23
 
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from portal import access
 from portal import permissions as perms
 from portal.models import LicenseManager, ManagerPolicy, ManagerProduct, OrderManager
-from tests.vendor.detail_support import (
+from tests.vendor.license_managers.support import (
     BASE,
     bulk_orders,
     event_count,
@@ -24,7 +24,7 @@ from tests.vendor.detail_support import (
     staffed,
     text,
 )
-from tests.vendor.detail_support import staff as staff_user
+from tests.vendor.license_managers.support import staff as staff_user
 
 TABS = {
     "permissions": "permissions",
@@ -222,12 +222,12 @@ def test_taking_a_permission_away_refuses_it_on_the_managers_next_request(app, c
     "change,field,message",
     [
         (dict(codes=["issue_license", "launch_rockets"]), "permissions", "Unknown permission: launch_rockets"),
-        (dict(caps="negative"), "cap", "cannot be negative"),
-        (dict(caps="text"), "cap", "Not a valid integer"),
+        (dict(caps="negative"), "cap", "A cap must be 0 or more."),
+        (dict(caps="text"), "cap", "Enter a whole number"),
         (dict(caps="below_issued"), "cap", "already issued"),
         (dict(products="foreign"), "products", "Unknown product"),
         (dict(policies="foreign"), "policies", "Unknown license policy"),
-        (dict(products="junk"), "products", "could not be coerced"),
+        (dict(products="junk"), "products", "Unknown product: x1"),
     ],
 )
 def test_bad_permission_input_is_422_at_the_field_and_writes_nothing(app, client, hx, make, w, change, field, message):

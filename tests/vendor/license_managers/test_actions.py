@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import LicenseManager, OrderManager, OutboxMail, SignInToken, utcnow
-from tests.vendor.detail_support import (
+from tests.vendor.license_managers.support import (
     BASE,
     event_count,
     events,
@@ -63,7 +63,11 @@ def test_every_detail_url_is_404_for_another_vendors_manager(app, client, hx, ma
     stranger = make.manager(other["vendor"], status="invited", orders=[other["order"]], password=None)
     urls = _urls(stranger.id, other["order"].id)
     # The walk covers every route of the blueprint.
-    rules = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("vendor_manager_detail.")}
+    rules = {
+        r.rule
+        for r in app.url_map.iter_rules()
+        if r.endpoint.startswith("vendor.license_managers.") and "<int:manager_id>" in r.rule
+    }
     assert len(rules) == len(
         {
             u.split("?")[0]

@@ -1,0 +1,287 @@
+"""The License Managers overview: its state as the URL holds it, its rows, pages and CSV rows.
+
+Reading the URL is lenient (a value that makes no sense is dropped, never an error page) and
+every link the overview renders is built by ``OverviewQuery``, so the state survives sorting,
+paging and export. Every page costs O(page): keyset pages (``portal.lists``), a capped count,
+and the per-row aggregates (orders managed, licenses under them) in one GROUP BY over the
+page's ids. Tenancy is applied by ``portal.tenancy``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+
+from portal import permissions as perms
+from portal.extensions import db
+from portal.lists import Keyset, Page, count, keyset_page, like_pattern, positive_id
+from portal.models import CustomerAccount, License, LicenseManager, LicenseUser, OrderManager
+from portal.models.people import MANAGER_STATUSES, last_login_sort
+
+BASE_URL = "/vendor/license-managers"
+MAX_PAGE = 100_000
+SORT_NAMES = ("name", "email", "created", "last_login")
+SORTS = [*SORT_NAMES, *(f"-{key}" for key in SORT_NAMES)]
+DEFAULT_SORT = "-created"
+# Never signed in sorts as the oldest sign-in: first ascending, last descending, on both databases.
+EPOCH = dt.datetime(1970, 1, 1)
+_LAST_LOGIN = last_login_sort()  # served by ix_license_manager_vendor_last_login_sort
+SORT_KEYS: dict[str, tuple[Any, ...]] = {
+    "name": (LicenseUser.first_name, LicenseUser.last_name, LicenseManager.id),
+    "email": (LicenseUser.email, LicenseManager.id),
+    "created": (LicenseManager.created_at, LicenseManager.id),
+    "last_login": (_LAST_LOGIN, LicenseManager.id),
+}
+KEY_KINDS: dict[str, tuple[type, ...]] = {
+    "name": (str, str, int),
+    "email": (str, int),
+    "created": (dt.datetime, int),
+    "last_login": (dt.datetime, int),
+}
+KEY_OF = {
+    "name": lambda row: [row.first_name, row.last_name, row.id],
+    "email": lambda row: [row.email, row.id],
+    "created": lambda row: [row.created_at, row.id],
+    "last_login": lambda row: [row.last_login_at or EPOCH, row.id],
+}
+
+
+@dataclass(frozen=True)
+class OverviewQuery:
+    """The overview's whole state, as the URL holds it."""
+
+    q: str = ""
+    status: str = ""
+    permission: str = ""
+    customer_account: int | None = None
+    sort: str = DEFAULT_SORT
+    page: int = 1
+    # Keyset cursors from the pager links; a page number alone falls back to OFFSET.
+    after: str = ""
+    before: str = ""
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> OverviewQuery:
+        """Read the query string leniently: a value that makes no sense is dropped."""
+        status = args.get("status", "")
+        permission = args.get("permission", "")
+        sort = args.get("sort", "") or DEFAULT_SORT
+        return cls(
+            q=" ".join((args.get("q") or "").split())[:200],
+            status=status if status in MANAGER_STATUSES else "",
+            permission=permission if permission in perms.BY_CODE else "",
+            customer_account=positive_id(args.get("customer_account")),
+            sort=sort if sort in SORTS else DEFAULT_SORT,
+            page=min(positive_id(args.get("page")) or 1, MAX_PAGE),
+            after=(args.get("after") or "")[:500],
+            before=(args.get("before") or "")[:500],
+        )
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.q or self.status or self.permission or self.customer_account)
+
+    @property
+    def sort_key(self) -> str:
+        return self.sort.lstrip("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.sort.startswith("-")
+
+    @property
+    def keyset(self) -> Keyset:
+        key = self.sort_key
+        return Keyset(key, SORT_KEYS[key], KEY_KINDS[key], KEY_OF[key], self.descending)
+
+    def params(self, **changes: Any) -> dict[str, Any]:
+        """The query-string parameters with changes applied; defaults and blanks left out."""
+        state = replace(self, **changes)
+        values = {
+            "q": state.q,
+            "status": state.status,
+            "permission": state.permission,
+            "customer_account": state.customer_account or "",
+            "sort": "" if state.sort == DEFAULT_SORT else state.sort,
+            "page": "" if state.page == 1 else state.page,
+            "after": state.after,
+            "before": state.before,
+        }
+        return {key: value for key, value in values.items() if value}
+
+    def url(self, path: str = BASE_URL, **changes: Any) -> str:
+        params = self.params(**changes)
+        return f"{path}?{urlencode(params)}" if params else path
+
+    def page_url(self, page: int, *, after: str | None = "", before: str | None = "") -> str:
+        return self.url(page=page, after=after or "", before=before or "")
+
+    def next_url(self, page: Page[Any]) -> str:
+        return self.page_url(self.page + 1, after=page.next_cursor)
+
+    def prev_url(self, page: Page[Any]) -> str:
+        # Page 1 needs no cursor, and OFFSET 0 costs nothing.
+        if self.page == 2 or not page.prev_cursor:
+            return self.page_url(self.page - 1)
+        return self.page_url(self.page - 1, before=page.prev_cursor)
+
+    def sort_url(self, key: str) -> str:
+        """Sort by a column; a second click on the current column turns the order around."""
+        sort = f"-{key}" if self.sort == key else key
+        return self.url(sort=sort, page=1, after="", before="")
+
+    def csv_url(self) -> str:
+        return self.url(path=f"{BASE_URL}.csv", page=1, after="", before="")
+
+
+@dataclass
+class ManagerRow:
+    """One overview row: the manager, their user's names, their organisation, aggregates."""
+
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    status: str
+    permissions: int
+    customer_account_id: int | None
+    customer_account_name: str | None
+    last_login_at: dt.datetime | None
+    created_at: dt.datetime
+    orders: int = 0
+    licenses: int = 0
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def permission_codes(self) -> list[str]:
+        return perms.to_codes(self.permissions)
+
+    @property
+    def permission_labels(self) -> list[str]:
+        return [perms.label(code) for code in self.permission_codes]
+
+
+def _filters(query: OverviewQuery) -> list[sa.ColumnElement[bool]]:
+    """WHERE clauses for the query's filters; the search needs the user and customer account joined."""
+    clauses: list[sa.ColumnElement[bool]] = []
+    if query.status:
+        clauses.append(LicenseManager.status == query.status)
+    if query.permission:
+        clauses.append(LicenseManager.permissions.bitwise_and(perms.BY_CODE[query.permission].bit) != 0)
+    if query.customer_account:
+        clauses.append(LicenseManager.customer_account_id == query.customer_account)
+    # Each word must match one of name, email or customer account: "ada globex" finds Ada at Globex.
+    for term in query.q.split():
+        pattern = like_pattern(term)
+        columns = (LicenseUser.first_name, LicenseUser.last_name, LicenseUser.email, CustomerAccount.name)
+        clauses.append(sa.or_(*(column.ilike(pattern, escape="\\") for column in columns)))
+    return clauses
+
+
+def rows_select(query: OverviewQuery) -> sa.Select[Any]:
+    """The overview rows under the query's filters, unordered and unlimited."""
+    return (
+        sa.select(
+            LicenseManager.id,
+            LicenseUser.email,
+            LicenseUser.first_name,
+            LicenseUser.last_name,
+            LicenseManager.status,
+            LicenseManager.permissions,
+            LicenseManager.customer_account_id,
+            CustomerAccount.name.label("customer_account_name"),
+            LicenseManager.last_login_at,
+            LicenseManager.created_at,
+        )
+        .select_from(LicenseManager)
+        .join(LicenseUser, LicenseUser.id == LicenseManager.license_user_id)
+        .outerjoin(CustomerAccount, CustomerAccount.id == LicenseManager.customer_account_id)
+        .where(*_filters(query))
+    )
+
+
+def total(query: OverviewQuery) -> int:
+    """How many managers match, counted up to the cap."""
+    return count(rows_select(query))
+
+
+def aggregates(manager_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Orders managed and licenses under those orders, for these managers only."""
+    if not manager_ids:
+        return {}
+    # The ids come from a tenant-scoped page and order_manager links only the tenant's rows, so
+    # the license table is joined as a table: the tenant criterion the ORM would add steers
+    # SQLite onto the vendor index (every license of the account) instead of order_id's.
+    license_table = License.__table__
+    result = db.session.execute(
+        sa.select(
+            OrderManager.manager_id,
+            sa.func.count(sa.distinct(OrderManager.order_id)),
+            sa.func.count(license_table.c.id),
+        )
+        .outerjoin(license_table, license_table.c.order_id == OrderManager.order_id)
+        .where(OrderManager.manager_id.in_(manager_ids))
+        .group_by(OrderManager.manager_id)
+    )
+    return {manager_id: (orders, licenses) for manager_id, orders, licenses in result}
+
+
+def _with_aggregates(result_rows: Sequence[Any]) -> list[ManagerRow]:
+    rows = [ManagerRow(**row._mapping) for row in result_rows]
+    counts = aggregates([row.id for row in rows])
+    for row in rows:
+        row.orders, row.licenses = counts.get(row.id, (0, 0))
+    return rows
+
+
+def page(query: OverviewQuery) -> Page[ManagerRow]:
+    """One page of the overview: rows with aggregates, a capped count and pager cursors."""
+    found = keyset_page(
+        rows_select(query), query.keyset, after=query.after, before=query.before, number=query.page, scalars=False
+    )
+    return found.map(_with_aggregates)
+
+
+def export_rows(query: OverviewQuery, batch: int = 1000) -> Iterator[ManagerRow]:
+    """Every row under the query, in its order, fetched in keyset batches."""
+    cursor: str | None = None
+    while True:
+        found = keyset_page(rows_select(query), query.keyset, after=cursor, per_page=batch, scalars=False, total=0)
+        yield from _with_aggregates(found.items)
+        if not found.has_more:
+            return
+        cursor = found.next_cursor
+
+
+CSV_COLUMNS = [
+    "Name",
+    "Email",
+    "Customer account",
+    "Status",
+    "Permissions",
+    "Permission codes",
+    "Orders managed",
+    "Licenses",
+    "Last sign-in (UTC)",
+    "Created (UTC)",
+]
+
+
+def csv_rows(query: OverviewQuery) -> Iterator[tuple[Any, ...]]:
+    """The CSV export's rows (under CSV_COLUMNS): every manager under the query, in its order."""
+    for r in export_rows(query):
+        codes = r.permission_codes
+        yield (r.name, r.email, r.customer_account_name, r.status, len(codes), " ".join(codes)) + (
+            r.orders,
+            r.licenses,
+            r.last_login_at,
+            r.created_at,
+        )

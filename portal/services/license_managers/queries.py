@@ -1,0 +1,241 @@
+"""Reads of the License Managers area: one manager and their tabs, and the choices forms offer.
+
+Every list is a bounded page (``portal.lists``: a capped count, deep pages stop at the cap) and
+every count beside a row is one GROUP BY over the page's rows, so a tab costs the same few
+queries whether the manager has five orders or a hundred thousand licenses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from portal.extensions import db
+from portal.lists import MAX_ID, Page, contains, like_pattern, paginate
+from portal.models import (
+    Customer,
+    CustomerAccount,
+    License,
+    LicenseManager,
+    LicenseUser,
+    ManagerProduct,
+    Order,
+    OrderManager,
+    Product,
+    UserGroup,
+    UserGroupManager,
+    UserGroupMember,
+)
+from portal.scope import managed_order_ids
+
+SEARCH_LIMIT = 20
+ORDER_CHOICE_LIMIT = 50
+ACCOUNT_CHOICE_LIMIT = 300
+
+
+def manager(manager_id: int) -> LicenseManager | None:
+    """A manager of the vendor account with their name and organisation loaded."""
+    return db.session.scalar(
+        sa.select(LicenseManager)
+        .where(LicenseManager.id == manager_id)
+        .options(so.joinedload(LicenseManager.license_user), so.joinedload(LicenseManager.customer_account))
+    )
+
+
+# Choices and look-ups the forms validate with
+
+
+def catalog() -> list[Product]:
+    """The account's products by name, each with its policies loaded: what a permission set offers."""
+    return list(
+        db.session.scalars(sa.select(Product).order_by(Product.name).options(so.selectinload(Product.policies)))
+    )
+
+
+def find_license_user(email: str) -> LicenseUser | None:
+    """The account's license user with this email, with their manager row (if any) loaded."""
+    return db.session.scalar(
+        sa.select(LicenseUser)
+        .where(LicenseUser.email == email.strip().lower())
+        .options(so.selectinload(LicenseUser.manager))
+    )
+
+
+def existing_order_ids(ids: Iterable[int]) -> set[int]:
+    """The ids among these that are orders of the account."""
+    wanted = {i for i in ids if 0 < i <= MAX_ID}
+    return set(db.session.scalars(sa.select(Order.id).where(Order.id.in_(wanted)))) if wanted else set()
+
+
+def customer_account(account_id: int) -> CustomerAccount | None:
+    if not 0 < account_id <= MAX_ID:
+        return None
+    return db.session.scalar(sa.select(CustomerAccount).where(CustomerAccount.id == account_id))
+
+
+def customer_account_choices(
+    selected: int | None = None, limit: int = ACCOUNT_CHOICE_LIMIT
+) -> tuple[list[tuple[int, str]], bool]:
+    """The account's customer accounts by name, at most limit (plus the selected one); and whether there are more."""
+    found = db.session.execute(
+        sa.select(CustomerAccount.id, CustomerAccount.name).order_by(CustomerAccount.name).limit(limit + 1)
+    ).all()
+    choices = [(row.id, row.name) for row in found[:limit]]
+    if selected and selected not in {cid for cid, _ in choices}:
+        extra = db.session.execute(
+            sa.select(CustomerAccount.id, CustomerAccount.name).where(CustomerAccount.id == selected)
+        ).first()
+        if extra is not None:
+            choices.append((extra.id, extra.name))
+    return choices, len(found) > limit
+
+
+def order_choices(
+    search: str = "", customer_account_id: int | None = None, selected: Sequence[int] = ()
+) -> list[Order]:
+    """Orders to pick for a new manager: the selected ones first, then the newest matching ones."""
+    stmt = (
+        sa.select(Order)
+        .outerjoin(Customer, Customer.id == Order.customer_id)
+        .options(so.contains_eager(Order.customer))
+    )
+    picked = list(db.session.scalars(stmt.where(Order.id.in_(selected)).order_by(Order.reference))) if selected else []
+    if customer_account_id:
+        stmt = stmt.where(Customer.customer_account_id == customer_account_id)
+    for term in search.split()[:5]:
+        pattern = like_pattern(term)
+        columns = (Order.reference, Customer.company, Customer.email)
+        stmt = stmt.where(sa.or_(*(column.ilike(pattern, escape="\\") for column in columns)))
+    if picked:
+        stmt = stmt.where(Order.id.not_in([order.id for order in picked]))
+    newest = db.session.scalars(stmt.order_by(Order.created_at.desc(), Order.id.desc()).limit(ORDER_CHOICE_LIMIT))
+    return picked + list(newest)
+
+
+# Permissions tab
+
+
+def allowed_products(manager: LicenseManager) -> dict[int, ManagerProduct]:
+    """The manager's allowed products by id, with their caps and issued counts."""
+    rows = db.session.scalars(sa.select(ManagerProduct).where(ManagerProduct.manager_id == manager.id))
+    return {row.product_id: row for row in rows}
+
+
+# Orders tab
+
+
+def _counts(column: Any, group: Any, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(group, sa.func.count(column)).where(group.in_(ids)).group_by(group))
+    return dict(rows.tuples().all())
+
+
+def orders_page(manager: LicenseManager, number: int) -> tuple[Page[Order], dict[int, int]]:
+    """The orders the manager manages, newest first, and their license counts."""
+    stmt = (
+        sa.select(Order)
+        .join(OrderManager, OrderManager.order_id == Order.id)
+        .outerjoin(Order.customer)
+        .where(OrderManager.manager_id == manager.id)
+    )
+    page = paginate(
+        stmt, number, order_by=(Order.created_at.desc(), Order.id.desc()), options=(so.contains_eager(Order.customer),)
+    )
+    return page, _counts(License.id, License.order_id, [o.id for o in page.items])
+
+
+def managed_order(manager: LicenseManager, order_id: int) -> Order | None:
+    """The order, if it is of this account and the manager manages it."""
+    return db.session.scalar(
+        sa.select(Order)
+        .join(OrderManager, OrderManager.order_id == Order.id)
+        .where(Order.id == order_id, OrderManager.manager_id == manager.id)
+    )
+
+
+def search_orders(manager: LicenseManager, text: str) -> tuple[list[Order], bool]:
+    """Orders of the account the manager does not manage yet, by reference or customer.
+
+    Returns at most SEARCH_LIMIT orders and whether more match.
+    """
+    stmt = (
+        sa.select(Order)
+        .outerjoin(Order.customer)
+        .where(Order.id.not_in(managed_order_ids(manager.id)))
+        .options(so.contains_eager(Order.customer))
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(SEARCH_LIMIT + 1)
+    )
+    text = text.strip()
+    if text:
+        columns = (
+            Order.reference,
+            Customer.email,
+            Customer.company,
+            Customer.first_name,
+            Customer.last_name,
+            Customer.reference,
+        )
+        stmt = stmt.where(sa.or_(*(contains(c, text) for c in columns)))
+    orders = list(db.session.scalars(stmt))
+    return orders[:SEARCH_LIMIT], len(orders) > SEARCH_LIMIT
+
+
+# Licenses and User groups tabs
+
+
+def licenses_page(manager: LicenseManager, number: int) -> Page[License]:
+    """The licenses under the manager's orders, newest first, with product and order."""
+    stmt = (
+        sa.select(License)
+        .join(License.product)
+        .join(License.order)
+        .where(License.order_id.in_(managed_order_ids(manager.id)))
+    )
+    return paginate(
+        stmt,
+        number,
+        order_by=(License.created_at.desc(), License.id.desc()),
+        options=(so.contains_eager(License.product), so.contains_eager(License.order)),
+    )
+
+
+def user_groups_page(manager: LicenseManager, number: int) -> tuple[Page[UserGroup], dict[int, int]]:
+    """The groups the manager manages, by name, and their member counts."""
+    stmt = (
+        sa.select(UserGroup)
+        .join(UserGroupManager, UserGroupManager.user_group_id == UserGroup.id)
+        .where(UserGroupManager.manager_id == manager.id)
+    )
+    page = paginate(stmt, number, order_by=(UserGroup.name, UserGroup.id))
+    counts = _counts(UserGroupMember.user_group_id, UserGroupMember.user_group_id, [g.id for g in page.items])
+    return page, counts
+
+
+@dataclass(frozen=True)
+class OrderCount:
+    """How many orders a manager manages, and the first references by name (for an audit event)."""
+
+    count: int
+    references: list[str]
+
+
+def order_count(manager: LicenseManager, keep: int) -> OrderCount:
+    total = db.session.scalar(
+        sa.select(sa.func.count(OrderManager.order_id)).where(OrderManager.manager_id == manager.id)
+    )
+    if not total:
+        return OrderCount(0, [])
+    references = db.session.scalars(
+        sa.select(Order.reference)
+        .join(OrderManager, OrderManager.order_id == Order.id)
+        .where(OrderManager.manager_id == manager.id)
+        .order_by(Order.reference)
+        .limit(keep)
+    ).all()
+    return OrderCount(total, list(references))
