@@ -21,13 +21,9 @@ def _area_modules() -> list:
     from portal.views import (
         portal_account,
         portal_activity,
-        portal_devices,
-        portal_groups,
         portal_home,
-        portal_licenses,
         portal_orders,
         portal_reports,
-        portal_users,
         vendor_audit,
         vendor_manager_detail,
         vendor_managers,
@@ -41,9 +37,5 @@ def _area_modules() -> list:
         portal_orders,
         portal_reports,
         vendor_managers,
-        portal_licenses,
-        portal_devices,
-        portal_users,
-        portal_groups,
         portal_activity,
     ]

@@ -9,7 +9,7 @@ import pytest
 from portal.extensions import db
 from portal.models import AuditEvent, utcnow
 from portal.tenancy import set_tenant
-from tests.portal.licenses_support import scene
+from tests.end_user.licenses.support import scene
 
 
 @pytest.fixture
