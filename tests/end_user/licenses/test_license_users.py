@@ -145,3 +145,59 @@ def test_unassign_frees_the_seat(client, make, w):
     assert event.before == {"assigned_users": 1, "user": "ada@customer.test"}
     # A user who holds no seat on this license: nothing to unassign.
     assert client.post(f"/portal/licenses/{lic.id}/users/{user.id}/unassign").status_code == 404
+
+
+# Whom an email reaches (issue 8, finding 2): a license user belongs to one customer.
+
+UNREACHABLE = "This email cannot be used here. Check the address, or ask your vendor to add this person."
+
+
+def outsiders(make, w) -> dict:
+    """Two license users of the vendor this manager must not reach: another customer's, and one of none."""
+    return {
+        "other customer": make.license_user(
+            w["vendor"], email="eve@rival.test", first_name="Evelyn", account=make.customer_account(w["vendor"])
+        ),
+        "no customer": make.license_user(w["vendor"], email="nobody@loose.test", first_name="Norbert"),
+    }
+
+
+@pytest.mark.parametrize("who", ["other customer", "no customer"])
+def test_an_email_of_a_user_out_of_reach_is_refused_and_reveals_nothing(client, make, w, who):
+    lic = make.license(w["order"], w["seat_policy"])
+    target = outsiders(make, w)[who]
+    before = snapshot(make.app)
+    response = client.post(f"/portal/licenses/{lic.id}/users", data={"email": target.email.upper()})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert field_error(html, "email") == UNREACHABLE  # the same words whoever holds the email
+    assert target.first_name not in html and target.last_name not in html
+    assert snapshot(make.app) == before
+    # Still out of reach afterwards: no page, no password.
+    assert client.get(f"/portal/users/{target.id}").status_code == 404
+    assert client.post(f"/portal/users/{target.id}/password", data={"password": "taken over now"}).status_code == 404
+    assert get(make.app, LicenseUser, target.id).password_hash == target.password_hash
+
+
+def test_a_user_of_no_customer_already_in_reach_is_assigned(client, make, w):
+    lic = make.license(w["order"], w["seat_policy"])
+    loose = make.license_user(w["vendor"], email="loose@customer.test")
+    make.user_group(w["vendor"], members=[loose], managers=[w["manager"]])  # the manager reaches them already
+    response = client.post(f"/portal/licenses/{lic.id}/users", data={"email": "loose@customer.test"})
+    assert response.status_code == 303
+    assert assignments(make.app, lic.id) == ["loose@customer.test"]
+    assert get(make.app, LicenseUser, loose.id).customer_account_id is None  # never changed here
+
+
+def test_the_licenses_customer_decides_whom_a_new_email_belongs_to(client, make, login, w):
+    # A manager with no organisation of their own, on an order of the scene's customer account.
+    manager = make.manager(w["vendor"], permissions="all", orders=[w["order"]])
+    login(manager)
+    lic = make.license(w["order"], w["seat_policy"])
+    client.post(f"/portal/licenses/{lic.id}/users", data={"email": "fresh@customer.test"})
+    (user,) = rows(make.app, sa.select(LicenseUser).where(LicenseUser.email == "fresh@customer.test"))
+    assert user.customer_account_id == w["account"].id
+    # And that customer's existing users are the ones reached, not another's.
+    colleague = make.license_user(w["vendor"], email="colleague@customer.test", account=w["account"])
+    assert client.post(f"/portal/licenses/{lic.id}/users", data={"email": colleague.email}).status_code == 303
+    assert assignments(make.app, lic.id) == ["colleague@customer.test", "fresh@customer.test"]

@@ -146,3 +146,33 @@ def test_group_pages_cost_the_same_at_5_and_60_rows(client, make, w, count_queri
             client.get(f"/portal/user-groups/{group.id}")
         counts.append(q.count)
     assert counts[0] == counts[1]
+
+
+# Whom an email reaches (issue 8, finding 2): a group of one customer holds that customer's users.
+
+UNREACHABLE = "This email cannot be used here. Check the address, or ask your vendor to add this person."
+
+
+@pytest.mark.parametrize("who", ["other customer", "no customer"])
+def test_a_member_out_of_reach_is_refused_and_reveals_nothing(client, make, w, who):
+    group = make.user_group(w["vendor"], managers=[w["manager"]], account=w["account"])
+    account = make.customer_account(w["vendor"]) if who == "other customer" else None
+    target = make.license_user(w["vendor"], email="eve@rival.test", first_name="Evelyn", account=account)
+    before = snapshot(make.app)
+    response = client.post(f"/portal/user-groups/{group.id}/members", data={"email": "eve@rival.test"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert field_error(html, "email") == UNREACHABLE and "Evelyn" not in html
+    assert snapshot(make.app) == before
+    assert client.get(f"/portal/users/{target.id}").status_code == 404
+    assert client.post(f"/portal/users/{target.id}/password", data={"password": "taken over now"}).status_code == 404
+
+
+def test_a_groups_new_and_own_customers_members(client, make, w):
+    group = make.user_group(w["vendor"], managers=[w["manager"]], account=w["account"])
+    own = make.license_user(w["vendor"], email="own@customer.test", account=w["account"])
+    for email in ("new@customer.test", own.email):
+        assert client.post(f"/portal/user-groups/{group.id}/members", data={"email": email}).status_code == 303
+    assert members(make.app, group.id) == ["new@customer.test", "own@customer.test"]
+    (new,) = rows(make.app, sa.select(LicenseUser).where(LicenseUser.email == "new@customer.test"))
+    assert new.customer_account_id == w["account"].id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.models import LicenseUser
+from portal.models import LicenseManager, LicenseUser
 from portal.passwords import verify_password
 from tests.end_user.licenses.support import events, field_error, get, scene, snapshot
 
@@ -112,3 +112,43 @@ def test_a_manager_may_set_their_own_password(client, make, w):
     assert response.status_code == 303
     stored = get(make.app, LicenseUser, me.id)
     assert verify_password(stored.password_hash, "my own choice") and not stored.is_initial_password
+
+
+# Issue 8, finding 8: a new password ends the manager's other sessions.
+
+
+def test_setting_your_own_password_ends_your_other_sessions_and_keeps_this_one(app, client, make, login, w):
+    other = login(w["manager"], on=app.test_client())
+    assert other.get("/portal/users").status_code == 200
+    me = w["manager"].license_user
+    response = client.post(f"/portal/users/{me.id}/password", data={"password": "my new choice"})
+    assert response.status_code == 303
+    assert client.get("/portal/users").status_code == 200  # this session goes on
+    ended = other.get("/portal/users")
+    assert ended.status_code == 302 and "/portal/login" in ended.headers["Location"]
+    assert get(make.app, LicenseManager, w["manager"].id).session_version == w["manager"].session_version + 1
+
+
+def test_a_generated_own_password_ends_the_other_sessions_too(app, client, make, login, w, hx):
+    other = login(w["manager"], on=app.test_client())
+    me = w["manager"].license_user
+    response = client.post(f"/portal/users/{me.id}/password", data={"generate": "1"}, headers=hx)
+    assert response.status_code == 200 and "generated-password" in response.get_data(as_text=True)
+    assert client.get(f"/portal/users/{me.id}").status_code == 200
+    assert other.get("/portal/users").status_code == 302
+
+
+def test_setting_a_managers_password_ends_their_sessions(app, make, w):
+    from portal.audit import Actor
+    from portal.extensions import db
+    from portal.services.users import actions
+    from portal.tenancy import set_tenant
+
+    managed = make.manager(w["vendor"], account=w["account"])
+    with app.app_context():
+        set_tenant(db.session, w["vendor"].id)
+        user = db.session.get(LicenseUser, managed.license_user_id)
+        acting = db.session.get(LicenseManager, w["manager"].id)
+        actions.set_password(user, "chosen by the vendor", manager=acting, actor=Actor.system())
+        db.session.commit()
+    assert get(app, LicenseManager, managed.id).session_version == managed.session_version + 1
