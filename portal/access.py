@@ -87,7 +87,8 @@ def actor() -> Actor:
 
 def manager() -> LicenseManager:
     """The signed-in license manager."""
-    return current_user.manager  # type: ignore[no-any-return]
+    manager: LicenseManager = current_user.manager
+    return manager
 
 
 def _or_404(obj: T | None) -> T:

@@ -20,22 +20,12 @@ def _area_modules() -> list:
     """The vendor platform's and the End User Portal's blueprints."""
     from portal.views import (
         portal_account,
-        portal_activity,
-        portal_home,
-        portal_orders,
-        portal_reports,
-        vendor_audit,
         vendor_manager_detail,
         vendor_managers,
     )
 
     return [
         vendor_manager_detail,
-        vendor_audit,
-        portal_home,
         portal_account,
-        portal_orders,
-        portal_reports,
         vendor_managers,
-        portal_activity,
     ]

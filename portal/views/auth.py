@@ -137,7 +137,7 @@ def portal_login() -> Response:
     db.session.commit()
     if principal.manager.license_user.is_initial_password:
         return redirect_to(url_for("portal_account.change_password"))
-    target = safe_next(request.args.get("next")) or url_for("portal_home.dashboard")
+    target = safe_next(request.args.get("next")) or url_for("end_user.dashboard.index")
     return redirect_to(target)
 
 

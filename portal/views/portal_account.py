@@ -85,7 +85,7 @@ def reset_password(token: str) -> Response:
     audit.record("manager.password_set", principal.manager, actor=Actor.of(principal.manager, ip=access.actor().ip))
     db.session.commit()
     flash("Password set. You are signed in.", "success")
-    return redirect_to(url_for("portal_home.dashboard"))
+    return redirect_to(url_for("end_user.dashboard.index"))
 
 
 @bp.route("/change", methods=["GET", "POST"])
@@ -107,4 +107,4 @@ def change_password() -> Response:
     audit.record("manager.password_changed", manager)
     db.session.commit()
     flash("Password set.", "success")
-    return redirect_to(url_for("portal_home.dashboard"))
+    return redirect_to(url_for("end_user.dashboard.index"))

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, redirect
 
 from portal.access import require_side
 from portal.identity import STAFF
+from portal.views.vendor import audit_log
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 require_side(bp, STAFF)
@@ -23,6 +24,6 @@ def index() -> Response:
 
 
 # Each area module defines ``bp``; add new areas here.
-AREAS: list[Blueprint] = []
+AREAS: list[Blueprint] = [audit_log.bp]
 for _area in AREAS:
     bp.register_blueprint(_area)
