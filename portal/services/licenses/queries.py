@@ -126,16 +126,3 @@ def customer_account_id(license_: License) -> int | None:
         .join(Order, Order.customer_id == Customer.id)
         .where(Order.id == license_.order_id)
     )
-
-
-def assigned_licenses(user: LicenseUser, order_ids: sa.Select[Any], limit: int = 50) -> list[License]:
-    """The licenses under the given orders the user holds a seat on, newest first."""
-    return list(
-        db.session.scalars(
-            sa.select(License)
-            .join(LicenseAssignment, LicenseAssignment.license_id == License.id)
-            .where(LicenseAssignment.license_user_id == user.id, License.order_id.in_(order_ids))
-            .order_by(License.created_at.desc())
-            .limit(limit)
-        )
-    )

@@ -44,6 +44,22 @@ def license_counts(user_ids: list[int], manager_id: int) -> dict[int, int]:
     return dict(rows.tuples().all())
 
 
+def licenses_of(user: LicenseUser, manager_id: int, limit: int = 50) -> list[License]:
+    """The licenses of the manager's orders the user holds a seat on, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(License)
+            .join(LicenseAssignment, LicenseAssignment.license_id == License.id)
+            .where(
+                LicenseAssignment.license_user_id == user.id,
+                License.order_id.in_(scope.managed_order_ids(manager_id)),
+            )
+            .order_by(License.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
 def find_user(email: str) -> LicenseUser | None:
     """The vendor's license user with this email (emails are unique per vendor)."""
     return db.session.scalar(sa.select(LicenseUser).where(LicenseUser.email == email))

@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_login import current_user, login_user
 
-from portal import access, scope
+from portal import access
 from portal.extensions import db
 from portal.forms import submit
 from portal.forms.users import SetUserPasswordForm
 from portal.htmx import redirect_to, render, wants_fragment
 from portal.lists import page_number, paginate
 from portal.models import LicenseUser
-from portal.services.licenses.queries import assigned_licenses
 from portal.services.users import actions, queries
 
 bp = Blueprint("users", __name__)
@@ -41,7 +40,7 @@ def render_user(
         "password",
         status=status,
         user=user,
-        licenses=assigned_licenses(user, scope.managed_order_ids(me.id)),
+        licenses=queries.licenses_of(user, me.id),
         form=form or SetUserPasswordForm(formdata=None),
         generated=generated,
         refusal=actions.refusal(user, me),
