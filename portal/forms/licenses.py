@@ -1,9 +1,9 @@
-"""Forms of the license and device pages."""
+"""Forms of the license page: its note, and assigning a user to a seat."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, EmailField, StringField, TextAreaField
+from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.forms.users import EmailAddress
@@ -22,11 +22,3 @@ class AssignUserForm(FlaskForm):
     )
     first_name = StringField("First name", validators=[Optional(), Length(max=100)])
     last_name = StringField("Last name", validators=[Optional(), Length(max=100)])
-
-
-class BorrowForm(FlaskForm):
-    until = DateTimeLocalField(
-        "Borrow until (UTC)",
-        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-        validators=[DataRequired(message="Enter the date and time the seat returns.")],
-    )

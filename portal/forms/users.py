@@ -1,11 +1,11 @@
-"""Forms of the license user and user group pages."""
+"""Forms of the license user pages, and the email check every form naming a license user shares."""
 
 from __future__ import annotations
 
 import email_validator
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms import HiddenField, PasswordField
+from wtforms.validators import Length, Optional, ValidationError
 
 
 class EmailAddress:
@@ -30,32 +30,9 @@ class SetUserPasswordForm(FlaskForm):
         if not super().validate(extra_validators):
             return False
         if not self.password.data and not self.generate.data:
-            self.password.errors.append("Enter a password of at least 10 characters, or generate one.")
+            self.password.errors = [
+                *self.password.errors,
+                "Enter a password of at least 10 characters, or generate one.",
+            ]
             return False
         return True
-
-
-class UserGroupForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(message="Give the group a name."), Length(max=200)])
-    code = StringField(
-        "Code",
-        validators=[
-            DataRequired(message="Give the group a code."),
-            Length(max=64),
-            Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", message="Use letters, digits, dots, dashes and underscores."),
-        ],
-    )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=1000)])
-
-
-class RenameUserGroupForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(message="Give the group a name."), Length(max=200)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=1000)])
-
-
-class MemberForm(FlaskForm):
-    email = EmailField(
-        "Email", validators=[DataRequired(message="Enter the user's email."), Length(max=254), EmailAddress()]
-    )
-    first_name = StringField("First name", validators=[Optional(), Length(max=100)])
-    last_name = StringField("Last name", validators=[Optional(), Length(max=100)])

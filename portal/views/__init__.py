@@ -21,16 +21,8 @@ def _area_modules() -> list:
     """The vendor platform's and the End User Portal's blueprints."""
     from portal.views import (
         portal_account,
-        portal_devices,
-        portal_groups,
-        portal_licenses,
-        portal_users,
     )
 
     return [
         portal_account,
-        portal_licenses,
-        portal_devices,
-        portal_users,
-        portal_groups,
     ]

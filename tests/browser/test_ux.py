@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.end_user.licenses.support import scene
 from tests.factories import PASSWORD
-from tests.portal.licenses_support import scene
 
 expect = pytest.importorskip("playwright.sync_api").expect
 

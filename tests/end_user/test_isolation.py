@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from portal.models import utcnow
-from tests.portal.licenses_support import snapshot
+from tests.end_user.licenses.support import snapshot
 
 
 def foreign_objects(make, world):

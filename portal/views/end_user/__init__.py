@@ -12,12 +12,21 @@ from flask import Blueprint
 
 from portal.access import require_side
 from portal.identity import MANAGER
-from portal.views.end_user import activity, dashboard, orders, reports
+from portal.views.end_user import activity, dashboard, devices, licenses, orders, reports, user_groups, users
 
 bp = Blueprint("end_user", __name__, url_prefix="/portal")
 require_side(bp, MANAGER)
 
 # Each area module defines ``bp``; add new areas here.
-AREAS: list[Blueprint] = [dashboard.bp, orders.bp, reports.bp, activity.bp]
+AREAS: list[Blueprint] = [
+    dashboard.bp,
+    orders.bp,
+    reports.bp,
+    activity.bp,
+    licenses.bp,
+    devices.bp,
+    users.bp,
+    user_groups.bp,
+]
 for _area in AREAS:
     bp.register_blueprint(_area)

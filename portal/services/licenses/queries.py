@@ -1,0 +1,128 @@
+"""Reads of the license pages: the filtered list, a license's devices, users and floating seats."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from portal.extensions import db
+from portal.lists import contains
+from portal.models import Customer, Device, License, LicenseAssignment, LicenseUser, Order, Product, utcnow
+from portal.models.catalog import LICENSE_TYPES
+from portal.models.license import LICENSE_STATUSES
+
+EXPIRING_CHOICES = (7, 30, 90)
+FLOATING_SHOWN = 200
+# What a row of the list shows besides the license: its order (joined to filter) and product.
+LIST_OPTIONS = (so.contains_eager(License.order), so.joinedload(License.product))
+
+
+@dataclass
+class LicenseFilters:
+    q: str = ""
+    product: int | None = None
+    status: str = ""
+    type: str = ""
+    expiring: int | None = None
+
+    @classmethod
+    def from_args(cls, args: Any) -> LicenseFilters:
+        """Read the filters from query arguments, ignoring values that are not choices."""
+        status = args.get("status", "")
+        type_ = args.get("type", "")
+        expiring = args.get("expiring", type=int)
+        return cls(
+            q=(args.get("q") or "").strip()[:200],
+            product=args.get("product", type=int),
+            status=status if status in LICENSE_STATUSES else "",
+            type=type_ if type_ in LICENSE_TYPES else "",
+            expiring=expiring if expiring and 0 < expiring <= 3650 else None,
+        )
+
+    def as_args(self) -> dict[str, Any]:
+        values = dict(q=self.q, product=self.product, status=self.status, type=self.type, expiring=self.expiring)
+        return {k: v for k, v in values.items() if v}
+
+
+def licenses_query(order_ids: sa.Select[Any], filters: LicenseFilters) -> sa.Select[Any]:
+    """Licenses under the given orders that match the filters, newest first."""
+    stmt = sa.select(License).join(Order, Order.id == License.order_id).where(License.order_id.in_(order_ids))
+    if filters.q:
+        stmt = stmt.where(
+            sa.or_(
+                contains(License.license_key, filters.q),
+                contains(License.note, filters.q),
+                contains(Order.reference, filters.q),
+            )
+        )
+    if filters.product:
+        stmt = stmt.where(License.product_id == filters.product)
+    if filters.status:
+        stmt = stmt.where(License.status == filters.status)
+    if filters.type:
+        stmt = stmt.where(License.license_type == filters.type)
+    if filters.expiring:
+        now = utcnow()
+        stmt = stmt.where(License.valid_until >= now, License.valid_until <= now + dt.timedelta(days=filters.expiring))
+    return stmt.order_by(License.created_at.desc(), License.id.desc())
+
+
+def product_choices(order_ids: sa.Select[Any]) -> list[Product]:
+    """The products that have licenses under the given orders, for the filter select."""
+    used = sa.select(License.product_id).where(License.order_id.in_(order_ids))
+    return list(db.session.scalars(sa.select(Product).where(Product.id.in_(used)).order_by(Product.name)))
+
+
+def devices_query(license_: License) -> sa.Select[Any]:
+    """The license's devices, active ones first, newest activation first."""
+    return (
+        sa.select(Device)
+        .where(Device.license_id == license_.id)
+        .order_by(Device.is_active.desc(), Device.first_activated_at.desc(), Device.id.desc())
+        .execution_options(populate_existing=True)
+    )
+
+
+def users_query(license_: License) -> sa.Select[Any]:
+    """The license users holding a seat on the license, by email."""
+    return (
+        sa.select(LicenseUser)
+        .join(LicenseAssignment, LicenseAssignment.license_user_id == LicenseUser.id)
+        .where(LicenseAssignment.license_id == license_.id)
+        .order_by(LicenseUser.email)
+    )
+
+
+def floating_holders(license_: License) -> list[Device]:
+    """The devices holding one of the license's floating seats, longest held first (bounded)."""
+    return list(
+        db.session.scalars(
+            sa.select(Device)
+            .where(Device.license_id == license_.id, Device.floating_in_use)
+            .order_by(Device.floating_since)
+            .limit(FLOATING_SHOWN)
+        )
+    )
+
+
+def is_assigned(license_: License, user: LicenseUser) -> bool:
+    """Whether the user holds a seat on the license."""
+    found = db.session.scalar(
+        sa.select(LicenseAssignment.id).where(
+            LicenseAssignment.license_id == license_.id, LicenseAssignment.license_user_id == user.id
+        )
+    )
+    return found is not None
+
+
+def customer_account_id(license_: License) -> int | None:
+    """The customer account a license's seats belong to: its order's customer's account."""
+    return db.session.scalar(
+        sa.select(Customer.customer_account_id)
+        .join(Order, Order.customer_id == Customer.id)
+        .where(Order.id == license_.order_id)
+    )

@@ -1,0 +1,1 @@
+"""User groups a manager manages: ``queries`` reads, ``actions`` writes."""

@@ -1,0 +1,1 @@
+"""License users a manager reaches: ``queries`` reads, ``actions`` writes (find or create, passwords)."""

@@ -1,0 +1,89 @@
+"""Reads of the license users pages, and the look-ups that decide whom a manager may reach."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from portal import scope
+from portal.extensions import db
+from portal.lists import contains
+from portal.models import License, LicenseAssignment, LicenseManager, LicenseUser
+
+
+def users_query(manager: LicenseManager, q: str = "") -> sa.Select[Any]:
+    """The license users the manager may see, with their manager id (or None), by email."""
+    stmt = (
+        sa.select(LicenseUser, LicenseManager.id)
+        .outerjoin(LicenseManager, LicenseManager.license_user_id == LicenseUser.id)
+        .where(LicenseUser.id.in_(scope.license_user_ids(manager)))
+    )
+    if q:
+        stmt = stmt.where(
+            sa.or_(
+                contains(LicenseUser.email, q), contains(LicenseUser.first_name, q), contains(LicenseUser.last_name, q)
+            )
+        )
+    return stmt.order_by(LicenseUser.email, LicenseUser.id)
+
+
+def license_counts(user_ids: list[int], manager_id: int) -> dict[int, int]:
+    """Licenses of the manager's orders per user, for one page of users: one GROUP BY."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(LicenseAssignment.license_user_id, sa.func.count())
+        .join(License, License.id == LicenseAssignment.license_id)
+        .where(
+            LicenseAssignment.license_user_id.in_(user_ids),
+            License.order_id.in_(scope.managed_order_ids(manager_id)),
+        )
+        .group_by(LicenseAssignment.license_user_id)
+    )
+    return dict(rows.tuples().all())
+
+
+def licenses_of(user: LicenseUser, manager_id: int, limit: int = 50) -> list[License]:
+    """The licenses of the manager's orders the user holds a seat on, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(License)
+            .join(LicenseAssignment, LicenseAssignment.license_id == License.id)
+            .where(
+                LicenseAssignment.license_user_id == user.id,
+                License.order_id.in_(scope.managed_order_ids(manager_id)),
+            )
+            .order_by(License.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def find_user(email: str) -> LicenseUser | None:
+    """The vendor's license user with this email (emails are unique per vendor)."""
+    return db.session.scalar(sa.select(LicenseUser).where(LicenseUser.email == email))
+
+
+def manager_of(user: LicenseUser) -> LicenseManager | None:
+    """The license manager who signs in as this license user, if any."""
+    return db.session.scalar(sa.select(LicenseManager).where(LicenseManager.license_user_id == user.id))
+
+
+def in_scope(user: LicenseUser, manager: LicenseManager) -> bool:
+    """Whether the manager already reaches the user (on their licenses, groups or organisation)."""
+    found = db.session.scalar(
+        sa.select(LicenseUser.id).where(LicenseUser.id == user.id, LicenseUser.id.in_(scope.license_user_ids(manager)))
+    )
+    return found is not None
+
+
+def reachable(user: LicenseUser, customer_account_id: int | None, manager: LicenseManager) -> bool:
+    """Whether a manager may put an existing user on a seat or in a group of this customer account.
+
+    A license user belongs to one customer: one of another customer account is never reached, and
+    one with no customer account only when the manager reaches them already.
+    """
+    if user.customer_account_id is not None:
+        return user.customer_account_id == customer_account_id
+    return in_scope(user, manager)

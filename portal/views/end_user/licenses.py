@@ -1,0 +1,174 @@
+"""End User Portal: the licenses of the manager's orders, with their devices and users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, request, url_for
+
+from portal import access, scope
+from portal.extensions import db
+from portal.forms import submit
+from portal.forms.licenses import AssignUserForm, NoteForm
+from portal.htmx import push_url, redirect_to, render, wants_fragment
+from portal.lists import page_number, paginate
+from portal.models import License
+from portal.services.licenses import actions, queries, seats
+from portal.views.end_user._confirm import confirm
+
+bp = Blueprint("licenses", __name__)
+
+INDEX = "end_user/licenses/index.html"
+DETAIL = "end_user/licenses/detail.html"
+
+
+@bp.get("/licenses")
+def index() -> Response:
+    """List the licenses of the manager's orders: search, filters, one page."""
+    filters = queries.LicenseFilters.from_args(request.args)
+    orders = scope.managed_order_ids(access.manager().id)
+    page = paginate(
+        queries.licenses_query(orders, filters),
+        page_number(request.args.get("page")),
+        options=queries.LIST_OPTIONS,
+        args=filters.as_args(),
+    )
+    if wants_fragment():
+        response = render(INDEX, "results", page=page, filters=filters)
+        # The address bar gets the filters that are set, not every empty field of the form.
+        extra: dict[str, Any] = {"page": page.number} if page.number > 1 else {}
+        return push_url(response, url_for(".index", **filters.as_args(), **extra))
+    products = queries.product_choices(orders)
+    return render(INDEX, page=page, filters=filters, products=products, expiring_choices=queries.EXPIRING_CHOICES)
+
+
+def detail_context(license_: License) -> dict[str, Any]:
+    """What the license page shows: limits, a page of devices, a page of users, floating seats."""
+    devices = paginate(queries.devices_query(license_), page_number(request.args.get("devices_page")))
+    users = None
+    if license_.max_license_users:
+        users = paginate(queries.users_query(license_), page_number(request.args.get("users_page")))
+    floating = queries.floating_holders(license_) if license_.is_floating else []
+    return dict(license=license_, devices=devices, users=users, floating=floating)
+
+
+def render_detail(license_: License, status: int = 200, **forms: Any) -> Response:
+    """The license page, or its detail region alone for an htmx swap (the device actions answer with it too)."""
+    forms.setdefault("note_form", NoteForm(formdata=None, note=license_.note))
+    forms.setdefault("assign_form", AssignUserForm(formdata=None))
+    return render(DETAIL, "detail", status=status, **detail_context(license_), **forms)
+
+
+def after_action(license_: License) -> Response:
+    """A done action: the fresh detail region for htmx, a redirect to the page otherwise."""
+    if wants_fragment():
+        return render_detail(license_)
+    return redirect_to(url_for(".detail", license_id=license_.id))
+
+
+def _confirm_here(license_: License, question: str, label: str) -> Response:
+    return confirm(question, request.path, label, url_for(".detail", license_id=license_.id))
+
+
+@bp.get("/licenses/<int:license_id>")
+def detail(license_id: int) -> Response:
+    """Show a license: limits, counts, validity, note, devices, users and actions."""
+    return render_detail(access.load_license(license_id))
+
+
+@bp.post("/licenses/<int:license_id>/enable")
+def enable(license_id: int) -> Response:
+    """Enable a disabled license, restoring its earlier status."""
+    license_ = access.load_license(license_id)
+    access.require("edit_license")
+    changed = actions.enable(license_, actor=access.actor())
+    db.session.commit()
+    flash("License enabled." if changed else "The license is not disabled.", "success" if changed else "info")
+    return after_action(license_)
+
+
+@bp.route("/licenses/<int:license_id>/disable", methods=["GET", "POST"])
+def disable(license_id: int) -> Response:
+    """Disable a license: it refuses activation and check-in until enabled."""
+    license_ = access.load_license(license_id)
+    access.require("edit_license")
+    if request.method == "GET":
+        name = license_.license_key or "this license"
+        return _confirm_here(
+            license_, f"Disable {name}? Its devices will be refused until it is enabled again.", "Disable"
+        )
+    changed = actions.disable(license_, actor=access.actor())
+    db.session.commit()
+    flash("License disabled." if changed else "The license was already disabled.", "success" if changed else "info")
+    return after_action(license_)
+
+
+@bp.post("/licenses/<int:license_id>/note")
+def note(license_id: int) -> Response:
+    """Replace the license's note."""
+    license_ = access.load_license(license_id)
+    access.require("edit_license")
+    form = NoteForm()
+    if submit(form, lambda: actions.set_note(license_, (form.note.data or "").strip(), actor=access.actor())) is None:
+        return render_detail(license_, 422, note_form=form)
+    db.session.commit()
+    flash("Note saved.", "success")
+    return after_action(license_)
+
+
+@bp.route("/licenses/<int:license_id>/reset", methods=["GET", "POST"])
+def reset(license_id: int) -> Response:
+    """Deactivate every device of the license and set its counts back to zero."""
+    license_ = access.load_license(license_id)
+    access.require("reset_license")
+    if request.method == "GET":
+        name = license_.license_key or "this license"
+        question = f"Reset {name}? All {license_.times_activated} active devices will be deactivated."
+        return _confirm_here(license_, question, "Reset license")
+    actions.reset(license_, actor=access.actor())
+    db.session.commit()
+    flash("License and all devices reset.", "success")
+    return after_action(license_)
+
+
+@bp.post("/licenses/<int:license_id>/users")
+def assign_user(license_id: int) -> Response:
+    """Give a seat of a user-based license to a user by email, creating unknown users."""
+    license_ = access.load_license(license_id)
+    access.require("manage_license_users")
+    form = AssignUserForm()
+    user = submit(
+        form,
+        lambda: seats.assign(
+            license_,
+            form.email.data or "",
+            form.first_name.data or "",
+            form.last_name.data or "",
+            manager=access.manager(),
+            actor=access.actor(),
+        ),
+    )
+    if user is None:
+        return render_detail(license_, 422, assign_form=form)
+    db.session.commit()
+    flash(f"License assigned. {user.email} now holds a seat on this license.", "success")
+    return after_action(license_)
+
+
+@bp.route("/licenses/<int:license_id>/users/<int:user_id>/unassign", methods=["GET", "POST"])
+def unassign_user(license_id: int, user_id: int) -> Response:
+    """Take a user's seat on the license back."""
+    license_ = access.load_license(license_id)
+    user = access.load_license_user(user_id)
+    if not queries.is_assigned(license_, user):
+        abort(404)
+    access.require("manage_license_users")
+    if request.method == "GET":
+        return _confirm_here(
+            license_, f"Unassign {user.email} from {license_.license_key or 'this license'}?", "Unassign"
+        )
+    if not seats.unassign(license_, user, actor=access.actor()):
+        abort(404)
+    db.session.commit()
+    flash(f"License unassigned. {user.email} no longer holds a seat on this license.", "success")
+    return after_action(license_)
