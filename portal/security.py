@@ -1,29 +1,82 @@
-"""Response headers that hold the pages to a strict Content-Security-Policy."""
+"""Request hygiene and response headers, for every route at once.
+
+- Response headers that hold the pages to a strict Content-Security-Policy, and
+  ``Cache-Control: no-store`` on everything but static files, so no signed-in page, fragment
+  or password page is kept by a browser or a proxy.
+- Only hosts in ``TRUSTED_HOSTS`` are served (Flask checks it; a forged Host is a 400).
+- Ids in URLs fit the database's INTEGER: the app's ``int`` converter stops at 2^31-1, so a
+  bigger id is the 404 of an id that does not exist, on every route, including ones added later.
+- No field takes a NUL character or a file: a text field sent as a file part is a 400, not a
+  500 deep in a form.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import sqlalchemy as sa
 from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+
+from portal.config import LOCAL_HOSTS
+from portal.extensions import db
+from portal.views.errors import error_response
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'self'; object-src 'none'"
 )
+MAX_URL_ID = 2**31 - 1  # ids are INTEGER columns on PostgreSQL; a bigger one cannot exist
+OUT_OF_RANGE = "A number in the request is out of range."
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` that matches only ids the database can hold (1 … 2^31-1 unless told)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_URL_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def _trust_hosts(app: Flask) -> None:
+    """Add the test or deployment's SERVER_NAME to the trusted hosts, and loopback in tests."""
+    hosts = app.config.get("TRUSTED_HOSTS")
+    if hosts is None:
+        return
+    server_name = app.config.get("SERVER_NAME")
+    extra = [server_name.split(":")[0]] if server_name else []
+    if app.testing:
+        extra += LOCAL_HOSTS
+    app.config["TRUSTED_HOSTS"] = list(dict.fromkeys([*hosts, *extra]))
 
 
 def init_app(app: Flask) -> None:
+    # Before any blueprint adds a rule: rules bind their converter when they are added.
+    app.url_map.converters["int"] = BoundedIntConverter
+    _trust_hosts(app)
     hops = app.config.get("PROXY_FIX_HOPS", 0)
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     @app.before_request
-    def _refuse_nul_characters() -> None:
+    def _refuse_nul_characters_and_files() -> None:
         # No field takes a NUL: PostgreSQL would refuse it deep in a query (a 500), SQLite
         # would store it. One clear answer for both, before any view runs.
         sources = (request.args, request.form) if request.form else (request.args,)
         if any("\x00" in value for source in sources for _, values in source.lists() for value in values):
             abort(400, description="The request contains a NUL character, which no field accepts.")
+        if request.files:
+            abort(400, description="This form takes no files: send its fields as text.")
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(sa.exc.DataError)
+    def _out_of_range(error: Exception) -> Response:
+        # The last net under a number no form bounded (SQLite: > 2^63, PostgreSQL: > int4).
+        app.logger.warning("number out of range: %s", error)
+        db.session.rollback()
+        return error_response(422, OUT_OF_RANGE)
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -31,6 +84,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
         if app.config.get("PORTAL_ENV") == "production":
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

@@ -26,7 +26,7 @@ from portal.models import (
     OrderManager,
     Product,
 )
-from portal.services.invitations import send_invitation
+from portal.mail import send_invitation
 
 # How many order references an audit event of "remove from all orders" keeps by name.
 AUDIT_ORDER_REFERENCES = 50

@@ -36,7 +36,7 @@ from portal.models import (
     Product,
     utcnow,
 )
-from portal.services import invitations
+from portal import mail
 
 ORDER_CHOICE_LIMIT = 50
 
@@ -244,7 +244,7 @@ def promote(
             **scope_snapshot(scope.permissions, products, scope.products, policies),
         },
     )
-    invitations.send_invitation(manager, vendor_name)
+    mail.send_invitation(manager, vendor_name)
     db.session.flush()
     return manager
 

@@ -19,7 +19,6 @@ def register_blueprints(app: Flask) -> None:
 def _area_modules() -> list:
     """The vendor platform's and the End User Portal's blueprints."""
     from portal.views import (
-        portal_account,
         portal_activity,
         portal_devices,
         portal_groups,
@@ -37,7 +36,6 @@ def _area_modules() -> list:
         vendor_manager_detail,
         vendor_audit,
         portal_home,
-        portal_account,
         portal_orders,
         portal_reports,
         vendor_managers,

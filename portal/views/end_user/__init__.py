@@ -12,11 +12,12 @@ from flask import Blueprint
 
 from portal.access import require_side
 from portal.identity import MANAGER
+from portal.views.end_user import account
 
 bp = Blueprint("end_user", __name__, url_prefix="/portal")
 require_side(bp, MANAGER)
 
 # Each area module defines ``bp``; add new areas here.
-AREAS: list[Blueprint] = []
+AREAS: list[Blueprint] = [account.bp]
 for _area in AREAS:
     bp.register_blueprint(_area)
