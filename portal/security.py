@@ -12,12 +12,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.exceptions import SecurityError
 from werkzeug.routing import IntegerConverter
+from werkzeug.wsgi import get_host
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 from portal.config import LOCAL_HOSTS
 from portal.extensions import db
@@ -29,7 +35,46 @@ CSP = (
     "base-uri 'self'; object-src 'none'"
 )
 MAX_URL_ID = 2**31 - 1  # ids are INTEGER columns on PostgreSQL; a bigger one cannot exist
+UNTRUSTED_HOST = "Bad request: this portal does not answer for that host name (see TRUSTED_HOSTS).\n"
+BAD_QUERY = "portal.query_not_utf8"
 OUT_OF_RANGE = "A number in the request is out of range."
+
+
+class RequestHygiene:
+    """Checks that must run before Flask reads the request.
+
+    An untrusted Host is refused here: Flask's own check fails later, where the error page can
+    no longer build its links (a 500); here it is a plain 400 that names the problem. A query
+    string that is not UTF-8 (a raw byte, as gunicorn passes it on) would fail in
+    ``request.args``; it is put aside and answered with a 400 page before any view runs.
+    """
+
+    def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
+        self.app, self.wsgi_app = app, wsgi_app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        hosts = self.app.config.get("TRUSTED_HOSTS")
+        if hosts:
+            try:
+                get_host(environ, trusted_hosts=hosts)
+            except SecurityError:
+                body = UNTRUSTED_HOST.encode()
+                start_response(
+                    "400 Bad Request",
+                    [
+                        ("Content-Type", "text/plain; charset=utf-8"),
+                        ("Content-Length", str(len(body))),
+                        ("Cache-Control", "no-store"),
+                        ("Content-Security-Policy", CSP),
+                        ("X-Content-Type-Options", "nosniff"),
+                    ],
+                )
+                return [body]
+        try:
+            environ.get("QUERY_STRING", "").encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            environ["QUERY_STRING"], environ[BAD_QUERY] = "", True
+        return self.wsgi_app(environ, start_response)
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -56,12 +101,15 @@ def init_app(app: Flask) -> None:
     # Before any blueprint adds a rule: rules bind their converter when they are added.
     app.url_map.converters["int"] = BoundedIntConverter
     _trust_hosts(app)
+    app.wsgi_app = RequestHygiene(app, app.wsgi_app)  # type: ignore[method-assign]
     hops = app.config.get("PROXY_FIX_HOPS", 0)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     @app.before_request
     def _refuse_nul_characters_and_files() -> None:
+        if request.environ.get(BAD_QUERY):
+            abort(400, description="The address holds bytes that are not UTF-8 text.")
         # No field takes a NUL: PostgreSQL would refuse it deep in a query (a 500), SQLite
         # would store it. One clear answer for both, before any view runs.
         sources = (request.args, request.form) if request.form else (request.args,)
