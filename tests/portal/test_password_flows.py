@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import socket
+import statistics
 import threading
+import time
 from email import message_from_bytes, policy
 
 import pytest
@@ -276,3 +278,74 @@ def test_disabled_after_the_link_was_sent_cannot_use_it(app, client, make):
         db.session.commit()
     assert _set_password(client, path).status_code == 403
     assert client.get("/portal/").status_code == 302
+
+
+def test_forgot_password_takes_the_same_time_for_known_and_unknown_emails(app, client, make):
+    vendor = make.vendor()
+    for n in range(3):
+        _manager(app, make, vendor, email=f"known{n}@customer.test")
+    timings: dict[str, list[float]] = {"known": [], "unknown": []}
+    for i in range(30):
+        for kind in ("known", "unknown") if i % 2 else ("unknown", "known"):
+            email = f"known{i % 3}@customer.test" if kind == "known" else f"nobody{i}@elsewhere.test"
+            started = time.perf_counter()
+            response = client.post("/portal/password/forgot", data={"email": email})
+            timings[kind].append(time.perf_counter() - started)
+            assert response.status_code == 200
+            response.close()  # the look-up and the mail, after the answer
+    known, unknown = statistics.median(timings["known"]), statistics.median(timings["unknown"])
+    assert abs(known - unknown) <= 0.2 * min(known, unknown), (known, unknown)
+    assert sum(len(_outbox(app, f"known{n}@customer.test")) for n in range(3)) == 30
+    assert _outbox(app, "nobody0@elsewhere.test") == []
+
+
+def test_a_failing_mail_after_the_answer_is_logged_not_lost_silently(app, client, make, caplog, monkeypatch):
+    vendor = make.vendor()
+    _manager(app, make, vendor, email="lm@customer.test")
+
+    def broken(user):
+        raise RuntimeError("outbox unavailable")
+
+    monkeypatch.setattr("portal.mail.send_password_reset", broken)
+    assert _forgot(client, "lm@customer.test").status_code == 200
+    assert "reset mail for lm@customer.test failed" in caplog.text
+    assert client.get("/portal/password/forgot").status_code == 200  # the app goes on serving
+
+
+def _signed_in_twice(app, make, **fields):
+    """A manager signed in on two clients; returns the manager and the other client."""
+    manager = _manager(app, make, make.vendor(), permissions="all", **fields)
+    elsewhere = app.test_client()
+    assert (
+        elsewhere.post("/portal/login", data={"email": manager.license_user.email, "password": PASSWORD}).status_code
+        == 303
+    )
+    assert elsewhere.get("/portal/").status_code == 200
+    return manager, elsewhere
+
+
+def _version(app, manager) -> int:
+    return _user(app, manager)[0].session_version
+
+
+@pytest.mark.parametrize("how", ["change page", "reset link", "invitation link"])
+def test_every_password_change_ends_the_other_sessions_and_keeps_this_one(app, client, make, how):
+    manager, elsewhere = _signed_in_twice(app, make, email=f"{how.replace(' ', '.')}@customer.test")
+    assert (
+        client.post("/portal/login", data={"email": manager.license_user.email, "password": PASSWORD}).status_code
+        == 303
+    )
+    before = _version(app, manager)
+    if how == "change page":
+        done = _set_password(client, "/portal/password/change")
+    else:
+        if how == "reset link":
+            _forgot(app.test_client(), manager.license_user.email)
+        else:
+            _invite(app, manager)
+        done = _set_password(client, _link(_outbox(app, manager.license_user.email)[-1].body))
+    assert done.status_code == 303
+    assert _version(app, manager) == before + 1
+    assert client.get("/portal/").status_code == 200  # this session goes on, with the new version
+    assert elsewhere.get("/portal/").status_code == 302  # every other one ended
+    assert elsewhere.get("/portal/orders", headers={"HX-Request": "true"}).headers.get("HX-Redirect")
