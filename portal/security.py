@@ -77,8 +77,26 @@ class RequestHygiene:
         return self.wsgi_app(environ, start_response)
 
 
+def _at_most(limit: int) -> str:
+    """A regex for the decimal numbers 0 … limit (leading zeros allowed)."""
+    digits = str(limit)
+    options = [f"[0-9]{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for i, digit in enumerate(digits):
+        if digit != "0":
+            rest = len(digits) - i - 1
+            options.append(digits[:i] + f"[0-{int(digit) - 1}]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    options.append(digits)
+    return "0*(?:" + "|".join(options) + ")"
+
+
 class BoundedIntConverter(IntegerConverter):
-    """``<int:…>`` that matches only ids the database can hold (1 … 2^31-1 unless told)."""
+    """``<int:…>`` that matches only ids the database can hold (0 … 2^31-1 unless told).
+
+    The bound is in the regex, not only in ``to_python``: Werkzeug answers 405 for a path that
+    matches another method's rule before it converts, so a bigger id must not match at all.
+    """
+
+    regex = _at_most(MAX_URL_ID)
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_URL_ID)

@@ -111,3 +111,32 @@ def test_vendor_routes_answer_404_for_another_vendors_ids(app, client, make, log
     assert len(walked) >= 5, walked
     wrong = [w for w in walked if w[2] != 404]
     assert wrong == [], wrong
+
+
+# Ids the database cannot hold (issue 8, finding 4): INTEGER is 2^31-1 on PostgreSQL, SQLite stops at 2^63-1.
+BIG_IDS = [2**31, 2**31 + 12345, 2**32, 2**63 - 1, 2**63, 2**64, 10**40, "0" * 5 + str(2**31)]
+
+
+def _big(rule, big):
+    path = re.sub(r"<int:[a-z_]+>", str(big), rule.rule)
+    return re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "x", path)
+
+
+@pytest.mark.parametrize("who", ["manager", "staff", "anonymous"])
+def test_big_ids_in_every_url_answer_404(app, client, make, login, who):
+    app.config["PROPAGATE_TEST_ERRORS"] = False
+    staff, mine, _ = _world(make)
+    if who != "anonymous":
+        login(mine if who == "manager" else staff)
+    walked = []
+    for rule in app.url_map.iter_rules():
+        if "<int:" not in rule.rule:
+            continue
+        for index, big in enumerate(BIG_IDS):
+            methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+            method = methods[index % len(methods)]
+            response = client.open(_big(rule, big), method=method, headers={"HX-Request": "true"} if index % 2 else {})
+            walked.append((method, _big(rule, big), response.status_code))
+    assert len({path for _, path, _ in walked}) >= 20 * len(BIG_IDS) // 2, walked
+    wrong = [w for w in walked if w[2] != 404]
+    assert wrong == [], wrong
