@@ -16,8 +16,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
 
-from portal.extensions import db
 from portal import tokens
+from portal.extensions import db
 from portal.models import LicenseManager, LicenseUser, OutboxMail, utcnow
 
 log = logging.getLogger("portal.mail")
@@ -56,7 +56,8 @@ def _send_pending(session: so.Session) -> None:
     pending = session.info.pop(PENDING, [])
     if not pending:
         return
-    engine = session.get_bind()
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, sa.Engine) else bind.engine
     for mail_id, to, subject, body, config in pending:
         error = ""
         if config.get("MAIL_SERVER"):
@@ -69,8 +70,8 @@ def _send_pending(session: so.Session) -> None:
             log.info("mail to %s: %s\n%s", to, subject, body)
         with engine.begin() as connection:
             connection.execute(
-                sa.update(OutboxMail.__table__)
-                .where(OutboxMail.__table__.c.id == mail_id)
+                sa.update(OutboxMail)
+                .where(OutboxMail.id == mail_id)
                 .values(sent_at=None if error else utcnow(), error=error)
             )
 

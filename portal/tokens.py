@@ -86,6 +86,6 @@ def redeem(raw: str) -> tuple[SignInToken, LicenseUser] | None:
     used = db.session.execute(
         sa.update(SignInToken).where(SignInToken.id == token.id, SignInToken.used_at.is_(None)).values(used_at=utcnow())
     )
-    if used.rowcount != 1:
+    if getattr(used, "rowcount", 0) != 1:
         return None
     return token, user

@@ -16,6 +16,7 @@ import sqlalchemy.orm as so
 from portal import audit
 from portal import permissions as perms
 from portal.extensions import db
+from portal.mail import send_invitation
 from portal.models import (
     License,
     LicenseManager,
@@ -26,7 +27,6 @@ from portal.models import (
     OrderManager,
     Product,
 )
-from portal.mail import send_invitation
 
 # How many order references an audit event of "remove from all orders" keeps by name.
 AUDIT_ORDER_REFERENCES = 50

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from portal import audit
+from portal import audit, mail
 from portal import permissions as perms
 from portal.extensions import db
 from portal.lists import like_pattern
@@ -36,7 +36,6 @@ from portal.models import (
     Product,
     utcnow,
 )
-from portal import mail
 
 ORDER_CHOICE_LIMIT = 50
 

@@ -87,6 +87,11 @@ def _end_session() -> None:
     session.clear()
 
 
+def _text(value: str | None, strip: bool = True) -> str:
+    """A validated text field's value (the form checked it is there)."""
+    return (value or "").strip() if strip else value or ""
+
+
 def _login_page(template: str, form: LoginForm, status: int, error: str | None = None):
     return render(template, "form", status=status, form=form, error=error, next=safe_next(request.args.get("next")))
 
@@ -101,8 +106,8 @@ def vendor_login() -> Response:
     if not form.validate():
         return _login_page("auth/vendor_login.html", form, 422)
     attempt = EmailAttempt()
-    staff = sign_in.find_staff(form.email.data.strip().lower())
-    if not verify_password(staff.password_hash if staff else None, form.password.data) or not (
+    staff = sign_in.find_staff(_text(form.email.data).lower())
+    if not verify_password(staff.password_hash if staff else None, _text(form.password.data, strip=False)) or not (
         staff and staff.is_active
     ):
         return _login_page("auth/vendor_login.html", form, 401, WRONG)
@@ -125,8 +130,8 @@ def portal_login() -> Response:
     if not form.validate():
         return _login_page("auth/portal_login.html", form, 422)
     attempt = EmailAttempt()
-    candidates = sign_in.find_managers(form.email.data.strip().lower())
-    password = form.password.data
+    candidates = sign_in.find_managers(_text(form.email.data).lower())
+    password = _text(form.password.data, strip=False)
     manager = next((m for m in candidates if verify_password(m.license_user.password_hash, password)), None)
     if not candidates:
         verify_password(None, password)
@@ -186,7 +191,7 @@ def forgot_password() -> Response:
         return render("auth/password_forgot.html", "form", form=form, sent=None)
     if not form.validate():
         return render("auth/password_forgot.html", "form", status=422, form=form, sent=None)
-    email, app = form.email.data.strip().lower(), current_app._get_current_object()  # type: ignore[attr-defined]
+    email, app = _text(form.email.data).lower(), current_app._get_current_object()  # type: ignore[attr-defined]
 
     @after_this_request
     def _after_the_answer(response: Response) -> Response:
@@ -212,7 +217,12 @@ def reset_password(token: str) -> Response:
     manager = sign_in.manager_of(user)
     if manager is None or manager.status == "disabled":
         abort(403, description="Your access to the portal has been disabled.")
-    sign_in.set_own_password(manager, form.password.data, actor=Actor.of(manager, ip=access.actor().ip), action="manager.password_set")
+    sign_in.set_own_password(
+        manager,
+        _text(form.password.data, strip=False),
+        actor=Actor.of(manager, ip=access.actor().ip),
+        action="manager.password_set",
+    )
     principal = load_principal(MANAGER, manager.id)
     assert principal is not None
     start_session(principal)

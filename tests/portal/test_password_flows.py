@@ -21,9 +21,9 @@ import sqlalchemy.orm as so
 from aiosmtpd.controller import Controller
 
 from portal.extensions import db
+from portal.mail import send_invitation
 from portal.models import AuditEvent, LicenseManager, LicenseUser, OutboxMail, SignInToken, utcnow
 from portal.passwords import hash_password
-from portal.mail import send_invitation
 from portal.tenancy import all_tenants, set_tenant
 from tests.factories import PASSWORD
 

@@ -24,7 +24,7 @@ def change_password() -> Response:
     if not form.validate():
         return render("end_user/account/change_password.html", "form", status=422, form=form)
     manager = access.manager()
-    sign_in.set_own_password(manager, form.password.data, actor=access.actor(), action="manager.password_changed")
+    sign_in.set_own_password(manager, form.password.data or "", actor=access.actor(), action="manager.password_changed")
     start_session(current_user._get_current_object())  # signed in again, with the new version
     db.session.commit()
     flash("Password set.", "success")
