@@ -231,3 +231,28 @@ def test_the_size_limits_are_on_by_default(app):
     assert app.config["MAX_CONTENT_LENGTH"] <= 10 * 1024 * 1024
     assert app.config["MAX_FORM_MEMORY_SIZE"] <= app.config["MAX_CONTENT_LENGTH"]
     assert app.config["MAX_FORM_PARTS"] <= 1000
+
+
+# Raw bytes that are not UTF-8, as gunicorn hands them on (WSGI keeps them as latin-1 text).
+RAW_QUERIES = ["q=\xff", "next=/\xfe\xff", "page=%ff\xc3", "\xc3(=1&sort=\x80", "status=\xed\xa0\x80"]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "manager", "staff"])
+def test_raw_non_utf8_bytes_in_the_query_of_every_route_never_answer_500(app, client, make, login, who):
+    app.config["PROPAGATE_TEST_ERRORS"] = False
+    staff, manager, objects = _own_world(make)
+    walked = []
+    for index, rule in enumerate(app.url_map.iter_rules()):
+        if who != "anonymous":
+            login(manager if who == "manager" else staff)
+        path = (_fill(rule, objects) if rule.arguments else rule.rule) or re.sub(r"<[^>]+>", "1", rule.rule)
+        path = path.replace("<filename>", "css/app.css").replace("<path:filename>", "css/app.css")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            query = RAW_QUERIES[index % len(RAW_QUERIES)]
+            response = client.open(path, method=method, environ_overrides={"QUERY_STRING": query})
+            response.get_data()
+            walked.append((method, path, response.status_code))
+            assert response.status_code < 500, (method, path, query, response.get_data(as_text=True)[:300])
+    assert len(walked) >= 40
+    page = client.get("/portal/login", environ_overrides={"QUERY_STRING": "q=\xff"})
+    assert page.status_code == 400 and "not UTF-8" in page.get_data(as_text=True)

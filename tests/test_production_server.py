@@ -130,18 +130,22 @@ RAW_QUERIES = [b"?q=\xff", b"?next=/\xfe\xff", b"?page=%ff\xc3", b"?\xc3(=1&sort
 
 def test_raw_non_utf8_bytes_in_the_query_never_answer_500(served):
     port, app = served
-    paths = set()
+    requests = set()
     for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods:
-            continue
         path = re.sub(r"<(?:[a-z]+:)?filename>", "css/app.css", rule.rule)
-        paths.add(re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "1", path))
-    assert len(paths) >= 20
+        path = re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "1", path)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            requests.add((method, path))
+    assert len(requests) >= 40
     wrong = []
-    for index, path in enumerate(sorted(paths)):
+    for index, (method, path) in enumerate(sorted(requests)):
         query = RAW_QUERIES[index % len(RAW_QUERIES)]
-        status = _get(port, path.encode() + query)
+        request = (
+            method.encode() + b" " + path.encode() + query + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        status = _raw(port, request)
         if not re.match(rb"HTTP/1\.1 [234]\d\d", status):
-            wrong.append((path, query, status))
+            wrong.append((method, path, query, status))
     assert wrong == [], wrong
     assert _get(port, b"/portal/login?q=\xff").startswith(b"HTTP/1.1 400")
