@@ -7,16 +7,21 @@ permissions, so another customer's or vendor's object looks exactly like one tha
 exist. ``require(code)`` answers 403 naming the permission; ``can(code)`` is the same check as
 a Jinja global, so pages show exactly the actions the server allows. ``actor()`` is the
 signed-in person as the services take them.
+
+Staff roles are the vendor platform's counterpart: ``check_staff_role`` runs before every
+``/vendor`` view (a write needs admin or owner, an ``owner_only`` view needs owner) and
+``staff_can`` is the same rule as a Jinja global.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Blueprint, Response, abort, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from portal import permissions as perms
@@ -26,6 +31,7 @@ from portal.extensions import db
 from portal.htmx import current_url, hx_redirect, is_htmx
 from portal.identity import MANAGER, STAFF
 from portal.models import Device, License, LicenseManager, LicenseUser, Order, UserGroup
+from portal.models.account import ADMIN, OWNER, SUPPORT
 
 T = TypeVar("T")
 
@@ -88,7 +94,8 @@ def actor() -> Actor:
 
 def manager() -> LicenseManager:
     """The signed-in license manager."""
-    return current_user.manager  # type: ignore[no-any-return]
+    manager: LicenseManager = current_user.manager
+    return manager
 
 
 def _or_404(obj: T | None) -> T:
@@ -160,6 +167,93 @@ def require(code: str) -> None:
     if not can(code):
         label = perms.label(code)
         abort(403, description=f"You need the “{label}” permission ({code}) to do this. Ask your vendor to grant it.")
+
+
+# Vendor platform: staff roles
+
+# What each role is for; the checks below read only the rank.
+ROLE_RANK = {SUPPORT: 0, ADMIN: 1, OWNER: 2}
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Named actions for ``staff_can`` in templates, each with the weakest role allowed to do it.
+STAFF_ACTIONS = {
+    "view": SUPPORT,
+    "view_as_manager": SUPPORT,
+    "write": ADMIN,
+    "manage_managers": ADMIN,
+    "edit_permissions": ADMIN,
+    "edit_default_permissions": ADMIN,
+    "manage_orders": ADMIN,
+    "manage_settings": OWNER,
+    "manage_api_keys": OWNER,
+    "manage_staff": OWNER,
+}
+# Endpoints any staff member may post to whatever their role (signing out, for one).
+ANY_ROLE_ENDPOINTS = {"auth.vendor_login", "auth.vendor_logout"}
+# Endpoints only an owner may write to, besides the views marked ``@owner_only``.
+OWNER_ONLY_ENDPOINTS: set[str] = set()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def owner_only(view: F) -> F:
+    """Mark a vendor view as owner-only: every method but GET/HEAD/OPTIONS needs the owner role."""
+    view.owner_only = True  # type: ignore[attr-defined]
+    return view
+
+
+def staff_role() -> str | None:
+    """The signed-in staff member's role, or None for anyone else."""
+    if not current_user.is_authenticated or not current_user.is_staff:
+        return None
+    return str(current_user.staff.role)
+
+
+def _needed(role_or_action: str) -> str:
+    if role_or_action in ROLE_RANK:
+        return role_or_action
+    if role_or_action in STAFF_ACTIONS:
+        return STAFF_ACTIONS[role_or_action]
+    raise ValueError(f"Unknown staff role or action: {role_or_action!r}")
+
+
+def staff_can(role_or_action: str) -> bool:
+    """Whether the signed-in staff member's role reaches a role or named action; a Jinja global."""
+    needed = _needed(role_or_action)
+    role = staff_role()
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[needed]
+
+
+def role_needed(endpoint: str | None, method: str) -> str:
+    """The weakest role that may send this method to this vendor endpoint."""
+    if method in READ_METHODS or endpoint in ANY_ROLE_ENDPOINTS:
+        return SUPPORT
+    view = current_app.view_functions.get(endpoint or "")
+    if endpoint in OWNER_ONLY_ENDPOINTS or getattr(view, "owner_only", False):
+        return OWNER
+    return ADMIN
+
+
+def _refusal(role: str, needed: str) -> str:
+    vendor = current_user.staff.vendor_account.name
+    who = "an owner" if needed == OWNER else "an owner or admin"
+    if role == SUPPORT:
+        return f"Your role ({role}) is read-only: ask {who} of {vendor} to make this change."
+    return f"Your role ({role}) cannot do this: ask {who} of {vendor} to make this change."
+
+
+def check_staff_role() -> None:
+    """Abort 403 naming the role needed when the signed-in staff member's role does not reach it.
+
+    Runs before every ``/vendor`` view, ahead of the side guard, so it leaves anyone who is not
+    signed-in staff to that guard. The answer does not depend on the object in the URL, so it
+    reveals nothing about another vendor's ids.
+    """
+    role = staff_role()
+    if role is None or request.url_rule is None or not request.path.startswith("/vendor"):
+        return
+    needed = role_needed(request.endpoint, request.method)
+    if ROLE_RANK.get(role, -1) < ROLE_RANK[needed]:
+        abort(403, description=_refusal(role, needed))
 
 
 def jinja_globals() -> dict[str, Any]:

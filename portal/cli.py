@@ -10,6 +10,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from portal.extensions import db
+from portal.models.account import ADMIN, OWNER, STAFF_ROLES
 
 
 def register_cli(app: Flask) -> None:
@@ -55,8 +56,14 @@ def register_cli(app: Flask) -> None:
     @click.argument("email")
     @click.option("--account", "account_name", required=True, help="Vendor account name.")
     @click.option("--name", default="", help="The person's name.")
+    @click.option(
+        "--role",
+        type=click.Choice(STAFF_ROLES),
+        default=None,
+        help="owner, admin or support; default: owner for an account's first staff, admin after that.",
+    )
     @click.password_option(help="Asked for when not given.")
-    def create_staff(email: str, account_name: str, name: str, password: str) -> None:
+    def create_staff(email: str, account_name: str, name: str, role: str | None, password: str) -> None:
         """Create a vendor staff sign-in (and the vendor account if it is new)."""
         from portal.models import DefaultPermissionSet, StaffUser, VendorAccount
         from portal.passwords import hash_password
@@ -74,9 +81,13 @@ def register_cli(app: Flask) -> None:
             set_tenant(db.session, account.id)
             db.session.add(DefaultPermissionSet())
         set_tenant(db.session, account.id)
-        db.session.add(StaffUser(email=email, name=name, password_hash=hash_password(password)))
+        if role is None:
+            # Someone has to be able to manage the account: its first staff member owns it.
+            has_staff = db.session.scalar(sa.select(StaffUser.id).limit(1)) is not None
+            role = ADMIN if has_staff else OWNER
+        db.session.add(StaffUser(email=email, name=name, role=role, password_hash=hash_password(password)))
         db.session.commit()
-        click.echo(f"{email} can now sign in at /vendor/login for {account_name}.")
+        click.echo(f"{email} can now sign in at /vendor/login for {account_name} as {role}.")
 
     @app.cli.command("analyze")
     def analyze() -> None:

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -116,7 +116,16 @@ class Page(Generic[T]):
 
     def map(self, convert: Callable[[list[T]], list[U]]) -> Page[U]:
         """The same page with its items converted (hydrated rows, aggregates added)."""
-        return replace(self, items=convert(self.items))  # type: ignore[return-value]
+        return Page(
+            convert(self.items),
+            self.total,
+            self.per_page,
+            self.number,
+            self.has_more,
+            self.next_cursor,
+            self.prev_cursor,
+            self.args,
+        )
 
 
 def count(stmt: sa.Select[Any]) -> int:
@@ -174,7 +183,7 @@ def decode_cursor(cursor: str | None, tag: str, kinds: Sequence[type]) -> list[A
                 value = dt.datetime.fromisoformat(value)
             elif type(value) is not kind:
                 return None
-            elif kind is int and not -MAX_ID <= value <= MAX_ID:
+            elif isinstance(value, int) and not -MAX_ID <= value <= MAX_ID:
                 return None
             decoded.append(value)
         return decoded

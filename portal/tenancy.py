@@ -57,7 +57,9 @@ def all_tenants(session: AnySession) -> Iterator[None]:
 @functools.cache
 def _tenant_tables() -> frozenset[str]:
     return frozenset(
-        mapper.local_table.name for mapper in Base.registry.mappers if issubclass(mapper.class_, TenantOwned)
+        mapper.local_table.name  # type: ignore[attr-defined]  # every mapped class here has a Table
+        for mapper in Base.registry.mappers
+        if issubclass(mapper.class_, TenantOwned)
     )
 
 
@@ -71,7 +73,8 @@ def _touches_tenant_model(state: so.ORMExecuteState) -> bool:
         return True
     tables = _tenant_tables()
     return any(
-        isinstance(element, sa.Table) and element.name in tables for element in sa.sql.visitors.iterate(state.statement)
+        isinstance(element, sa.Table) and element.name in tables
+        for element in sa.sql.visitors.iterate(state.statement)  # type: ignore[arg-type]
     )
 
 

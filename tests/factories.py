@@ -78,13 +78,16 @@ class Factory:
         with self.app.app_context():
             return hash_password(password)
 
-    def staff(self, vendor: VendorAccount, email: str | None = None, password: str = PASSWORD) -> StaffUser:
+    def staff(
+        self, vendor: VendorAccount, email: str | None = None, password: str = PASSWORD, role: str = "owner"
+    ) -> StaffUser:
         return self._save(
             vendor.id,
             StaffUser(
                 vendor_account_id=vendor.id,
                 email=email or f"staff{_n()}@vendor.test",
                 name="Staff Person",
+                role=role,
                 password_hash=self.hash(password),
             ),
         )

@@ -44,6 +44,6 @@ def put_errors(form: FlaskForm, error: Invalid, lines: Sequence[int] | None = No
     for name, messages in error.errors.items():
         field = fields[name] if name in fields else None
         if field is None:
-            form.form_errors.extend(messages)  # type: ignore[attr-defined]
+            form.form_errors.extend(messages)
         else:
             field.errors = [*field.errors, *messages]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,7 +19,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.models import LicensePolicy, Product
-from portal.services.issuing import MAX_QUANTITY
+from portal.services.orders.issuing import MAX_QUANTITY
 
 BUNDLE_LINES = 3
 MAX_BUNDLE_LINES = 20
@@ -88,7 +89,7 @@ class IssueForm(FlaskForm):
         self.policy.choices = policy_choices(policies, products)
 
     def product_name(self) -> str:
-        return dict(self.product.choices).get(str(self.product.data), "the product")
+        return dict(cast(list[tuple[str, str]], self.product.choices)).get(str(self.product.data), "the product")
 
 
 class BundleLineForm(Form):
@@ -115,7 +116,7 @@ class BundleOrderForm(OrderForm):
             line.form.product.choices = product_choices(products)
             line.form.policy.choices = policy_choices(policies, products)
 
-    def filled_lines(self) -> tuple[list[int], list[tuple[int, int, int]]]:
+    def filled_lines(self) -> tuple[list[int], list[tuple[int, int | None, int | None]]]:
         """The lines with a product: their positions in the form, and (product, policy, quantity)."""
         filled = [(i, line.form) for i, line in enumerate(self.lines) if line.form.product.data is not None]
         return ([i for i, _ in filled], [(f.product.data, f.policy.data, f.quantity.data) for _, f in filled])

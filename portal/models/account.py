@@ -20,12 +20,22 @@ class VendorAccount(Base):
     created_at: so.Mapped[dt.datetime] = created_at_column()
 
 
+OWNER = "owner"
+ADMIN = "admin"
+SUPPORT = "support"
+# Strongest first. What each may do is decided in one place: ``portal.access`` (staff roles).
+STAFF_ROLES = (OWNER, ADMIN, SUPPORT)
+
+
 class StaffUser(TenantOwned, Base):
-    """A vendor's staff member; signs in to the vendor platform."""
+    """A vendor's staff member; signs in to the vendor platform with one role."""
 
     __tablename__ = "staff_user"
     # Staff sign in with only an email, so it identifies one person across vendors.
-    __table_args__ = (sa.UniqueConstraint("email"),)
+    __table_args__ = (
+        sa.UniqueConstraint("email"),
+        sa.CheckConstraint("role IN ('owner', 'admin', 'support')", name="role"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     email: so.Mapped[str] = so.mapped_column(sa.String(254))
@@ -33,6 +43,7 @@ class StaffUser(TenantOwned, Base):
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     session_version: so.Mapped[int] = so.mapped_column(default=1)
     is_active: so.Mapped[bool] = so.mapped_column(default=True)
+    role: so.Mapped[str] = so.mapped_column(sa.String(20), default=ADMIN)
     last_login_at: so.Mapped[dt.datetime | None]
     created_at: so.Mapped[dt.datetime] = created_at_column()
 

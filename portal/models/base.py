@@ -23,8 +23,8 @@ def utcnow() -> dt.datetime:
 
 class Base(so.DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
-    # Relationships must be loaded explicitly: an accidental lazy load in a loop is an N+1.
-    __mapper_args__: dict = {}
+    # Relationships must be loaded explicitly: each one says lazy="raise" (SQLAlchemy has no
+    # registry-wide default), so an accidental lazy load in a loop fails instead of becoming an N+1.
 
 
 class TenantOwned:

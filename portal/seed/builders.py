@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from portal.models import Device, License, LicensePolicy, Product
+from portal.models import Device, License
+
+# Licenses are made where issuing makes them; the seeds take the same builders from there.
+from portal.services.orders.license_keys import license_from_policy as license_from_policy
+from portal.services.orders.license_keys import license_key as license_key
 
 OPERATING_SYSTEMS = [
     "Windows 11 Pro 23H2",
@@ -92,39 +96,8 @@ LAST_NAMES = [
 ]
 
 
-def license_key(rng: random.Random) -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "-".join("".join(rng.choice(alphabet) for _ in range(4)) for _ in range(4))
-
-
 def hardware_id(rng: random.Random) -> str:
     return f"{rng.getrandbits(128):032x}"
-
-
-def license_from_policy(product: Product, policy: LicensePolicy, created_at: dt.datetime, **fields) -> License:
-    """A license with the limits its policy sets, as issuing one would make it."""
-    valid_until = None
-    if policy.validity_days:
-        valid_until = created_at + dt.timedelta(days=policy.validity_days)
-    values = dict(
-        product_id=product.id,
-        policy_id=policy.id,
-        license_type=policy.license_type,
-        status="inactive",
-        max_activations=policy.max_activations,
-        transfer_limit=policy.transfer_limit,
-        max_license_users=policy.max_license_users,
-        is_floating=policy.is_floating,
-        floating_seats=policy.floating_seats,
-        floating_timeout_minutes=product.floating_timeout_minutes,
-        max_borrow_hours=policy.max_borrow_hours,
-        max_consumptions=policy.max_consumptions,
-        is_trial=policy.is_trial,
-        valid_until=valid_until,
-        created_at=created_at,
-    )
-    values.update(fields)
-    return License(**values)
 
 
 def device_for(license_: License, rng: random.Random, hostname: str, now: dt.datetime, first: dt.datetime) -> Device:

@@ -32,6 +32,7 @@ from portal.models import (
     VendorAccount,
     utcnow,
 )
+from portal.models.account import ADMIN, OWNER, SUPPORT
 from portal.passwords import hash_password
 from portal.seed.builders import FIRST_NAMES, LAST_NAMES, device_for, license_from_policy, license_key
 from portal.tenancy import set_tenant
@@ -39,8 +40,10 @@ from portal.tenancy import set_tenant
 PASSWORD = "demo-password"
 
 SIGN_INS = [
-    ("Vendor platform", "http://127.0.0.1:5000/vendor/login", "admin@acme.test", "Acme Software staff"),
-    ("Vendor platform", "http://127.0.0.1:5000/vendor/login", "admin@initech.test", "Initech Tools staff"),
+    ("Vendor platform", "http://127.0.0.1:5000/vendor/login", "admin@acme.test", "Acme Software owner"),
+    ("Vendor platform", "http://127.0.0.1:5000/vendor/login", "staffadmin@acme.test", "Acme Software admin"),
+    ("Vendor platform", "http://127.0.0.1:5000/vendor/login", "support@acme.test", "Acme Software support"),
+    ("Vendor platform", "http://127.0.0.1:5000/vendor/login", "admin@initech.test", "Initech Tools owner"),
     ("End User Portal", "http://127.0.0.1:5000/portal/login", "full@globex.test", "every permission"),
     ("End User Portal", "http://127.0.0.1:5000/portal/login", "limited@globex.test", "no permissions"),
     ("End User Portal", "http://127.0.0.1:5000/portal/login", "lm@umbrella.test", "the default set"),
@@ -66,9 +69,15 @@ class Builder:
         db.session.add(obj)
         return obj
 
-    def staff(self, email: str, name: str) -> StaffUser:
+    def staff(self, email: str, name: str, role: str) -> StaffUser:
         return self.add(
-            StaffUser(email=email, name=name, password_hash=self.password_hash, created_at=self.days_ago(700, 730))
+            StaffUser(
+                email=email,
+                name=name,
+                role=role,
+                password_hash=self.password_hash,
+                created_at=self.days_ago(700, 730),
+            )
         )
 
     def customer_account(self, name: str, code: str) -> CustomerAccount:
@@ -256,10 +265,11 @@ class Builder:
 
 
 def _acme(password_hash: str) -> None:
-    vendor = db.session.scalar(sa.select(VendorAccount).where(VendorAccount.name == "Acme Software"))
+    vendor = db.session.scalars(sa.select(VendorAccount).where(VendorAccount.name == "Acme Software")).one()
     b = Builder(vendor, random.Random(20261128), password_hash)
-    b.staff("admin@acme.test", "Avery Admin")
-    b.staff("support@acme.test", "Sam Support")
+    b.staff("admin@acme.test", "Avery Admin", OWNER)
+    b.staff("staffadmin@acme.test", "Stacy Staffadmin", ADMIN)
+    b.staff("support@acme.test", "Sam Support", SUPPORT)
     globex = b.customer_account("Globex", "GLOBEX")
     umbrella = b.customer_account("Umbrella", "UMBRELLA")
     db.session.flush()
@@ -399,9 +409,9 @@ def _acme(password_hash: str) -> None:
 
 
 def _initech(password_hash: str) -> None:
-    vendor = db.session.scalar(sa.select(VendorAccount).where(VendorAccount.name == "Initech Tools"))
+    vendor = db.session.scalars(sa.select(VendorAccount).where(VendorAccount.name == "Initech Tools")).one()
     b = Builder(vendor, random.Random(1999), password_hash)
-    b.staff("admin@initech.test", "Bill Lumbergh")
+    b.staff("admin@initech.test", "Bill Lumbergh", OWNER)
     hooli = b.customer_account("Hooli", "HOOLI")
     piper = b.customer_account("Pied Piper", "PIEDPIPER")
     db.session.flush()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Iterator
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -144,7 +145,12 @@ def load(managers: int) -> dict[str, int]:
         ids = {m: _next_id(m) for m in (LicenseUser, LicenseManager, Order, License, Device)}
         counts = dict.fromkeys(("managers", "users", "orders", "licenses", "devices"), 0)
         for chunk in _chunks(0, managers):
-            users, mgrs, orders, links, licenses, devices = [], [], [], [], [], []
+            users: list[Any] = []
+            mgrs: list[Any] = []
+            orders: list[Any] = []
+            links: list[Any] = []
+            licenses: list[Any] = []
+            devices: list[Any] = []
             for i in chunk:
                 n = existing + i
                 account = first_account + i // MANAGERS_PER_CUSTOMER_ACCOUNT

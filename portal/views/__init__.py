@@ -19,29 +19,19 @@ def register_blueprints(app: Flask) -> None:
 def _area_modules() -> list:
     """The vendor platform's and the End User Portal's blueprints."""
     from portal.views import (
-        portal_activity,
         portal_devices,
         portal_groups,
-        portal_home,
         portal_licenses,
-        portal_orders,
-        portal_reports,
         portal_users,
-        vendor_audit,
         vendor_manager_detail,
         vendor_managers,
     )
 
     return [
         vendor_manager_detail,
-        vendor_audit,
-        portal_home,
-        portal_orders,
-        portal_reports,
         vendor_managers,
         portal_licenses,
         portal_devices,
         portal_users,
         portal_groups,
-        portal_activity,
     ]

@@ -150,7 +150,7 @@ def portal_login() -> Response:
     db.session.commit()
     if principal.manager.license_user.is_initial_password:
         return redirect_to(url_for("end_user.account.change_password"))
-    return redirect_to(safe_next(request.args.get("next")) or url_for("portal_home.dashboard"))
+    return redirect_to(safe_next(request.args.get("next")) or url_for("end_user.dashboard.index"))
 
 
 @bp.post("/vendor/logout")
@@ -228,4 +228,4 @@ def reset_password(token: str) -> Response:
     start_session(principal)
     db.session.commit()
     flash("Password set. You are signed in.", "success")
-    return redirect_to(url_for("portal_home.dashboard"))
+    return redirect_to(url_for("end_user.dashboard.index"))

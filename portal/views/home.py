@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, redirect, render_template, send_from_directory, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.extensions import db
+from portal.services import health
 
 bp = Blueprint("home", __name__)
 
@@ -14,9 +14,7 @@ bp = Blueprint("home", __name__)
 @bp.get("/healthz")
 def healthz() -> Response | tuple[str, int]:
     """Answer ok when the database answers."""
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError:
+    if not health.database_answers():
         return "database unavailable", 503
     return Response("ok", mimetype="text/plain")
 
@@ -28,10 +26,10 @@ def favicon() -> Response:
 
 
 @bp.get("/")
-def index() -> Response | str:
+def index() -> ResponseReturnValue:
     """Send a signed-in person to their side, anyone else to the choice of sign-in."""
     if current_user.is_authenticated:
         if current_user.is_staff:
             return redirect(url_for("vendor.index"))
-        return redirect(url_for("portal_home.dashboard"))
+        return redirect(url_for("end_user.dashboard.index"))
     return render_template("home.html")

@@ -12,12 +12,12 @@ from flask import Blueprint
 
 from portal.access import require_side
 from portal.identity import MANAGER
-from portal.views.end_user import account
+from portal.views.end_user import account, activity, dashboard, orders, reports
 
 bp = Blueprint("end_user", __name__, url_prefix="/portal")
 require_side(bp, MANAGER)
 
 # Each area module defines ``bp``; add new areas here.
-AREAS: list[Blueprint] = [account.bp]
+AREAS: list[Blueprint] = [dashboard.bp, orders.bp, reports.bp, activity.bp, account.bp]
 for _area in AREAS:
     bp.register_blueprint(_area)

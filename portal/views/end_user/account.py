@@ -28,4 +28,4 @@ def change_password() -> Response:
     start_session(current_user._get_current_object())  # signed in again, with the new version
     db.session.commit()
     flash("Password set.", "success")
-    return redirect_to(url_for("portal_home.dashboard"))
+    return redirect_to(url_for("end_user.dashboard.index"))

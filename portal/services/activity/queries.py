@@ -1,0 +1,51 @@
+"""The events a license manager sees: the one definition, for the activity page and the dashboard.
+
+A manager sees an event when its object lies inside their scope (``portal.scope``, the same
+SQL the loaders answer 404 outside of): one of their orders, a license or device under them,
+a license user or user group they reach, or the manager themselves; and every event they
+made themselves. Nothing else of their organisation: another order's license key or note is
+not theirs to read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.lists import Page, paginate
+from portal.models import AuditEvent, Device, LicenseManager
+from portal.scope import license_user_ids, managed_group_ids, managed_license_ids, managed_order_ids
+
+
+def _on(object_type: str, ids: Any) -> sa.ColumnElement[bool]:
+    return sa.and_(AuditEvent.object_type == object_type, AuditEvent.object_id.in_(ids))
+
+
+def visible(manager: LicenseManager) -> sa.ColumnElement[bool]:
+    """The condition an event meets when the manager may see it."""
+    return sa.or_(
+        sa.and_(AuditEvent.actor_type == "manager", AuditEvent.actor_id == manager.id),
+        _on("order", managed_order_ids(manager.id)),
+        _on("license", managed_license_ids(manager.id)),
+        _on("device", sa.select(Device.id).where(Device.license_id.in_(managed_license_ids(manager.id)))),
+        _on("license_user", license_user_ids(manager)),
+        _on("user_group", managed_group_ids(manager.id)),
+        sa.and_(AuditEvent.object_type == "license_manager", AuditEvent.object_id == manager.id),
+    )
+
+
+def events(manager: LicenseManager) -> sa.Select[Any]:
+    """The manager's events, newest first."""
+    return sa.select(AuditEvent).where(visible(manager)).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+
+
+def events_page(manager: LicenseManager, number: int) -> Page[AuditEvent]:
+    """A page of the manager's events, newest first, with a capped count."""
+    return paginate(events(manager), number)
+
+
+def recent(manager: LicenseManager, shown: int = 8) -> list[AuditEvent]:
+    """The manager's latest few events, for the dashboard."""
+    return list(db.session.scalars(events(manager).limit(shown)))

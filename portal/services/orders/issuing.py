@@ -1,0 +1,123 @@
+"""Issue licenses into an order: only allowed products and policies, never past a cap.
+
+The cap is held by a conditional UPDATE of ``manager_product.issued`` (and a check
+constraint underneath), never by reading the count first: two requests racing for the last
+licenses under a cap cannot both pass, on SQLite or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import sqlalchemy as sa
+
+from portal import audit
+from portal.audit import Actor
+from portal.errors import Conflict, Invalid
+from portal.extensions import db
+from portal.models import (
+    License,
+    LicenseManager,
+    LicensePolicy,
+    ManagerPolicy,
+    ManagerProduct,
+    Order,
+    Product,
+    utcnow,
+)
+from portal.services.orders.license_keys import license_from_policy, license_key
+
+MAX_QUANTITY = 100
+
+
+def check(
+    manager_id: int, product_id: int | None, policy_id: int | None, line: int | None = None
+) -> tuple[Product, LicensePolicy]:
+    """Return the product and policy if the manager may issue them; raise Invalid if not."""
+    product = (
+        db.session.scalar(
+            sa.select(Product)
+            .join(ManagerProduct, ManagerProduct.product_id == Product.id)
+            .where(Product.id == product_id, ManagerProduct.manager_id == manager_id)
+        )
+        if product_id
+        else None
+    )
+    if product is None:
+        raise Invalid.at("product", "You may not issue licenses of this product.", line)
+    policy = (
+        db.session.scalar(
+            sa.select(LicensePolicy)
+            .join(ManagerPolicy, ManagerPolicy.policy_id == LicensePolicy.id)
+            .where(LicensePolicy.id == policy_id, ManagerPolicy.manager_id == manager_id)
+        )
+        if policy_id
+        else None
+    )
+    if policy is None:
+        raise Invalid.at("policy", "You may not issue licenses from this policy.", line)
+    if policy.product_id != product.id:
+        raise Invalid.at("policy", f"This policy is not one of {product.name}.", line)
+    return product, policy
+
+
+def claim(manager_id: int, product: Product, quantity: int) -> None:
+    """Count licenses against the manager's cap in one conditional UPDATE, or raise Conflict (409)."""
+    mp = ManagerProduct
+    where = (mp.manager_id == manager_id, mp.product_id == product.id)
+    update = (
+        sa.update(mp)
+        .where(*where, sa.or_(mp.cap.is_(None), mp.issued + quantity <= mp.cap))
+        .values(issued=mp.issued + quantity)
+        .execution_options(synchronize_session=False)
+    )
+    result = cast(sa.CursorResult[Any], db.session.execute(update))  # an UPDATE answers a cursor, with its rowcount
+    if result.rowcount == 1:
+        return
+    row = db.session.execute(sa.select(mp.cap, mp.issued).where(*where)).first()
+    if row is None:  # the vendor took the product away a moment ago
+        raise Invalid.at("product", "You may not issue licenses of this product.")
+    left = max(row.cap - row.issued, 0)
+    raise Conflict(f"Cap reached: you may issue {left} more {product.name} licenses.")
+
+
+def issue(
+    order: Order,
+    manager: LicenseManager,
+    actor: Actor,
+    product_id: int | None,
+    policy_id: int | None,
+    quantity: int | None,
+    line: int | None = None,
+) -> list[License]:
+    """Issue ``quantity`` licenses from a policy into an order; add and flush only."""
+    if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
+        raise Invalid.at("quantity", f"Issue between 1 and {MAX_QUANTITY} licenses at a time.", line)
+    product, policy = check(manager.id, product_id, policy_id, line)
+    claim(manager.id, product, quantity)
+    now = utcnow()
+    licenses = [
+        license_from_policy(
+            product,
+            policy,
+            now,
+            order_id=order.id,
+            issued_by_manager_id=manager.id,
+            license_key=license_key() if not product.is_user_based else None,
+        )
+        for _ in range(quantity)
+    ]
+    db.session.add_all(licenses)
+    db.session.flush()
+    audit.record(
+        "licenses.issued",
+        order,
+        actor=actor,
+        after={
+            "product": product.name,
+            "policy": policy.name,
+            "quantity": quantity,
+            "licenses": [audit.describe(lic) for lic in licenses],
+        },
+    )
+    return licenses

@@ -1,0 +1,128 @@
+"""Reads of the End User Portal's orders: pages of them, their licenses and managers, choices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from portal.extensions import db
+from portal.lists import Page, contains, paginate
+from portal.models import (
+    Customer,
+    License,
+    LicenseManager,
+    LicensePolicy,
+    LicenseUser,
+    ManagerPolicy,
+    ManagerProduct,
+    Order,
+    OrderManager,
+    Product,
+)
+from portal.scope import managed_order_ids
+
+MANAGERS_SHOWN = 100
+CUSTOMER_CHOICES = 500
+
+
+def orders_page(manager_id: int, q: str, number: int) -> Page:
+    """A page of the orders a manager manages, newest first, optionally searched by reference."""
+    stmt = (
+        sa.select(Order)
+        .where(Order.id.in_(managed_order_ids(manager_id)))
+        .order_by(Order.created_at.desc(), Order.id.desc())
+    )
+    if q:
+        stmt = stmt.where(contains(Order.reference, q))
+    return paginate(stmt, number, options=[so.joinedload(Order.customer)])
+
+
+def license_counts(order_ids: Sequence[int]) -> dict[int, int]:
+    """How many licenses each of these orders holds, in one GROUP BY."""
+    if not order_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(License.order_id, sa.func.count(License.id))
+        .where(License.order_id.in_(order_ids))
+        .group_by(License.order_id)
+    )
+    return {order_id: count for order_id, count in rows}
+
+
+def licenses_page(order_id: int, number: int) -> Page:
+    """A page of the order's licenses, newest first, with product and policy."""
+    stmt = sa.select(License).where(License.order_id == order_id).order_by(License.created_at.desc(), License.id.desc())
+    return paginate(stmt, number, options=[so.joinedload(License.product), so.joinedload(License.policy)])
+
+
+def my_customers(manager: LicenseManager) -> sa.ColumnElement[bool]:
+    """Customers of the manager's orders, or of the manager's organisation."""
+    of_orders = sa.select(Order.customer_id).where(Order.id.in_(managed_order_ids(manager.id)))
+    mine: sa.ColumnElement[bool] = Customer.id.in_(of_orders)
+    if manager.customer_account_id is not None:
+        mine = sa.or_(mine, Customer.customer_account_id == manager.customer_account_id)
+    return mine
+
+
+def customer_choices(manager: LicenseManager) -> list[Customer]:
+    """Customers a manager may put on a new order (at most CUSTOMER_CHOICES), by email."""
+    return list(
+        db.session.scalars(
+            sa.select(Customer).where(my_customers(manager)).order_by(Customer.email).limit(CUSTOMER_CHOICES)
+        )
+    )
+
+
+def order_managers(order_id: int) -> list[LicenseManager]:
+    """The managers of an order (at most MANAGERS_SHOWN), by email."""
+    return list(
+        db.session.scalars(
+            sa.select(LicenseManager)
+            .join(OrderManager, OrderManager.manager_id == LicenseManager.id)
+            .join(LicenseManager.license_user)
+            .where(OrderManager.order_id == order_id)
+            .options(so.contains_eager(LicenseManager.license_user))
+            .order_by(LicenseUser.email)
+            .limit(MANAGERS_SHOWN)
+        )
+    )
+
+
+def find_order_manager(order_id: int, manager_id: int) -> LicenseManager | None:
+    """One manager of the order, or None."""
+    return db.session.scalar(
+        sa.select(LicenseManager)
+        .join(OrderManager, OrderManager.manager_id == LicenseManager.id)
+        .where(OrderManager.order_id == order_id, LicenseManager.id == manager_id)
+        .options(so.joinedload(LicenseManager.license_user))
+    )
+
+
+def allowed_products(manager_id: int) -> list[sa.Row]:
+    """The products a manager may issue, with their cap and how many were issued."""
+    return list(
+        db.session.execute(
+            sa.select(Product, ManagerProduct.cap, ManagerProduct.issued)
+            .join(ManagerProduct, ManagerProduct.product_id == Product.id)
+            .where(ManagerProduct.manager_id == manager_id)
+            .order_by(Product.name)
+        )
+    )
+
+
+def allowed_policies(manager_id: int) -> list[LicensePolicy]:
+    """The policies a manager may issue from, of products they may issue."""
+    return list(
+        db.session.scalars(
+            sa.select(LicensePolicy)
+            .join(ManagerPolicy, ManagerPolicy.policy_id == LicensePolicy.id)
+            .join(
+                ManagerProduct,
+                sa.and_(ManagerProduct.product_id == LicensePolicy.product_id, ManagerProduct.manager_id == manager_id),
+            )
+            .where(ManagerPolicy.manager_id == manager_id)
+            .order_by(LicensePolicy.name)
+        )
+    )

@@ -1,0 +1,1 @@
+"""Usage figures of a manager's orders (``/portal/reports`` and the dashboard): ``queries``."""

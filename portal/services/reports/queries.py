@@ -1,0 +1,301 @@
+"""Usage figures of a manager's orders for the dashboard, the reports and the CSV exports.
+
+Every figure is one SQL aggregate (GROUP BY) over the licenses of the orders the manager
+manages (``managed_order_ids``); the exports read in keyset batches, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from portal import lists as listing
+from portal.extensions import db
+from portal.models import (
+    Device,
+    License,
+    LicensePolicy,
+    Order,
+    Product,
+    utcnow,
+)
+from portal.scope import managed_order_ids
+
+WEEKS = 13  # the last 90 days, in whole weeks
+TOP_LICENSES = 10
+DEVICE_BUCKETS = ["No devices", "1 device", "2–5 devices", "6–10 devices", "More than 10"]
+BATCH = 1000
+
+
+def _mine(manager_id: int) -> sa.ColumnElement[bool]:
+    return License.order_id.in_(managed_order_ids(manager_id))
+
+
+@dataclass
+class Seats:
+    product: str
+    used: int
+    total: int | None  # None: at least one license without a limit
+
+    @property
+    def free(self) -> int | None:
+        return None if self.total is None else max(self.total - self.used, 0)
+
+
+def seats_by_product(manager_id: int) -> list[Seats]:
+    """Seats used of total per product: users on user-based licenses, activations otherwise."""
+    user_based = License.max_license_users > 0
+    used = sa.case((user_based, License.assigned_users), else_=License.times_activated)
+    total = sa.case((user_based, License.max_license_users), else_=License.max_activations)
+    rows = db.session.execute(
+        sa.select(Product.name, sa.func.sum(used), sa.func.sum(total), sa.func.count(License.id) - sa.func.count(total))
+        .join(Product, Product.id == License.product_id)
+        .where(_mine(manager_id), License.status != "disabled")
+        .group_by(Product.id, Product.name)
+        .order_by(Product.name)
+    )
+    return [Seats(name, int(u or 0), None if unlimited else int(t or 0)) for name, u, t, unlimited in rows]
+
+
+def order_summary(manager_id: int, latest: int = 5) -> tuple[int, list[Order]]:
+    """How many orders the manager manages (capped) and the latest few."""
+    stmt = sa.select(Order.id).where(Order.id.in_(managed_order_ids(manager_id)))
+    orders = db.session.scalars(
+        sa.select(Order)
+        .where(Order.id.in_(managed_order_ids(manager_id)))
+        .options(so.joinedload(Order.customer))
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(latest)
+    ).all()
+    return listing.count(stmt), list(orders)
+
+
+def expiring(manager_id: int, days: int = 30, shown: int = 5) -> tuple[int, list[License]]:
+    """Licenses that end within ``days`` (capped count) and the soonest few."""
+    now = utcnow()
+    where = (
+        _mine(manager_id),
+        License.status != "disabled",
+        License.valid_until >= now,
+        License.valid_until < now + dt.timedelta(days=days),
+    )
+    soonest = db.session.scalars(
+        sa.select(License)
+        .where(*where)
+        .options(so.joinedload(License.product), so.joinedload(License.order))
+        .order_by(License.valid_until, License.id)
+        .limit(shown)
+    ).all()
+    return listing.count(sa.select(License.id).where(*where)), list(soonest)
+
+
+@dataclass
+class Floating:
+    in_use: int
+    seats: int
+    licenses: int
+    borrowed: int
+
+
+def floating(manager_id: int) -> Floating:
+    """Floating seats held now, of how many, and how many of them are borrowed."""
+    in_use, seats, licenses = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(License.floating_in_use), 0),
+            sa.func.coalesce(sa.func.sum(License.floating_seats), 0),
+            sa.func.count(License.id),
+        ).where(_mine(manager_id), License.is_floating)
+    ).one()
+    borrowed = (
+        db.session.scalar(
+            sa.select(sa.func.count(Device.id))
+            .join(License, License.id == Device.license_id)
+            .where(_mine(manager_id), Device.floating_in_use, Device.borrowed_until > utcnow())
+        )
+        or 0
+    )
+    return Floating(int(in_use), int(seats), int(licenses), int(borrowed))
+
+
+def _week_of(column: so.InstrumentedAttribute[dt.datetime], start: dt.datetime) -> sa.ColumnElement[int]:
+    """The whole weeks between ``start`` and a timestamp, in this database's dialect."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        # Only timestamps after start are asked for, so truncating is flooring (SQLite may
+        # lack floor()).
+        days = sa.func.julianday(column) - sa.func.julianday(sa.literal(start.isoformat(" ")))
+        return sa.cast(days / 7, sa.Integer)
+    days = sa.extract("epoch", column - sa.literal(start, sa.DateTime)) / 86400
+    return sa.cast(sa.func.floor(days / 7), sa.Integer)
+
+
+def weekly_activations(manager_id: int) -> tuple[list[str], dict[str, list[int]]]:
+    """Devices first activated per product and week, over the last 90 days.
+
+    Returns the week labels (their first day) and, per product, one count per week.
+    """
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    start = today - dt.timedelta(weeks=WEEKS) + dt.timedelta(days=1)
+    per_device = (
+        sa.select(Product.name.label("product"), _week_of(Device.first_activated_at, start).label("week"))
+        .join(License, License.id == Device.license_id)
+        .join(Product, Product.id == License.product_id)
+        .where(_mine(manager_id), Device.first_activated_at >= start)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(per_device.c.product, per_device.c.week, sa.func.count()).group_by(
+            per_device.c.product, per_device.c.week
+        )
+    )
+    series: dict[str, list[int]] = {}
+    for product, week, count in rows:
+        if 0 <= week < WEEKS:
+            series.setdefault(product, [0] * WEEKS)[week] += count
+    labels = [(start + dt.timedelta(weeks=i)).strftime("%d %b") for i in range(WEEKS)]
+    return labels, dict(sorted(series.items()))
+
+
+def top_licenses_by_devices(manager_id: int, limit: int = TOP_LICENSES) -> list[sa.Row]:
+    """The licenses with the most active devices: (id, key, product, order reference, devices)."""
+    devices = sa.func.count(Device.id).label("devices")
+    return list(
+        db.session.execute(
+            sa.select(License.id, License.license_key, Product.name.label("product"), Order.reference, devices)
+            .join(Device, Device.license_id == License.id)
+            .join(Product, Product.id == License.product_id)
+            .join(Order, Order.id == License.order_id)
+            .where(_mine(manager_id), Device.is_active)
+            .group_by(License.id, License.license_key, Product.name, Order.reference)
+            .order_by(devices.desc(), License.id)
+            .limit(limit)
+        )
+    )
+
+
+def device_distribution(manager_id: int) -> list[tuple[str, int]]:
+    """How many licenses have no, one, a few or many active devices."""
+    per_license = (
+        sa.select(sa.func.count(Device.id).label("n"))
+        .select_from(License)
+        .outerjoin(Device, sa.and_(Device.license_id == License.id, Device.is_active))
+        .where(_mine(manager_id))
+        .group_by(License.id)
+        .subquery()
+    )
+    n = per_license.c.n
+    bucket = sa.case((n == 0, 0), (n == 1, 1), (n <= 5, 2), (n <= 10, 3), else_=4)
+    bucketed = sa.select(bucket.label("bucket")).subquery()
+    counts = dict(
+        db.session.execute(sa.select(bucketed.c.bucket, sa.func.count()).group_by(bucketed.c.bucket)).tuples().all()
+    )
+    return [(label, counts.get(i, 0)) for i, label in enumerate(DEVICE_BUCKETS)]
+
+
+LICENSE_COLUMNS = [
+    "license_id",
+    "order",
+    "product",
+    "policy",
+    "license_key",
+    "type",
+    "status",
+    "times_activated",
+    "max_activations",
+    "assigned_users",
+    "max_license_users",
+    "floating_in_use",
+    "floating_seats",
+    "valid_until",
+    "created_at",
+    "note",
+]
+DEVICE_COLUMNS = [
+    "device_id",
+    "license_id",
+    "license_key",
+    "order",
+    "product",
+    "hardware_id",
+    "hostname",
+    "os",
+    "ip",
+    "sdk_version",
+    "active",
+    "revoked",
+    "floating_in_use",
+    "borrowed_until",
+    "first_activated_at",
+    "last_check_in_at",
+]
+
+
+def _batches(stmt: sa.Select[Any], key: so.InstrumentedAttribute[int]) -> Iterator[sa.Row[Any]]:
+    """Every row of ``stmt`` in id order, fetched BATCH at a time (keyset, no offset)."""
+    last = 0
+    while True:
+        rows = db.session.execute(stmt.where(key > last).order_by(key).limit(BATCH)).all()
+        yield from rows
+        if len(rows) < BATCH:
+            return
+        last = rows[-1][0]
+
+
+def license_rows(manager_id: int) -> Iterator[sa.Row]:
+    stmt = (
+        sa.select(
+            License.id,
+            Order.reference,
+            Product.name,
+            LicensePolicy.name,
+            License.license_key,
+            License.license_type,
+            License.status,
+            License.times_activated,
+            License.max_activations,
+            License.assigned_users,
+            License.max_license_users,
+            License.floating_in_use,
+            License.floating_seats,
+            License.valid_until,
+            License.created_at,
+            License.note,
+        )
+        .join(Order, Order.id == License.order_id)
+        .join(Product, Product.id == License.product_id)
+        .outerjoin(LicensePolicy, LicensePolicy.id == License.policy_id)
+        .where(_mine(manager_id))
+    )
+    return _batches(stmt, License.id)
+
+
+def device_rows(manager_id: int) -> Iterator[sa.Row]:
+    stmt = (
+        sa.select(
+            Device.id,
+            License.id,
+            License.license_key,
+            Order.reference,
+            Product.name,
+            Device.hardware_id,
+            Device.hostname,
+            Device.os,
+            Device.ip,
+            Device.sdk_version,
+            Device.is_active,
+            Device.is_revoked,
+            Device.floating_in_use,
+            Device.borrowed_until,
+            Device.first_activated_at,
+            Device.last_check_in_at,
+        )
+        .join(License, License.id == Device.license_id)
+        .join(Order, Order.id == License.order_id)
+        .join(Product, Product.id == License.product_id)
+        .where(_mine(manager_id))
+    )
+    return _batches(stmt, Device.id)
