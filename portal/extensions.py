@@ -9,7 +9,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate  # type: ignore[import-untyped]
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from htmx_flask import Htmx  # type: ignore[import-untyped]
+from htmx_flask import Htmx
 
 from portal.db_setup import include_object
 from portal.models.base import Base
