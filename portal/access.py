@@ -36,6 +36,7 @@ from portal.models.account import ADMIN, OWNER, SUPPORT
 T = TypeVar("T")
 
 LOGIN_ENDPOINT = {STAFF: "auth.vendor_login", MANAGER: "auth.portal_login"}
+CHANGE = "end_user.account.change_password"
 SIDE_NAME = {STAFF: "vendor staff", MANAGER: "license managers"}
 
 
@@ -73,9 +74,9 @@ def require_side(blueprint: Blueprint, kind: str) -> None:
             return _login_redirect(kind)
         if current_user.kind != kind:
             abort(403, description=f"This page is for {SIDE_NAME[kind]}.")
-        if kind == MANAGER and current_user.manager.license_user.is_initial_password:
+        if kind == MANAGER and current_user.manager.license_user.is_initial_password and request.endpoint != CHANGE:
             # Someone else chose this password: nothing else until the manager picks their own.
-            url = url_for("portal_account.change_password")
+            url = url_for(CHANGE)
             return hx_redirect(url, 200) if is_htmx() else redirect(url)  # type: ignore[return-value]
         return None
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
+
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -28,13 +32,37 @@ def _secret_key(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+def _base_url(production: bool) -> str:
+    """The origin of every link in mail: configured, never taken from a request's Host."""
+    url = (os.environ.get("PORTAL_BASE_URL") or "").strip().rstrip("/")
+    if not url:
+        if production:
+            raise RuntimeError("PORTAL_BASE_URL must be set when PORTAL_ENV=production")
+        return DEVELOPMENT_BASE_URL
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RuntimeError(f"PORTAL_BASE_URL must be an http(s) origin, not {url!r}")
+    return url
+
+
+def trusted_hosts(base_url: str, production: bool, extra: str | None = None) -> list[str]:
+    """Hosts the portal answers for: PORTAL_BASE_URL's, TRUSTED_HOSTS', and loopback outside production."""
+    hosts = [urlsplit(base_url).hostname or ""]
+    hosts += [h.strip() for h in (extra or "").split(",") if h.strip()]
+    if not production:
+        hosts += LOCAL_HOSTS
+    return list(dict.fromkeys(h for h in hosts if h))
+
+
 def from_environment(instance_path: Path) -> dict:
     """Build the app's config mapping from environment variables."""
     production = os.environ.get("PORTAL_ENV", "development") == "production"
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'portal.db'}"
+    secret_key = _secret_key(instance_path)
+    base_url = _base_url(production)
     return {
         "PORTAL_ENV": "production" if production else "development",
-        "SECRET_KEY": _secret_key(instance_path),
+        "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -52,6 +80,13 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "portal@localhost"),
         "MAIL_USE_TLS": _bool(os.environ.get("MAIL_USE_TLS"), False),
+        "PORTAL_BASE_URL": base_url,
+        # A request whose Host is not one of these is a 400 (Flask checks it, see portal.security).
+        "TRUSTED_HOSTS": trusted_hosts(base_url, production, os.environ.get("TRUSTED_HOSTS")),
+        # Request size limits (413): the whole body, the non-file form data in memory, the parts.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024))),
+        "MAX_FORM_MEMORY_SIZE": int(os.environ.get("MAX_FORM_MEMORY_SIZE", str(512 * 1024))),
+        "MAX_FORM_PARTS": int(os.environ.get("MAX_FORM_PARTS", "1000")),
         "INVITATION_MAX_AGE_HOURS": int(os.environ.get("INVITATION_MAX_AGE_HOURS", "72")),
         "PASSWORD_RESET_MAX_AGE_MINUTES": int(os.environ.get("PASSWORD_RESET_MAX_AGE_MINUTES", "60")),
         # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.

@@ -78,6 +78,7 @@ class Anonymous(AnonymousUserMixin):
 
 def load_principal(kind: str, record_id: int) -> Principal | None:
     """Load a person by side and id, across tenants, and scope the session to their account."""
+    record: StaffUser | LicenseManager | None
     with all_tenants(db.session):
         if kind == STAFF:
             record = db.session.get(StaffUser, record_id)

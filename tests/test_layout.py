@@ -80,6 +80,7 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
 
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("PORTAL_BASE_URL", "https://licenses.vendor.example")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True

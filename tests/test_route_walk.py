@@ -111,3 +111,64 @@ def test_vendor_routes_answer_404_for_another_vendors_ids(app, client, make, log
     assert len(walked) >= 5, walked
     wrong = [w for w in walked if w[2] != 404]
     assert wrong == [], wrong
+
+
+# Ids the database cannot hold (issue 8, finding 4): INTEGER is 2^31-1 on PostgreSQL, SQLite stops at 2^63-1.
+BIG_IDS = [2**31, 2**31 + 12345, 2**32, 2**63 - 1, 2**63, 2**64, 10**40, "0" * 5 + str(2**31)]
+
+
+def _big(rule, big):
+    path = re.sub(r"<int:[a-z_]+>", str(big), rule.rule)
+    return re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "x", path)
+
+
+@pytest.mark.parametrize("who", ["manager", "staff", "anonymous"])
+def test_big_ids_in_every_url_answer_404(app, client, make, login, who):
+    app.config["PROPAGATE_TEST_ERRORS"] = False
+    staff, mine, _ = _world(make)
+    if who != "anonymous":
+        login(mine if who == "manager" else staff)
+    walked = []
+    for rule in app.url_map.iter_rules():
+        if "<int:" not in rule.rule:
+            continue
+        for index, big in enumerate(BIG_IDS):
+            methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+            method = methods[index % len(methods)]
+            response = client.open(_big(rule, big), method=method, headers={"HX-Request": "true"} if index % 2 else {})
+            walked.append((method, _big(rule, big), response.status_code))
+    assert len({path for _, path, _ in walked}) >= 20 * len(BIG_IDS) // 2, walked
+    wrong = [w for w in walked if w[2] != 404]
+    assert wrong == [], wrong
+
+
+def _own_paths(app, prefix, objects):
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(prefix) and "GET" in rule.methods:
+            path = _fill(rule, objects) if rule.arguments else rule.rule
+            if path:
+                yield path
+
+
+@pytest.mark.parametrize("side", ["portal", "vendor"])
+def test_every_signed_in_page_and_fragment_is_not_stored(app, client, make, login, side):
+    from tests.test_bad_input_walk import _own_world
+
+    staff, manager, objects = _own_world(make)
+    login(manager if side == "portal" else staff)
+    walked = []
+    for path in _own_paths(app, f"/{side}/", objects):
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(path, headers=headers)
+            response.get_data()  # streamed answers (CSV) run to the end
+            walked.append((path, response.status_code, response.headers.get("Cache-Control")))
+    assert len(walked) >= 16, walked
+    assert [w for w in walked if "no-store" not in (w[2] or "")] == []
+    for path in ("/portal/password/forgot", "/portal/password/reset/some-token", "/portal/login", "/vendor/login"):
+        assert "no-store" in app.test_client().get(path).headers["Cache-Control"], path
+
+
+def test_static_files_may_be_cached(client):
+    for path in ("/static/css/app.css", "/static/vendor/htmx.min.js"):
+        response = client.get(path)
+        assert response.status_code == 200 and "no-store" not in response.headers.get("Cache-Control", "")

@@ -1,4 +1,4 @@
-"""Blueprints, one per area."""
+"""Blueprints: the front door, sign-in, and one parent per side (vendor, end_user) and the API."""
 
 from __future__ import annotations
 
@@ -13,16 +13,3 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(vendor.bp)
     app.register_blueprint(end_user.bp)
     app.register_blueprint(api.bp)
-    for module in _area_modules():
-        app.register_blueprint(module.bp)
-
-
-def _area_modules() -> list:
-    """The vendor platform's and the End User Portal's blueprints."""
-    from portal.views import (
-        portal_account,
-    )
-
-    return [
-        portal_account,
-    ]

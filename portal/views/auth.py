@@ -1,45 +1,50 @@
-"""Sign-in and sign-out for both sides: staff at /vendor, license managers at /portal."""
+"""Sign-in, sign-out and the password links, for people not signed in yet.
+
+Staff sign in at /vendor, license managers at /portal. The per-email limit on failed
+sign-ins is counted atomically: every attempt takes a hit before the password is checked
+(a successful one gives it back), so 20 simultaneous wrong passwords meet exactly the
+configured number of rejections before 429. Forgot-password answers before it looks
+anything up: the look-up and the mail run once the answer is sent, so a known and an
+unknown email take the same time.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
 import secrets
+import time
 
-import sqlalchemy as sa
-import sqlalchemy.orm as so
-from flask import Blueprint, Response, current_app, request, session, url_for
+from flask import Blueprint, Flask, Response, abort, after_this_request, current_app, flash, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from limits import parse
+from werkzeug.exceptions import TooManyRequests
 
-from portal import access, audit
+from portal import access, audit, mail, tokens
 from portal.access import safe_next
 from portal.audit import Actor
 from portal.extensions import db, email_key, limiter
-from portal.forms.auth import LoginForm
+from portal.forms.auth import ForgotPasswordForm, LoginForm, SetPasswordForm
 from portal.htmx import redirect_to, render
 from portal.identity import MANAGER, STAFF, Principal, load_principal
-from portal.models import LicenseManager, LicenseUser, StaffUser, utcnow
+from portal.models import utcnow
 from portal.passwords import verify_password
+from portal.services import sign_in
 from portal.tenancy import all_tenants
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger("portal.auth")
 
 WRONG = "Email or password is incorrect."
 DISABLED = "Your access to the portal has been disabled. Ask your vendor to enable it."
+TOO_MANY = "Too many failed sign-ins for this email. Try again later."
+SENT = (
+    "If that email belongs to a license manager, a link to set a new password is on its way. "
+    "It works once and expires in {minutes} minutes."
+)
 
 
-def _failed_sign_in(response: Response) -> bool:
-    """Count only failed attempts against the per-email limit."""
-    return response.status_code in (401, 403)
-
-
-def _sign_in_limits(view):
-    view = limiter.limit(
-        lambda: current_app.config["LOGIN_EMAIL_LIMIT"],
-        key_func=email_key,
-        methods=["POST"],
-        deduct_when=_failed_sign_in,
-        scope="sign-in-email",
-        error_message="Too many failed sign-ins for this email. Try again later.",
-    )(view)
+def _ip_limit(view):
     return limiter.limit(
         lambda: current_app.config["LOGIN_IP_LIMIT"],
         methods=["POST"],
@@ -48,7 +53,24 @@ def _sign_in_limits(view):
     )(view)
 
 
-def _start_session(principal: Principal) -> None:
+class EmailAttempt:
+    """One sign-in attempt counted against its email: hit first (atomic), given back on success."""
+
+    def __init__(self) -> None:
+        self.item = parse(current_app.config["LOGIN_EMAIL_LIMIT"])
+        prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+        self.args = [part for part in (prefix, email_key(), "sign-in-email") if part]
+        self.counted = limiter.enabled and bool(limiter.initialized)
+        if self.counted and not limiter.limiter.hit(self.item, *self.args):
+            reset = limiter.limiter.get_window_stats(self.item, *self.args).reset_time
+            raise TooManyRequests(TOO_MANY, retry_after=max(1, math.ceil(reset - time.time())))
+
+    def succeeded(self) -> None:
+        if self.counted:
+            limiter.storage.incr(self.item.key_for(*self.args), self.item.get_expiry(), amount=-1)
+
+
+def start_session(principal: Principal) -> None:
     """Begin a fresh session (new id) for the person who just proved who they are."""
     session.clear()
     login_user(principal)
@@ -65,23 +87,9 @@ def _end_session() -> None:
     session.clear()
 
 
-def _find_staff(email: str) -> StaffUser | None:
-    with all_tenants(db.session):
-        return db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email))
-
-
-def _find_managers(email: str) -> list[LicenseManager]:
-    """Managers with this email; one person may manage at several vendors."""
-    with all_tenants(db.session):
-        return list(
-            db.session.scalars(
-                sa.select(LicenseManager)
-                .join(LicenseManager.license_user)
-                .where(LicenseUser.email == email)
-                .options(so.contains_eager(LicenseManager.license_user))
-                .order_by(LicenseManager.id)
-            )
-        )
+def _text(value: str | None, strip: bool = True) -> str:
+    """A validated text field's value (the form checked it is there)."""
+    return (value or "").strip() if strip else value or ""
 
 
 def _login_page(template: str, form: LoginForm, status: int, error: str | None = None):
@@ -89,7 +97,7 @@ def _login_page(template: str, form: LoginForm, status: int, error: str | None =
 
 
 @bp.route("/vendor/login", methods=["GET", "POST"])
-@_sign_in_limits
+@_ip_limit
 def vendor_login() -> Response:
     """Sign vendor staff in."""
     form = LoginForm()
@@ -97,21 +105,23 @@ def vendor_login() -> Response:
         return _login_page("auth/vendor_login.html", form, 200)
     if not form.validate():
         return _login_page("auth/vendor_login.html", form, 422)
-    staff = _find_staff(form.email.data.strip().lower())
-    if not verify_password(staff.password_hash if staff else None, form.password.data) or not (
+    attempt = EmailAttempt()
+    staff = sign_in.find_staff(_text(form.email.data).lower())
+    if not verify_password(staff.password_hash if staff else None, _text(form.password.data, strip=False)) or not (
         staff and staff.is_active
     ):
         return _login_page("auth/vendor_login.html", form, 401, WRONG)
+    attempt.succeeded()
     principal = load_principal(STAFF, staff.id)
-    _start_session(principal)
+    assert principal is not None
+    start_session(principal)
     audit.record("staff.signed_in", principal.staff, actor=Actor.of(principal.staff, ip=access.actor().ip))
     db.session.commit()
-    target = safe_next(request.args.get("next")) or url_for("vendor.index")
-    return redirect_to(target)
+    return redirect_to(safe_next(request.args.get("next")) or url_for("vendor.index"))
 
 
 @bp.route("/portal/login", methods=["GET", "POST"])
-@_sign_in_limits
+@_ip_limit
 def portal_login() -> Response:
     """Sign a license manager in to the End User Portal."""
     form = LoginForm()
@@ -119,8 +129,9 @@ def portal_login() -> Response:
         return _login_page("auth/portal_login.html", form, 200)
     if not form.validate():
         return _login_page("auth/portal_login.html", form, 422)
-    candidates = _find_managers(form.email.data.strip().lower())
-    password = form.password.data
+    attempt = EmailAttempt()
+    candidates = sign_in.find_managers(_text(form.email.data).lower())
+    password = _text(form.password.data, strip=False)
     manager = next((m for m in candidates if verify_password(m.license_user.password_hash, password)), None)
     if not candidates:
         verify_password(None, password)
@@ -128,17 +139,18 @@ def portal_login() -> Response:
         return _login_page("auth/portal_login.html", form, 401, WRONG)
     if manager.status == "disabled" or not manager.license_user.is_active:
         return _login_page("auth/portal_login.html", form, 403, DISABLED)
+    attempt.succeeded()
     principal = load_principal(MANAGER, manager.id)
+    assert principal is not None
     if principal.manager.status == "invited":
         principal.manager.status = "active"
     principal.manager.license_user.last_login_at = utcnow()
-    _start_session(principal)
+    start_session(principal)
     audit.record("manager.signed_in", principal.manager, actor=Actor.of(principal.manager, ip=access.actor().ip))
     db.session.commit()
     if principal.manager.license_user.is_initial_password:
-        return redirect_to(url_for("portal_account.change_password"))
-    target = safe_next(request.args.get("next")) or url_for("end_user.dashboard.index")
-    return redirect_to(target)
+        return redirect_to(url_for("end_user.account.change_password"))
+    return redirect_to(safe_next(request.args.get("next")) or url_for("end_user.dashboard.index"))
 
 
 @bp.post("/vendor/logout")
@@ -153,3 +165,67 @@ def portal_logout() -> Response:
     """Sign a license manager out, ending the session on the server."""
     _end_session()
     return redirect_to(url_for("auth.portal_login"))
+
+
+def mail_reset_links(app: Flask, email: str) -> None:
+    """Mail a reset link to every manager (not disabled) with this email; runs after the answer."""
+    with app.app_context():
+        try:
+            with all_tenants(db.session):
+                for user in sign_in.reset_recipients(email):
+                    mail.send_password_reset(user)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("reset mail for %s failed", email)
+        finally:
+            db.session.remove()
+
+
+@bp.route("/portal/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per 15 minutes", key_func=email_key, methods=["POST"], scope="forgot-email")
+def forgot_password() -> Response:
+    """Mail a single-use reset link; answer the same, in the same time, for known and unknown emails."""
+    form = ForgotPasswordForm()
+    if not form.is_submitted():
+        return render("auth/password_forgot.html", "form", form=form, sent=None)
+    if not form.validate():
+        return render("auth/password_forgot.html", "form", status=422, form=form, sent=None)
+    email, app = _text(form.email.data).lower(), current_app._get_current_object()  # type: ignore[attr-defined]
+
+    @after_this_request
+    def _after_the_answer(response: Response) -> Response:
+        response.call_on_close(lambda: mail_reset_links(app, email))
+        return response
+
+    minutes = int(tokens.max_age(tokens.PASSWORD_RESET).total_seconds() // 60)  # .seconds drops days
+    return render("auth/password_forgot.html", "form", form=form, sent=SENT.format(minutes=minutes))
+
+
+@bp.route("/portal/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Response:
+    """Set a password from an invitation or reset link, then sign in."""
+    form, found = SetPasswordForm(), tokens.peek(token)
+    if found is None:
+        return render("auth/password_link_expired.html", status=410)
+    purpose, user = found[0].purpose, found[1]
+    if not form.is_submitted() or not form.validate():
+        status = 422 if form.is_submitted() else 200
+        return render("auth/password_set.html", "form", status=status, form=form, user=user, purpose=purpose)
+    if tokens.redeem(token) is None:
+        return render("auth/password_link_expired.html", status=410)
+    manager = sign_in.manager_of(user)
+    if manager is None or manager.status == "disabled":
+        abort(403, description="Your access to the portal has been disabled.")
+    sign_in.set_own_password(
+        manager,
+        _text(form.password.data, strip=False),
+        actor=Actor.of(manager, ip=access.actor().ip),
+        action="manager.password_set",
+    )
+    principal = load_principal(MANAGER, manager.id)
+    assert principal is not None
+    start_session(principal)
+    db.session.commit()
+    flash("Password set. You are signed in.", "success")
+    return redirect_to(url_for("end_user.dashboard.index"))

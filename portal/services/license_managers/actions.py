@@ -15,13 +15,12 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.exc import IntegrityError
 
-from portal import audit
+from portal import audit, mail
 from portal.audit import Actor
 from portal.errors import Conflict, Invalid
 from portal.extensions import db
 from portal.lists import MAX_ID
 from portal.models import CustomerAccount, LicenseManager, LicenseUser, Order, OrderManager, utcnow
-from portal.services import invitations
 from portal.services.license_managers import permission_sets, queries
 from portal.services.license_managers.permission_sets import PermissionSet
 
@@ -115,7 +114,7 @@ def create_manager(
             **permission_sets.snapshot(permission_set, named),
         },
     )
-    invitations.send_invitation(manager, vendor_name)
+    mail.send_invitation(manager, vendor_name)
     db.session.flush()
     return manager, promoted
 
@@ -189,7 +188,7 @@ def resend_invitation(manager: LicenseManager, *, vendor_name: str, actor: Actor
     if manager.status != "invited":
         raise Conflict(f"{audit.describe(manager)} is {manager.status}; only invited managers get an invitation.")
     before = manager.invited_at.isoformat() if manager.invited_at else None
-    invitations.send_invitation(manager, vendor_name)
+    mail.send_invitation(manager, vendor_name)
     after = manager.invited_at.isoformat() if manager.invited_at else None
     _record("license_manager.invitation_resent", manager, actor, {"invited_at": before}, {"invited_at": after})
     return manager

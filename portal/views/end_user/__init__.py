@@ -12,7 +12,7 @@ from flask import Blueprint
 
 from portal.access import require_side
 from portal.identity import MANAGER
-from portal.views.end_user import activity, dashboard, devices, licenses, orders, reports, user_groups, users
+from portal.views.end_user import account, activity, dashboard, devices, licenses, orders, reports, user_groups, users
 
 bp = Blueprint("end_user", __name__, url_prefix="/portal")
 require_side(bp, MANAGER)
@@ -27,6 +27,7 @@ AREAS: list[Blueprint] = [
     devices.bp,
     users.bp,
     user_groups.bp,
+    account.bp,
 ]
 for _area in AREAS:
     bp.register_blueprint(_area)

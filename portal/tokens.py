@@ -7,7 +7,7 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 
 from portal.extensions import db
 from portal.models import LicenseUser, SignInToken, utcnow
@@ -47,12 +47,17 @@ def issue(user: LicenseUser, purpose: str) -> str:
     return raw
 
 
+RESET_PATH = "/portal/password/reset/"  # CONTRACT.md's URL of the set-password page
+
+
 def link(raw: str) -> str:
-    """The absolute set-password link for a token."""
-    if has_request_context():
-        return url_for("portal_account.reset_password", token=raw, _external=True)
-    base = current_app.config.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    return f"{base}/portal/password/reset/{raw}"
+    """The absolute set-password link for a token, on the configured origin.
+
+    Never from the request's Host: a forged Host would otherwise mail a valid token to
+    the forger's site (issue 8, finding 1).
+    """
+    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
+    return f"{base}{RESET_PATH}{raw}"
 
 
 def peek(raw: str) -> tuple[SignInToken, LicenseUser] | None:
@@ -81,6 +86,6 @@ def redeem(raw: str) -> tuple[SignInToken, LicenseUser] | None:
     used = db.session.execute(
         sa.update(SignInToken).where(SignInToken.id == token.id, SignInToken.used_at.is_(None)).values(used_at=utcnow())
     )
-    if used.rowcount != 1:
+    if getattr(used, "rowcount", 0) != 1:
         return None
     return token, user

@@ -1,7 +1,9 @@
 """Outgoing mail: kept in the outbox, sent through SMTP after the transaction commits.
 
 When ``MAIL_SERVER`` is unset the mail is written to the log instead. Sending waits for
-the commit so that a rolled-back change never mails anyone.
+the commit so that a rolled-back change never mails anyone. Links in mail come from
+``PORTAL_BASE_URL`` (``portal.tokens.link``), never from a request, so the command line and
+the web send the same mail.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
 
+from portal import tokens
 from portal.extensions import db
-from portal.models import OutboxMail, utcnow
+from portal.models import LicenseManager, LicenseUser, OutboxMail, utcnow
 
 log = logging.getLogger("portal.mail")
 PENDING = "pending_mail"
@@ -55,7 +58,8 @@ def _send_pending(session: so.Session) -> None:
     pending = session.info.pop(PENDING, [])
     if not pending:
         return
-    engine = session.get_bind()
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, sa.Engine) else bind.engine
     for mail_id, to, subject, body, config in pending:
         error = ""
         if config.get("MAIL_SERVER"):
@@ -68,8 +72,8 @@ def _send_pending(session: so.Session) -> None:
             log.info("mail to %s: %s\n%s", to, subject, body)
         with engine.begin() as connection:
             connection.execute(
-                sa.update(OutboxMail.__table__)
-                .where(OutboxMail.__table__.c.id == mail_id)
+                sa.update(OutboxMail)
+                .where(OutboxMail.id == mail_id)
                 .values(sent_at=None if error else utcnow(), error=error)
             )
 
@@ -77,3 +81,39 @@ def _send_pending(session: so.Session) -> None:
 @sa.event.listens_for(so.Session, "after_rollback")
 def _drop_pending(session: so.Session) -> None:
     session.info.pop(PENDING, None)
+
+
+def send_invitation(manager: LicenseManager, vendor_name: str) -> str:
+    """Issue a fresh invitation link (ending earlier ones) and queue the mail; return the link.
+
+    The manager and their license_user must be loaded.
+    """
+    user = manager.license_user
+    raw = tokens.issue(user, tokens.INVITATION)
+    link = tokens.link(raw)
+    hours = int(tokens.max_age(tokens.INVITATION).total_seconds() // 3600)
+    greeting = f"Hello {user.first_name}," if user.first_name else "Hello,"
+    send_mail(
+        user.email,
+        f"{vendor_name} invites you to manage your licenses",
+        f"{greeting}\n\n{vendor_name} made you a license manager in the End User Portal, "
+        "where you can assign seats, reset devices and see how your licenses are used.\n\n"
+        f"Choose your password here (the link works once and expires in {hours} hours):\n{link}\n\n"
+        "If you did not expect this mail, you can ignore it.",
+        vendor_account_id=manager.vendor_account_id,
+    )
+    manager.invited_at = utcnow()
+    return link
+
+
+def send_password_reset(user: LicenseUser) -> None:
+    """Issue a single-use reset link for the user and queue the mail."""
+    raw = tokens.issue(user, tokens.PASSWORD_RESET)
+    send_mail(
+        user.email,
+        "Reset your License Portal password",
+        f"Someone asked to reset the password of {user.email}.\n\n"
+        f"Set a new password here (the link works once and expires):\n{tokens.link(raw)}\n\n"
+        "If this was not you, ignore this mail; your password stays as it is.",
+        vendor_account_id=user.vendor_account_id,
+    )
