@@ -94,7 +94,7 @@ def record(
     action: str,
     obj: Any,
     *,
-    actor: Actor | None = None,
+    actor: Actor,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     customer_account_id: int | None = None,
@@ -105,7 +105,6 @@ def record(
 
     The event belongs to the customer account given, or else to the acting manager's.
     """
-    actor = actor or _request_actor()
     event = AuditEvent(
         actor_type=actor.kind,
         actor_id=actor.id,
@@ -121,12 +120,6 @@ def record(
     )
     db.session.add(event)
     return event
-
-
-def _request_actor() -> Actor:  # TRANSITIONAL: removed once every service takes its actor
-    from portal.access import actor as web_actor
-
-    return web_actor()
 
 
 # Reading events: the one wording of every page that shows them

@@ -29,14 +29,6 @@ class Invalid(Exception):
         """One message at one field."""
         return cls({field: message}, line)
 
-    @property  # TRANSITIONAL: views read one field and message until they use forms.submit
-    def field(self) -> str:
-        return next(iter(self.errors))
-
-    @property
-    def message(self) -> str:
-        return self.messages[0]
-
     @property
     def messages(self) -> list[str]:
         return [message for messages in self.errors.values() for message in messages]
