@@ -12,7 +12,7 @@ from portal import audit
 from portal.extensions import db
 from portal.models import AuditEvent, utcnow
 from portal.tenancy import all_tenants
-from tests.vendor.detail_support import BASE, field_error, is_fragment, staffed, text
+from tests.vendor.license_managers.support import BASE, field_error, is_fragment, staffed, text
 
 URL = "/vendor/audit"
 
