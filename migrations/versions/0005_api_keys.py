@@ -27,7 +27,19 @@ def _tenant_fk(table):
     )
 
 
+OLD_ACTORS = "actor_type IN ('staff', 'manager', 'system')"
+NEW_ACTORS = "actor_type IN ('staff', 'manager', 'system', 'api_key')"
+
+
+def _actor_check(check):
+    with op.batch_alter_table("audit_event") as batch_op:
+        batch_op.drop_constraint(op.f("ck_audit_event_actor_type"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_audit_event_actor_type"), check)
+
+
 def upgrade():
+    # An API key acts on its own: its changes are audited with the key as the actor.
+    _actor_check(NEW_ACTORS)
     op.create_table(
         "api_key",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -100,5 +112,7 @@ def upgrade():
 
 
 def downgrade():
+    op.execute("UPDATE audit_event SET actor_type = 'system' WHERE actor_type = 'api_key'")
+    _actor_check(OLD_ACTORS)
     for table in ("idempotent_answer", "manager_token", "api_key"):
         op.drop_table(table)
