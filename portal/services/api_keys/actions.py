@@ -114,9 +114,16 @@ def mark_used(model: type[ApiKey] | type[ManagerToken], row_id: int) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-def save_answer(credential: str, key: str, request_hash: str, status: int, body: str) -> None:
-    """Keep a creating POST's answer under its idempotency key; flushed with the change it answers."""
-    db.session.add(
-        IdempotentAnswer(credential=credential, key=key, request_hash=request_hash, status=status, body=body)
-    )
-    db.session.flush()
+def save_answer(credential: str, key: str, request_hash: str, status: int, body: str) -> bool:
+    """Keep a creating POST's answer under its idempotency key, with the change it answers.
+
+    False when another request took the key meanwhile: the caller rolls its change back.
+    """
+    answer = IdempotentAnswer(credential=credential, key=key, request_hash=request_hash, status=status, body=body)
+    try:
+        with db.session.begin_nested():
+            db.session.add(answer)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        return False
+    return True

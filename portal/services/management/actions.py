@@ -17,6 +17,7 @@ from portal.audit import Actor
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import Customer, License, LicenseManager, LicensePolicy, Order, OrderManager, Product, utcnow
+from portal.services.management import queries
 from portal.services.orders import actions as orders
 from portal.services.orders import issuing
 from portal.services.orders.license_keys import license_from_policy, license_key
@@ -77,7 +78,9 @@ def create_vendor_order(
 ) -> tuple[Order, list[License]]:
     """An order made by the vendor's back office, with its licenses and managers."""
     customer = _one(Customer, customer_id, "customer_id", "customer") if customer_id is not None else None
-    managers = [_one(LicenseManager, i, "manager_ids", f"license manager {i}") for i in dict.fromkeys(manager_ids)]
+    managers = [queries.manager(i) for i in dict.fromkeys(manager_ids)]
+    if None in managers:
+        raise Invalid.at("manager_ids", "Unknown license manager.")
     reference = reference.strip()
     if reference and orders._reference_taken(reference):
         raise Invalid.at("reference", "An order with this reference already exists.")
@@ -94,7 +97,7 @@ def create_vendor_order(
             db.session.flush()
     except sa.exc.IntegrityError:
         raise Invalid.at("reference", "An order with this reference already exists.") from None
-    db.session.add_all([OrderManager(order_id=order.id, manager_id=m.id) for m in managers])
+    db.session.add_all([OrderManager(order_id=order.id, manager_id=m.id) for m in managers if m is not None])
     audit.record(
         "order.created",
         order,
@@ -105,7 +108,7 @@ def create_vendor_order(
             "trial": is_trial,
             "test": is_test,
             "bundle": order.is_bundle,
-            "managers": sorted(audit.describe(m) for m in managers) if managers else [],
+            "managers": sorted(audit.describe(m) for m in managers),
         },
     )
     return order, issue_for_vendor(order, lines, actor)

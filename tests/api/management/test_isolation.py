@@ -43,7 +43,9 @@ def test_a_vendor_key_never_reaches_another_vendor(app, world, foreign):
     assert foreign["license"].id not in {row["id"] for row in listed}
     assert {row["id"] for row in rw.get("/orders").json["data"]} == {world["order"].id, world["other_order"].id}
     # Another vendor's ids in a body read as unknown, too.
-    body = {"licenses": [{"product_id": foreign["key_product"].id, "policy_id": foreign["key_policy"].id, "quantity": 1}]}
+    body = {
+        "licenses": [{"product_id": foreign["key_product"].id, "policy_id": foreign["key_policy"].id, "quantity": 1}]
+    }
     assert rw.post("/orders", json=body).status_code == 422
 
 
