@@ -9,6 +9,7 @@ the managers who manage it. All or nothing: the caller commits once, or rolls ba
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -125,7 +126,7 @@ def create_manager_order(
     actor: Actor,
 ) -> tuple[Order, list[License]]:
     """An order made with a manager's token: the portal's own rules (create, issue, caps)."""
-    fields = dict(reference=reference, customer_id=customer_id, is_trial=is_trial, is_test=is_test)
+    fields: dict[str, Any] = dict(reference=reference, customer_id=customer_id, is_trial=is_trial, is_test=is_test)
     if len({p for p, _, _ in lines}) > 1:
         order = orders.create_bundle_order(manager, actor, lines, **fields)
         made = list(db.session.scalars(sa.select(License).where(License.order_id == order.id)))

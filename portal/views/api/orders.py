@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, jsonify
 
 from portal.models import License, Order
@@ -51,7 +53,7 @@ def create():
     """Create an order with its licenses: a vendor key sells anything, a token follows the portal's rules."""
     data = shapes.body()
     who = auth.principal()
-    fields = dict(
+    fields: dict[str, Any] = dict(
         reference=shapes.text(data, "reference", 64),
         customer_id=shapes.integer(data, "customer_id"),
         is_trial=shapes.flag(data, "is_trial"),
