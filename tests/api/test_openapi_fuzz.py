@@ -52,7 +52,9 @@ def test_no_operation_answers_5xx(app, make):
 def test_the_document_is_openapi_3_1_and_lists_the_management_api(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1")
-    assert {"/orders", "/licenses/{license_id}/reset", "/license-managers/{manager_id}/permissions"} <= set(doc["paths"])
+    assert {"/orders", "/licenses/{license_id}/reset", "/license-managers/{manager_id}/permissions"} <= set(
+        doc["paths"]
+    )
     conforms(client.get("/api/v1/openapi.json"), "GET", "/api/v1/openapi.json")
 
 
