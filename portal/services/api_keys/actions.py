@@ -102,9 +102,12 @@ def revoke_token(token: ManagerToken, *, actor: Actor) -> ManagerToken:
     return token
 
 
-def mark_used(model: type[ApiKey] | type[ManagerToken], row_id: int) -> bool:
-    """Stamp last_used_at when it is older than the resolution: one cheap conditional UPDATE."""
+def mark_used(model: type[ApiKey] | type[ManagerToken], row_id: int, last_used_at: dt.datetime | None) -> bool:
+    """Stamp last_used_at when it is older than the resolution: one conditional UPDATE, and none
+    at all (no write lock) while the stamp read with the key is fresh."""
     now = utcnow()
+    if last_used_at is not None and last_used_at >= now - USED_RESOLUTION:
+        return False
     result = db.session.execute(
         sa.update(model)
         .where(model.id == row_id, sa.or_(model.last_used_at.is_(None), model.last_used_at < now - USED_RESOLUTION))

@@ -72,7 +72,7 @@ def _authenticate(secret: str) -> Principal | None:
         if key is None or key.revoked_at is not None or not secrets.matches(secret, key.hash):
             return None
         set_tenant(db.session, key.vendor_account_id)
-        used: tuple[type[ApiKey] | type[ManagerToken], int] = (ApiKey, key.id)
+        used: tuple[type[ApiKey] | type[ManagerToken], int, Any] = (ApiKey, key.id, key.last_used_at)
         principal = Principal(
             key.vendor_account_id,
             Actor("api_key", key.id, f"API key {key.name}", None, ip),
@@ -87,7 +87,7 @@ def _authenticate(secret: str) -> Principal | None:
         if token.revoked_at is not None or manager.status == "disabled" or not secrets.matches(secret, token.hash):
             return None
         set_tenant(db.session, token.vendor_account_id)
-        used = (ManagerToken, token.id)
+        used = (ManagerToken, token.id, token.last_used_at)
         principal = Principal(token.vendor_account_id, Actor.of(manager, ip), f"token:{token.id}", True, manager)
     if key_actions.mark_used(*used):
         db.session.commit()  # its own small transaction: a later refusal must not undo "last used"
