@@ -1,6 +1,7 @@
 """The domain model; one module per aggregate."""
 
 from portal.models.account import Customer, CustomerAccount, StaffUser, VendorAccount
+from portal.models.api import ApiKey, IdempotentAnswer, ManagerToken
 from portal.models.audit import AuditEvent, OutboxMail, SignInToken
 from portal.models.base import Base, TenantOwned, utcnow
 from portal.models.catalog import LicensePolicy, Product
@@ -21,6 +22,9 @@ from portal.models.people import (
 )
 
 __all__ = [
+    "ApiKey",
+    "IdempotentAnswer",
+    "ManagerToken",
     "AuditEvent",
     "Base",
     "Customer",

@@ -21,7 +21,7 @@ class AuditEvent(TenantOwned, Base):
     __table_args__ = (
         sa.Index("ix_audit_event_vendor_created", "vendor_account_id", "created_at", "id"),
         sa.Index("ix_audit_event_customer_account", "customer_account_id", "created_at"),
-        sa.CheckConstraint("actor_type IN ('staff', 'manager', 'system')", name="actor_type"),
+        sa.CheckConstraint("actor_type IN ('staff', 'manager', 'system', 'api_key')", name="actor_type"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

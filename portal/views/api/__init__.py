@@ -11,13 +11,21 @@ from __future__ import annotations
 from flask import Blueprint
 
 from portal.extensions import csrf
-from portal.views.api import errors
+from portal.views.api import customer_accounts, customers, devices, docs, errors, license_managers, licenses, orders
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 errors.register(bp)
 
 # Each area module defines ``bp``; add new areas here.
-AREAS: list[Blueprint] = []
+AREAS: list[Blueprint] = [
+    docs.bp,
+    customer_accounts.bp,
+    customers.bp,
+    orders.bp,
+    licenses.bp,
+    devices.bp,
+    license_managers.bp,
+]
 for _area in AREAS:
     bp.register_blueprint(_area)

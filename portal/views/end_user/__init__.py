@@ -12,7 +12,18 @@ from flask import Blueprint
 
 from portal.access import require_side
 from portal.identity import MANAGER
-from portal.views.end_user import account, activity, dashboard, devices, licenses, orders, reports, user_groups, users
+from portal.views.end_user import (
+    account,
+    activity,
+    dashboard,
+    devices,
+    licenses,
+    orders,
+    reports,
+    tokens,
+    user_groups,
+    users,
+)
 
 bp = Blueprint("end_user", __name__, url_prefix="/portal")
 require_side(bp, MANAGER)
@@ -28,6 +39,7 @@ AREAS: list[Blueprint] = [
     users.bp,
     user_groups.bp,
     account.bp,
+    tokens.bp,
 ]
 for _area in AREAS:
     bp.register_blueprint(_area)

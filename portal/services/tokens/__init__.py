@@ -1,0 +1,1 @@
+"""A license manager's personal API tokens (``/portal/account/tokens``)."""
