@@ -30,6 +30,7 @@ from portal.models import (
     VendorAccount,
     utcnow,
 )
+from portal.models.account import OWNER
 from portal.passwords import hash_password
 from portal.seed.builders import FIRST_NAMES, LAST_NAMES, OPERATING_SYSTEMS
 from portal.tenancy import all_tenants
@@ -60,6 +61,7 @@ def _account() -> tuple[int, list[dict], list[dict]]:
                 vendor_account_id=v,
                 email="admin@scale.test",
                 name="Scale Admin",
+                role=OWNER,  # the contract's staff sign-in of Scale Co; the model's default is admin
                 password_hash=hash_password("demo-password"),
             )
         )
