@@ -10,7 +10,9 @@ signed-in person as the services take them.
 
 Staff roles are the vendor platform's counterpart: ``check_staff_role`` runs before every
 ``/vendor`` view (a write needs admin or owner, an ``owner_only`` view needs owner) and
-``staff_can`` is the same rule as a Jinja global.
+``staff_can`` is the same rule as a Jinja global. Scope still comes first there: before
+refusing a role, the ids in the URL are looked up inside the vendor account, and one outside
+it answers 404 like for anyone else.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from portal.audit import Actor
 from portal.extensions import db
 from portal.htmx import current_url, hx_redirect, is_htmx
 from portal.identity import MANAGER, STAFF
+from portal.lists import MAX_ID
 from portal.models import Device, License, LicenseManager, LicenseUser, Order, UserGroup
 from portal.models.account import ADMIN, OWNER, SUPPORT
 
@@ -241,18 +244,39 @@ def _refusal(role: str, needed: str) -> str:
     return f"Your role ({role}) cannot do this: ask {who} of {vendor} to make this change."
 
 
+# The model each id argument of a /vendor URL rule names, so a refusal can check scope first.
+# A /vendor rule with an id argument not listed here fails tests/vendor/test_staff_roles.py.
+SCOPED_ARGUMENTS: dict[str, type[Any]] = {"manager_id": LicenseManager, "order_id": Order}
+
+
+def _outside_tenant(view_args: dict[str, Any]) -> bool:
+    """Whether an id in the URL names no row of the signed-in vendor account (tenancy scopes the look-up)."""
+    for argument, value in view_args.items():
+        model = SCOPED_ARGUMENTS.get(argument)
+        if model is None:
+            continue
+        if not isinstance(value, int) or not 0 < value <= MAX_ID:
+            return True
+        if db.session.scalar(sa.select(model.id).where(model.id == value)) is None:
+            return True
+    return False
+
+
 def check_staff_role() -> None:
     """Abort 403 naming the role needed when the signed-in staff member's role does not reach it.
 
     Runs before every ``/vendor`` view, ahead of the side guard, so it leaves anyone who is not
-    signed-in staff to that guard. The answer does not depend on the object in the URL, so it
-    reveals nothing about another vendor's ids.
+    signed-in staff to that guard. Scope before permission: an id in the URL outside the vendor
+    account answers 404, the same as for an admin, and only then does the role refuse (403).
+    The ids are looked up only when the role falls short, so allowed requests pay nothing.
     """
     role = staff_role()
     if role is None or request.url_rule is None or not request.path.startswith("/vendor"):
         return
     needed = role_needed(request.endpoint, request.method)
     if ROLE_RANK.get(role, -1) < ROLE_RANK[needed]:
+        if _outside_tenant(request.view_args or {}):
+            abort(404)
         abort(403, description=_refusal(role, needed))
 
 

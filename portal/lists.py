@@ -31,8 +31,9 @@ COUNT_CAP = 10_000
 MAX_ID = 2**31 - 1  # ids are INTEGER columns on PostgreSQL; bigger ones cannot exist
 
 
-def count_label(total: int, cap: int = COUNT_CAP) -> str:
-    """A count as people read it: "1,234", or "10,000+" past the cap."""
+def count_label(total: int, cap: int | None = None) -> str:
+    """A count as people read it: "1,234", or "10,000+" past the cap (``COUNT_CAP`` as it is now)."""
+    cap = COUNT_CAP if cap is None else cap
     return f"{cap:,}+" if total > cap else f"{total:,}"
 
 

@@ -11,6 +11,7 @@ from flask import current_app
 
 from portal.extensions import db
 from portal.models import LicenseUser, SignInToken, utcnow
+from portal.services import affected
 from portal.tenancy import all_tenants, set_tenant
 
 INVITATION = "invitation"
@@ -86,6 +87,6 @@ def redeem(raw: str) -> tuple[SignInToken, LicenseUser] | None:
     used = db.session.execute(
         sa.update(SignInToken).where(SignInToken.id == token.id, SignInToken.used_at.is_(None)).values(used_at=utcnow())
     )
-    if getattr(used, "rowcount", 0) != 1:
+    if affected(used) != 1:
         return None
     return token, user

@@ -38,7 +38,7 @@ from portal.models import (
     utcnow,
 )
 from portal.passwords import hash_password
-from portal.seed.builders import license_key
+from portal.services.orders.license_keys import license_from_policy, license_key
 from portal.tenancy import all_tenants, set_tenant
 
 PASSWORD = "correct horse battery"
@@ -216,28 +216,14 @@ class Factory:
         return order
 
     def license(self, order: Order, policy: LicensePolicy, **fields) -> License:
-        values = dict(
-            license_key=license_key(self.rng),
-            license_type=policy.license_type,
-            status="inactive",
-            max_activations=policy.max_activations,
-            max_license_users=policy.max_license_users,
-            is_floating=policy.is_floating,
-            floating_seats=policy.floating_seats,
-            max_borrow_hours=policy.max_borrow_hours,
-            transfer_limit=policy.transfer_limit,
-        )
-        values.update(fields)
-        return self._save(
-            order.vendor_account_id,
-            License(
-                vendor_account_id=order.vendor_account_id,
-                order_id=order.id,
-                product_id=policy.product_id,
-                policy_id=policy.id,
-                **values,
-            ),
-        )
+        """A license of the order made as issuing makes it (key, limits from the policy); fields override."""
+        with self.app.app_context(), all_tenants(db.session):
+            product = db.session.get(Product, policy.product_id)
+        fields.setdefault("license_key", license_key(self.rng))
+        created_at = fields.pop("created_at", utcnow())
+        license_ = license_from_policy(product, policy, created_at, order_id=order.id, **fields)
+        license_.vendor_account_id = order.vendor_account_id
+        return self._save(order.vendor_account_id, license_)
 
     def device(self, license_: License, hostname: str | None = None, count: bool = True, **fields) -> Device:
         """An active device on the license; counts toward times_activated unless count=False."""

@@ -30,8 +30,10 @@ from portal.models import (
     VendorAccount,
     utcnow,
 )
+from portal.models.account import OWNER
 from portal.passwords import hash_password
 from portal.seed.builders import FIRST_NAMES, LAST_NAMES, OPERATING_SYSTEMS
+from portal.services.orders.license_keys import license_key
 from portal.tenancy import all_tenants
 
 BATCH = 5_000
@@ -60,6 +62,7 @@ def _account() -> tuple[int, list[dict], list[dict]]:
                 vendor_account_id=v,
                 email="admin@scale.test",
                 name="Scale Admin",
+                role=OWNER,  # the contract's staff sign-in of Scale Co; the model's default is admin
                 password_hash=hash_password("demo-password"),
             )
         )
@@ -143,6 +146,9 @@ def load(managers: int) -> dict[str, int]:
             ],
         )
         ids = {m: _next_id(m) for m in (LicenseUser, LicenseManager, Order, License, Device)}
+        # Keys as issuing makes them, from a source seeded by where this run starts, so a second
+        # run (which starts further on) does not draw the keys of the first again.
+        keys = random.Random(ids[License])
         counts = dict.fromkeys(("managers", "users", "orders", "licenses", "devices"), 0)
         for chunk in _chunks(0, managers):
             users: list[Any] = []
@@ -228,7 +234,7 @@ def load(managers: int) -> dict[str, int]:
                             order_id=order_id,
                             product_id=policy["product_id"],
                             policy_id=policy["id"],
-                            license_key=f"SC{license_id:010d}",
+                            license_key=license_key(keys),
                             license_type="perpetual",
                             status="active" if activated else "inactive",
                             max_activations=policy["max_activations"],

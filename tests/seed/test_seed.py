@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
@@ -138,6 +140,21 @@ def test_seed_scale_creates_managers_with_their_data(app):
         assert count(Device, Device.vendor_account_id == scale.id) >= 300
     response = app.test_client().post("/vendor/login", data={"email": "admin@scale.test", "password": "demo-password"})
     assert response.status_code == 303
+    with app.app_context(), all_tenants(db.session):
+        assert db.session.scalar(sa.select(StaffUser.role).where(StaffUser.email == "admin@scale.test")) == "owner"
+
+
+def test_seed_sign_ins_and_the_readme_list_every_demo_sign_in(app):
+    from portal.seed.demo import SIGN_INS
+
+    result = app.test_cli_runner().invoke(args=["seed", "sign-ins"])
+    assert result.exit_code == 0, result.output
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("## Demo sign-ins", 1)[1].split("\n## ", 1)[0]
+    emails = [email for _, _, email, _ in SIGN_INS]
+    assert {"staffadmin@acme.test", "support@acme.test"} <= set(emails)
+    assert [e for e in emails if e not in result.output] == []
+    assert [e for e in emails if f"`{e}`" not in section] == []
 
 
 def test_create_staff(app):

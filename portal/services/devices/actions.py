@@ -7,31 +7,25 @@ reset twice at once counts down once, and a seat is never taken past the license
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.engine import CursorResult
 
 from portal import audit
 from portal.audit import Actor
 from portal.errors import Conflict, Invalid
 from portal.extensions import db
 from portal.models import Device, License, utcnow
-
-
-def _dml(statement: Any) -> CursorResult[Any]:
-    """Run an UPDATE or DELETE; its result counts the rows it matched."""
-    return cast("CursorResult[Any]", db.session.execute(statement))
+from portal.services import affected
 
 
 def _update(model, row_id: int, *criteria, **values) -> int:
-    result = _dml(
+    result = db.session.execute(
         sa.update(model)
         .where(model.id == row_id, *criteria)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return affected(result)
 
 
 def _state(device: Device) -> dict:

@@ -36,6 +36,7 @@ from portal.models import (
     Product,
     utcnow,
 )
+from portal.services import affected
 
 MAX_CAP = 1_000_000
 CAP_MESSAGE = "A cap must be 0 or more."
@@ -278,7 +279,7 @@ def _set_cap(manager: LicenseManager, row: ManagerProduct, cap: int | None, prod
     if cap is not None:
         stmt = stmt.where(ManagerProduct.issued <= cap)
     updated = db.session.execute(stmt.values(cap=cap).execution_options(synchronize_session=False))
-    if updated.rowcount != 1:  # type: ignore[attr-defined]
+    if affected(updated) != 1:
         raise Conflict(
             f"More licenses of {product.name} were issued meanwhile; the cap cannot be lower than those. "
             "Nothing was saved."

@@ -6,32 +6,25 @@ count past its limit or below zero, on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 import sqlalchemy as sa
-from sqlalchemy.engine import CursorResult
 
 from portal import audit
 from portal.audit import Actor
 from portal.extensions import db
 from portal.models import Device, License, utcnow
-
-
-def _dml(statement: Any) -> CursorResult[Any]:
-    """Run an UPDATE or DELETE; its result counts the rows it matched."""
-    return cast("CursorResult[Any]", db.session.execute(statement))
+from portal.services import affected
 
 
 def _update_license(license_: License, *criteria, **values) -> int:
     """A conditional UPDATE of one license; returns how many rows matched (0 or 1)."""
-    result = _dml(
+    result = db.session.execute(
         sa.update(License)
         .where(License.id == license_.id, *criteria)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(license_)
-    return result.rowcount
+    return affected(result)
 
 
 def disable(license_: License, *, actor: Actor) -> bool:
@@ -87,7 +80,7 @@ def reset(license_: License, *, actor: Actor) -> int:
     """
     before = _counts(license_)
     now = utcnow()
-    result = _dml(
+    result = db.session.execute(
         sa.update(Device)
         .where(Device.license_id == license_.id, sa.or_(Device.is_active, Device.floating_in_use))
         .values(
@@ -100,6 +93,6 @@ def reset(license_: License, *, actor: Actor) -> int:
         .execution_options(synchronize_session=False)
     )
     _update_license(license_, times_activated=0, floating_in_use=0, consumptions=0)
-    after = _counts(license_) | {"devices_deactivated": result.rowcount}
+    after = _counts(license_) | {"devices_deactivated": affected(result)}
     audit.record("license.reset", license_, actor=actor, before=before, after=after)
-    return result.rowcount
+    return affected(result)

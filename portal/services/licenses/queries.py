@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from portal.extensions import db
-from portal.lists import contains
+from portal.lists import contains, positive_id
 from portal.models import Customer, Device, License, LicenseAssignment, LicenseUser, Order, Product, utcnow
 from portal.models.catalog import LICENSE_TYPES
 from portal.models.license import LICENSE_STATUSES
@@ -37,7 +37,7 @@ class LicenseFilters:
         expiring = args.get("expiring", type=int)
         return cls(
             q=(args.get("q") or "").strip()[:200],
-            product=args.get("product", type=int),
+            product=positive_id(args.get("product")),  # past 2**31 or below 1: no such product, no filter
             status=status if status in LICENSE_STATUSES else "",
             type=type_ if type_ in LICENSE_TYPES else "",
             expiring=expiring if expiring and 0 < expiring <= 3650 else None,

@@ -8,10 +8,7 @@ Conflict, with nothing written.
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 import sqlalchemy as sa
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
@@ -19,13 +16,9 @@ from portal.audit import Actor
 from portal.errors import Conflict, Invalid
 from portal.extensions import db
 from portal.models import License, LicenseAssignment, LicenseManager, LicenseUser
+from portal.services import affected
 from portal.services.licenses import queries
 from portal.services.users.actions import find_or_create_user
-
-
-def _dml(statement: Any) -> CursorResult[Any]:
-    """Run an UPDATE or DELETE; its result counts the rows it matched."""
-    return cast("CursorResult[Any]", db.session.execute(statement))
 
 
 def no_free_seat(license_: License) -> str:
@@ -54,13 +47,13 @@ def assign(
     )
     if not created and queries.is_assigned(license_, user):
         raise Invalid.at("email", f"{user.email} is already assigned to this license.")
-    taken = _dml(
+    taken = db.session.execute(
         sa.update(License)
         .where(License.id == license_.id, License.assigned_users < License.max_license_users)
         .values(assigned_users=License.assigned_users + 1)
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount == 0:
+    if affected(taken) == 0:
         raise Conflict(no_free_seat(license_))
     try:
         with db.session.begin_nested():
@@ -81,12 +74,12 @@ def assign(
 
 def unassign(license_: License, user: LicenseUser, *, actor: Actor) -> bool:
     """Take the user's seat back; False when they held none."""
-    removed = _dml(
+    removed = db.session.execute(
         sa.delete(LicenseAssignment)
         .where(LicenseAssignment.license_id == license_.id, LicenseAssignment.license_user_id == user.id)
         .execution_options(synchronize_session=False)
     )
-    if removed.rowcount == 0:
+    if affected(removed) == 0:
         return False
     db.session.execute(
         sa.update(License)

@@ -7,8 +7,6 @@ licenses under a cap cannot both pass, on SQLite or PostgreSQL.
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 import sqlalchemy as sa
 
 from portal import audit
@@ -25,6 +23,7 @@ from portal.models import (
     Product,
     utcnow,
 )
+from portal.services import affected
 from portal.services.orders.license_keys import license_from_policy, license_key
 
 MAX_QUANTITY = 100
@@ -71,8 +70,7 @@ def claim(manager_id: int, product: Product, quantity: int) -> None:
         .values(issued=mp.issued + quantity)
         .execution_options(synchronize_session=False)
     )
-    result = cast(sa.CursorResult[Any], db.session.execute(update))  # an UPDATE answers a cursor, with its rowcount
-    if result.rowcount == 1:
+    if affected(db.session.execute(update)) == 1:
         return
     row = db.session.execute(sa.select(mp.cap, mp.issued).where(*where)).first()
     if row is None:  # the vendor took the product away a moment ago

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 import sqlalchemy as sa
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
@@ -13,14 +10,9 @@ from portal.audit import Actor
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import LicenseManager, LicenseUser, UserGroup, UserGroupManager, UserGroupMember
+from portal.services import affected
 from portal.services.user_groups import queries
 from portal.services.users.actions import find_or_create_user
-
-
-def _dml(statement: Any) -> CursorResult[Any]:
-    """Run an UPDATE or DELETE; its result counts the rows it matched."""
-    return cast("CursorResult[Any]", db.session.execute(statement))
-
 
 CODE_TAKEN = "This code is already used by another group; choose another."
 
@@ -88,12 +80,12 @@ def add_member(
 
 def remove_member(group: UserGroup, user: LicenseUser, *, actor: Actor) -> bool:
     """Take the user out of the group; False when they were not in it."""
-    removed = _dml(
+    removed = db.session.execute(
         sa.delete(UserGroupMember).where(
             UserGroupMember.user_group_id == group.id, UserGroupMember.license_user_id == user.id
         )
     )
-    if removed.rowcount == 0:
+    if affected(removed) == 0:
         return False
     audit.record("user_group.member_removed", group, actor=actor, before={"member": user.email})
     return True

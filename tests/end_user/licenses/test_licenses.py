@@ -66,6 +66,15 @@ def test_filters_product_status_type_and_expiring(client, make, w):
         assert [lic for lic in everything if lic.license_key in html] == expected, args
 
 
+@pytest.mark.parametrize("product", [str(2**31), str(2**64), "0", "-3", "abc", ""])
+def test_a_product_id_that_cannot_exist_is_ignored(client, make, w, product):
+    licenses = [make.license(w["order"], w["key_policy"]), make.license(w["order"], w["floating_policy"])]
+    response = client.get("/portal/licenses", query_string={"product": product})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert [lic for lic in licenses if lic.license_key in html] == licenses
+
+
 def test_htmx_gets_the_results_fragment_and_a_plain_request_the_page(client, make, w, hx):
     lic = make.license(w["order"], w["key_policy"])
     page = client.get("/portal/licenses")
