@@ -93,4 +93,8 @@ def from_environment(instance_path: Path) -> dict:
         "PROXY_FIX_HOPS": int(os.environ.get("PROXY_FIX_HOPS", "0")),
         "ARGON2_TIME_COST": int(os.environ.get("ARGON2_TIME_COST", "3")),
         "ARGON2_MEMORY_COST": int(os.environ.get("ARGON2_MEMORY_COST", "65536")),
+        # The job runner's queue (portal.jobs): a SQLite file by default, redis://… when several hosts serve.
+        "JOBS_URL": os.environ.get("JOBS_URL") or f"sqlite:///{instance_path / 'jobs.db'}",
+        "JOBS_NAME": os.environ.get("JOBS_NAME", "portal"),
+        **({"JOBS_IMMEDIATE": _bool(os.environ["JOBS_IMMEDIATE"], False)} if "JOBS_IMMEDIATE" in os.environ else {}),
     }

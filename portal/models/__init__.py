@@ -19,6 +19,7 @@ from portal.models.people import (
     UserGroupManager,
     UserGroupMember,
 )
+from portal.models.webhook import FailedJob, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AuditEvent",
@@ -29,6 +30,7 @@ __all__ = [
     "DefaultPolicy",
     "DefaultProduct",
     "Device",
+    "FailedJob",
     "License",
     "LicenseAssignment",
     "LicenseManager",
@@ -48,5 +50,7 @@ __all__ = [
     "UserGroupManager",
     "UserGroupMember",
     "VendorAccount",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]
