@@ -81,6 +81,27 @@ def emit(event: str, payload: dict[str, Any], *, vendor_account_id: int) -> list
     return deliveries
 
 
+def license_data(license_: Any) -> dict[str, Any]:
+    """How an event names a license."""
+    return {
+        "id": license_.id,
+        "license_key": license_.license_key,
+        "order_id": license_.order_id,
+        "product_id": license_.product_id,
+        "status": license_.status,
+    }
+
+
+def device_data(device: Any) -> dict[str, Any]:
+    """How an event names a device."""
+    return {
+        "id": device.id,
+        "license_id": device.license_id,
+        "hardware_id": device.hardware_id,
+        "hostname": device.hostname,
+    }
+
+
 def sign(secret: str, body: bytes, timestamp: int) -> str:
     """The ``Portal-Signature`` header's value for a body sent at a time."""
     digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()

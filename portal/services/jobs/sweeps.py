@@ -66,6 +66,7 @@ def release_stale_floating_seats(now: dt.datetime | None = None) -> int:
             sa.select(Device).where(Device.id.in_(ids)).options(so.joinedload(Device.license))
         ):
             released += devices.release(device, actor=actor)
+        db.session.flush()  # the audit events take their vendor from the tenant when flushed
     set_tenant(db.session, None)
     return released
 
