@@ -196,5 +196,6 @@ def run_consumer(workers: int) -> None:
         raise click.ClickException(
             "JOBS_IMMEDIATE is on: jobs run where they are enqueued, there is nothing to consume."
         )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(f"Job runner on {current_app.config['JOBS_URL']} ({workers} workers); Ctrl+C stops it.")
     consumer(workers).run()
