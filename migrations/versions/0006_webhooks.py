@@ -1,14 +1,14 @@
 """Webhooks: endpoints and their deliveries; and the job runner's dead letters (failed_job).
 
 Revision ID: 0006
-Revises: 0003_staff_roles
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0003_staff_roles"
+down_revision = "0004"  # 0003 in the brief; after lapi's 0004 since this branch merged lapi (the lead chains the wave)
 branch_labels = None
 depends_on = None
 

@@ -139,3 +139,25 @@ def test_a_lost_enqueue_is_picked_up_by_the_sweep(app, make):
         assert _sweep(app, utcnow() + dt.timedelta(minutes=1)) == 0  # its own job may still be on its way
         assert _sweep(app, utcnow() + dt.timedelta(minutes=11)) == 1
     assert [d.status for d in deliveries(app)] == ["delivered"] and len(hook.requests) == 1
+
+
+def test_activating_and_deactivating_through_the_license_api_services_emit_events(app, make):
+    from portal.models import License
+    from portal.services.activations import actions as activations
+
+    world = make.world()
+    license_ = make.license(world["order"], world["key_policy"])
+    events = ["license.activated", "license.deactivated", "device.reset"]
+    with receiver() as hook:
+        _, hook.secret = register(app, world["vendor"], hook.url, events=events)
+        for act in (activations.activate, activations.deactivate):
+            with app.app_context():
+                set_tenant(db.session, world["vendor"].id)
+                loaded = db.session.get(License, license_.id)
+                act(loaded, activations.Machine(hardware_id="hw-1", hostname="build-01"), actor=Actor.system())
+                db.session.commit()
+    got = [r.headers["Portal-Event"] for r in hook.requests]
+    assert got == ["license.activated", "device.reset", "license.deactivated"]
+    assert all(r.verified for r in hook.requests)
+    activated = json.loads(hook.requests[0].body)["data"]
+    assert activated["license"]["id"] == license_.id and activated["device"]["hostname"] == "build-01"
