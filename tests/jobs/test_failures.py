@@ -51,6 +51,13 @@ def test_a_failed_job_is_shown_and_retried_from_the_page(app, client, make, logi
     assert client.post(f"/vendor/jobs/{dead.id}/retry").status_code == 404
 
 
-def test_support_staff_cannot_open_the_jobs_page(client, make, login):
-    login(make.staff(make.vendor(), role="support"))
-    assert client.get("/vendor/jobs").status_code == 403
+def test_support_staff_read_the_jobs_page_but_cannot_retry(app, client, make, login):
+    RUNS.clear()
+    vendor = make.vendor()
+    flaky_test_job(vendor.id, 1)
+    [dead] = _failed(app)
+    login(make.staff(vendor, role="support"))
+    page = client.get("/vendor/jobs").get_data(as_text=True)
+    assert f'id="failed-job-{dead.id}"' in page and "Retry" not in page
+    assert client.post(f"/vendor/jobs/{dead.id}/retry").status_code == 403
+    assert _failed(app)[0].retried_at is None and RUNS == [1]
