@@ -25,6 +25,8 @@ run: install
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) seed demo --if-empty
+	@# The job runner (mail, webhooks, sweeps) beside the server, stopped with it.
+	$(FLASK) jobs & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 lint: install

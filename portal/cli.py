@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
+from portal import jobs
 from portal.extensions import db
 from portal.models.account import ADMIN, OWNER, STAFF_ROLES
 
@@ -96,6 +97,7 @@ def register_cli(app: Flask) -> None:
         click.echo("Statistics refreshed.")
 
     app.cli.add_command(seed)
+    app.cli.add_command(jobs.run_consumer)
 
 
 def analyze_database() -> None:

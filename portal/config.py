@@ -74,6 +74,9 @@ def from_environment(instance_path: Path) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_EMAIL_LIMIT": os.environ.get("LOGIN_EMAIL_LIMIT", "10 per 15 minutes"),
         "LOGIN_IP_LIMIT": os.environ.get("LOGIN_IP_LIMIT", "50 per minute"),
+        # License API: per license key (or license user) and per address.
+        "LICENSE_API_LIMIT": os.environ.get("LICENSE_API_LIMIT", "120 per minute"),
+        "LICENSE_API_IP_LIMIT": os.environ.get("LICENSE_API_IP_LIMIT", "1200 per minute"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
@@ -93,4 +96,8 @@ def from_environment(instance_path: Path) -> dict:
         "PROXY_FIX_HOPS": int(os.environ.get("PROXY_FIX_HOPS", "0")),
         "ARGON2_TIME_COST": int(os.environ.get("ARGON2_TIME_COST", "3")),
         "ARGON2_MEMORY_COST": int(os.environ.get("ARGON2_MEMORY_COST", "65536")),
+        # The job runner's queue (portal.jobs): a SQLite file by default, redis://… when several hosts serve.
+        "JOBS_URL": os.environ.get("JOBS_URL") or f"sqlite:///{instance_path / 'jobs.db'}",
+        "JOBS_NAME": os.environ.get("JOBS_NAME", "portal"),
+        **({"JOBS_IMMEDIATE": _bool(os.environ["JOBS_IMMEDIATE"], False)} if "JOBS_IMMEDIATE" in os.environ else {}),
     }

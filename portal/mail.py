@@ -1,7 +1,8 @@
-"""Outgoing mail: kept in the outbox, sent through SMTP after the transaction commits.
+"""Outgoing mail: kept in the outbox, sent through SMTP by a job enqueued after the commit.
 
-When ``MAIL_SERVER`` is unset the mail is written to the log instead. Sending waits for
-the commit so that a rolled-back change never mails anyone. Links in mail come from
+When ``MAIL_SERVER`` is unset the mail is written to the log instead. The job is enqueued
+only once the transaction commits, so a rolled-back change never mails anyone, and the
+request never waits on SMTP (``portal.jobs``; a failing send is retried with backoff). Links in mail come from
 ``PORTAL_BASE_URL`` (``portal.tokens.link``), never from a request, so the command line and
 the web send the same mail.
 """
@@ -10,34 +11,30 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Mapping
 from email.message import EmailMessage
+from typing import Any
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import current_app
 
-from portal import tokens
+from portal import jobs, tokens
 from portal.extensions import db
 from portal.models import LicenseManager, LicenseUser, OutboxMail, utcnow
 
 log = logging.getLogger("portal.mail")
-PENDING = "pending_mail"
 
 
 def send_mail(to: str, subject: str, body: str, vendor_account_id: int | None = None) -> OutboxMail:
-    """Queue a mail in the outbox; it leaves once the surrounding transaction commits."""
+    """Keep a mail in the outbox; the job that sends it is enqueued once the transaction commits."""
     mail = OutboxMail(to=to, subject=subject, body=body, vendor_account_id=vendor_account_id)
     db.session.add(mail)
     db.session.flush()
-    config = {
-        k: current_app.config.get(k)
-        for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM", "MAIL_USE_TLS")
-    }
-    db.session.info.setdefault(PENDING, []).append((mail.id, to, subject, body, config))
+    jobs.after_commit(db.session, deliver_mail, vendor_account_id, mail.id)
     return mail
 
 
-def _deliver(to: str, subject: str, body: str, config: dict) -> None:
+def _deliver(to: str, subject: str, body: str, config: Mapping[str, Any]) -> None:
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"] or "portal@localhost"
     message["To"] = to
@@ -51,36 +48,33 @@ def _deliver(to: str, subject: str, body: str, config: dict) -> None:
         smtp.send_message(message)
 
 
-@sa.event.listens_for(so.Session, "after_commit")
-def _send_pending(session: so.Session) -> None:
-    if session.in_nested_transaction():  # a savepoint released (forms.submit): wait for the real commit
-        return
-    pending = session.info.pop(PENDING, [])
-    if not pending:
-        return
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, sa.Engine) else bind.engine
-    for mail_id, to, subject, body, config in pending:
-        error = ""
-        if config.get("MAIL_SERVER"):
-            try:
-                _deliver(to, subject, body, config)
-            except (OSError, smtplib.SMTPException) as exc:
-                error = f"{type(exc).__name__}: {exc}"[:500]
-                log.warning("mail to %s failed: %s", to, error)
-        else:
-            log.info("mail to %s: %s\n%s", to, subject, body)
-        with engine.begin() as connection:
-            connection.execute(
-                sa.update(OutboxMail)
-                .where(OutboxMail.id == mail_id)
-                .values(sent_at=None if error else utcnow(), error=error)
-            )
+# Retried after 1, 5, 25 and 125 minutes; then a dead letter on /vendor/jobs.
+@jobs.task(retries=4, retry_delay=60, retry_backoff=5)
+def deliver_mail(vendor_account_id: int | None, mail_id: int) -> bool:
+    """Send one outbox mail through SMTP (or to the log when MAIL_SERVER is unset)."""
+    mail = db.session.get(OutboxMail, mail_id)
+    if mail is None or mail.sent_at is not None:
+        return False
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        log.info("mail to %s: %s\n%s", mail.to, mail.subject, mail.body)
+        mail.sent_at, mail.error = utcnow(), ""
+        return True
+    try:
+        _deliver(mail.to, mail.subject, mail.body, config)
+    except (OSError, smtplib.SMTPException) as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        log.warning("mail to %s failed: %s", mail.to, error)
+        _note_error(mail_id, error)
+        raise
+    mail.sent_at, mail.error = utcnow(), ""
+    return True
 
 
-@sa.event.listens_for(so.Session, "after_rollback")
-def _drop_pending(session: so.Session) -> None:
-    session.info.pop(PENDING, None)
+def _note_error(mail_id: int, error: str) -> None:
+    """Keep the error on the mail even though the job's own transaction rolls back to retry."""
+    with db.engine.begin() as connection:
+        connection.execute(sa.update(OutboxMail).where(OutboxMail.id == mail_id).values(error=error))
 
 
 def send_invitation(manager: LicenseManager, vendor_name: str) -> str:

@@ -20,6 +20,7 @@ from portal.models.people import (
     UserGroupManager,
     UserGroupMember,
 )
+from portal.models.webhook import FailedJob, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -33,6 +34,7 @@ __all__ = [
     "DefaultPolicy",
     "DefaultProduct",
     "Device",
+    "FailedJob",
     "License",
     "LicenseAssignment",
     "LicenseManager",
@@ -52,5 +54,7 @@ __all__ = [
     "UserGroupManager",
     "UserGroupMember",
     "VendorAccount",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]

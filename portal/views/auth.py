@@ -4,7 +4,7 @@ Staff sign in at /vendor, license managers at /portal. The per-email limit on fa
 sign-ins is counted atomically: every attempt takes a hit before the password is checked
 (a successful one gives it back), so 20 simultaneous wrong passwords meet exactly the
 configured number of rejections before 429. Forgot-password answers before it looks
-anything up: the look-up and the mail run once the answer is sent, so a known and an
+anything up: the look-up and the mail are a job (portal.tasks) enqueued once the answer is sent, so a known and an
 unknown email take the same time.
 """
 
@@ -20,7 +20,7 @@ from flask_login import current_user, login_user, logout_user
 from limits import parse
 from werkzeug.exceptions import TooManyRequests
 
-from portal import access, audit, mail, tokens
+from portal import access, audit, tasks, tokens
 from portal.access import safe_next
 from portal.audit import Actor
 from portal.extensions import db, email_key, limiter
@@ -30,7 +30,6 @@ from portal.identity import MANAGER, STAFF, Principal, load_principal
 from portal.models import utcnow
 from portal.passwords import verify_password
 from portal.services import sign_in
-from portal.tenancy import all_tenants
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("portal.auth")
@@ -167,19 +166,13 @@ def portal_logout() -> Response:
     return redirect_to(url_for("auth.portal_login"))
 
 
-def mail_reset_links(app: Flask, email: str) -> None:
-    """Mail a reset link to every manager (not disabled) with this email; runs after the answer."""
+def enqueue_reset_links(app: Flask, email: str) -> None:
+    """Enqueue the reset-link job for this email, known or not; runs after the answer."""
     with app.app_context():
         try:
-            with all_tenants(db.session):
-                for user in sign_in.reset_recipients(email):
-                    mail.send_password_reset(user)
-            db.session.commit()
+            tasks.mail_reset_links(email)
         except Exception:
-            db.session.rollback()
             log.exception("reset mail for %s failed", email)
-        finally:
-            db.session.remove()
 
 
 @bp.route("/portal/password/forgot", methods=["GET", "POST"])
@@ -195,7 +188,7 @@ def forgot_password() -> Response:
 
     @after_this_request
     def _after_the_answer(response: Response) -> Response:
-        response.call_on_close(lambda: mail_reset_links(app, email))
+        response.call_on_close(lambda: enqueue_reset_links(app, email))
         return response
 
     minutes = int(tokens.max_age(tokens.PASSWORD_RESET).total_seconds() // 60)  # .seconds drops days

@@ -10,7 +10,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from portal import audit
+from portal import audit, webhooks
 from portal.audit import Actor
 from portal.errors import Conflict, Invalid
 from portal.extensions import db
@@ -74,7 +74,10 @@ def _change(device: Device, action: str, change, actor: Actor) -> bool:
 
 def reset(device: Device, *, actor: Actor) -> bool:
     """Deactivate one device, freeing its activation and any floating seat it holds."""
-    return _change(device, "device.reset", _deactivate, actor)
+    changed = _change(device, "device.reset", _deactivate, actor)
+    if changed:
+        webhooks.emit("device.reset", webhooks.device_data(device), vendor_account_id=device.vendor_account_id)
+    return changed
 
 
 def release(device: Device, *, actor: Actor) -> bool:
@@ -90,6 +93,7 @@ def revoke(device: Device, *, actor: Actor) -> bool:
     _deactivate(device)
     _refresh(device)
     audit.record("device.revoked", device, actor=actor, before=before, after=_state(device))
+    webhooks.emit("device.revoked", webhooks.device_data(device), vendor_account_id=device.vendor_account_id)
     return True
 
 

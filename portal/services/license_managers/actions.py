@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.exc import IntegrityError
 
-from portal import audit, mail
+from portal import audit, mail, webhooks
 from portal.audit import Actor
 from portal.errors import Conflict, Invalid
 from portal.extensions import db
@@ -32,6 +32,11 @@ def _record(action: str, manager: LicenseManager, actor: Actor, before: dict | N
     audit.record(
         action, manager, actor=actor, before=before, after=after, customer_account_id=manager.customer_account_id
     )
+
+
+def _emit(event: str, manager: LicenseManager) -> None:
+    payload = {"id": manager.id, "email": manager.license_user.email, "status": manager.status}
+    webhooks.emit(event, payload, vendor_account_id=manager.vendor_account_id)
 
 
 def _load_all(model: Any, ids: Iterable[int], field_name: str, noun: str) -> list[Any]:
@@ -116,6 +121,7 @@ def create_manager(
     )
     mail.send_invitation(manager, vendor_name)
     db.session.flush()
+    _emit("license_manager.invited", manager)
     return manager, promoted
 
 
@@ -171,6 +177,7 @@ def disable(manager: LicenseManager, *, actor: Actor) -> LicenseManager:
     manager.status = "disabled"
     manager.session_version += 1
     _record("license_manager.disabled", manager, actor, {"status": before}, {"status": "disabled"})
+    _emit("license_manager.disabled", manager)
     return manager
 
 

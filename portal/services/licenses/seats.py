@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from portal import audit
+from portal import audit, webhooks
 from portal.audit import Actor
 from portal.errors import Conflict, Invalid
 from portal.extensions import db
@@ -69,6 +69,7 @@ def assign(
         before={"assigned_users": license_.assigned_users - 1},
         after={"assigned_users": license_.assigned_users, "user": user.email},
     )
+    _emit_seat("seat.assigned", license_, user)
     return user
 
 
@@ -96,4 +97,10 @@ def unassign(license_: License, user: LicenseUser, *, actor: Actor) -> bool:
         before={"assigned_users": license_.assigned_users + 1, "user": user.email},
         after={"assigned_users": license_.assigned_users},
     )
+    _emit_seat("seat.unassigned", license_, user)
     return True
+
+
+def _emit_seat(event: str, license_: License, user: LicenseUser) -> None:
+    payload = {"license": webhooks.license_data(license_), "user": {"id": user.id, "email": user.email}}
+    webhooks.emit(event, payload, vendor_account_id=license_.vendor_account_id)

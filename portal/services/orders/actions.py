@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from portal import audit
+from portal import audit, webhooks
 from portal.audit import Actor
 from portal.errors import Conflict, Invalid
 from portal.extensions import db
@@ -82,6 +82,8 @@ def create_order(
             "bundle": is_bundle,
         },
     )
+    payload = {"id": order.id, "reference": order.reference, "customer_id": customer_id, "bundle": is_bundle}
+    webhooks.emit("order.created", payload, vendor_account_id=order.vendor_account_id)
     return order
 
 

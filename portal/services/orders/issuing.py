@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from portal import audit
+from portal import audit, webhooks
 from portal.audit import Actor
 from portal.errors import Conflict, Invalid
 from portal.extensions import db
@@ -118,4 +118,10 @@ def issue(
             "licenses": [audit.describe(lic) for lic in licenses],
         },
     )
+    payload = {
+        "order_id": order.id,
+        "order_reference": order.reference,
+        "licenses": [webhooks.license_data(lic) for lic in licenses],
+    }
+    webhooks.emit("licenses.issued", payload, vendor_account_id=order.vendor_account_id)
     return licenses

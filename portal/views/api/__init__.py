@@ -11,7 +11,17 @@ from __future__ import annotations
 from flask import Blueprint
 
 from portal.extensions import csrf
-from portal.views.api import customer_accounts, customers, devices, docs, errors, license_managers, licenses, orders
+from portal.views.api import (
+    customer_accounts,
+    customers,
+    devices,
+    docs,
+    errors,
+    license,
+    license_managers,
+    licenses,
+    orders,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -20,6 +30,7 @@ errors.register(bp)
 # Each area module defines ``bp``; add new areas here.
 AREAS: list[Blueprint] = [
     docs.bp,
+    license.bp,
     customer_accounts.bp,
     customers.bp,
     orders.bp,
@@ -28,4 +39,5 @@ AREAS: list[Blueprint] = [
     license_managers.bp,
 ]
 for _area in AREAS:
+    csrf.exempt(_area)  # Flask-WTF exempts by the request's own blueprint name, not its parents'
     bp.register_blueprint(_area)

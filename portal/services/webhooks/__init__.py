@@ -1,0 +1,1 @@
+"""The vendor's webhook endpoints: ``queries`` reads, ``actions`` writes (register, edit, rotate, redeliver)."""
