@@ -12,7 +12,18 @@ from flask import Blueprint
 
 from portal.access import require_side
 from portal.identity import MANAGER
-from portal.views.end_user import account, activity, dashboard, devices, licenses, orders, reports, user_groups, users
+from portal.views.end_user import (
+    account,
+    activity,
+    dashboard,
+    devices,
+    licenses,
+    offline,
+    orders,
+    reports,
+    user_groups,
+    users,
+)
 
 bp = Blueprint("end_user", __name__, url_prefix="/portal")
 require_side(bp, MANAGER)
@@ -25,6 +36,7 @@ AREAS: list[Blueprint] = [
     activity.bp,
     licenses.bp,
     devices.bp,
+    offline.bp,
     users.bp,
     user_groups.bp,
     account.bp,
