@@ -112,3 +112,154 @@ class Gunicorn:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+# What the software knows: the vendor's public id, its public key, product codes and license keys
+
+
+def scale_licenses(limit: int, floating: bool, free: bool = True) -> list[tuple[str, str, str]]:
+    """(account, product code, license key) of Scale Co licenses, newest first, with room to activate."""
+    from portal.models import License, Product, VendorAccount
+    from portal.tenancy import all_tenants
+
+    with all_tenants(db.session):
+        query = (
+            sa.select(VendorAccount.public_id, Product.code, License.license_key)
+            .join(License, License.vendor_account_id == VendorAccount.id)
+            .join(Product, Product.id == License.product_id)
+            .where(License.license_key.is_not(None), License.is_floating.is_(floating), License.status != "disabled")
+            .order_by(License.id.desc())
+            .limit(limit)
+        )
+        if free:
+            query = query.where(
+                sa.or_(License.max_activations.is_(None), License.times_activated < License.max_activations)
+            )
+        return [tuple(row) for row in db.session.execute(query).all()]  # type: ignore[misc]
+
+
+def _percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+# 1. In-process
+
+
+def in_process(app) -> list[tuple[str, str, float, str]]:
+    """Median activation and check-in through the API, in-process (WSGI transport, no network)."""
+    from portal.licensing_client import LicenseClient
+
+    with app.app_context():
+        targets = scale_licenses(RUNS + 1, floating=False)
+    transport = httpx.WSGITransport(app=app)
+    timings: dict[str, list[float]] = {"activate": [], "check in": []}
+    with LicenseClient("http://bench.local", transport=transport) as client:
+        for n, (account, product, key) in enumerate(targets):
+            machine = dict(account=account, product=product, license_key=key, hardware_id=f"bench-{n}")
+            started = time.perf_counter()
+            client.activate(**machine, hostname=f"bench-{n}")
+            middle = time.perf_counter()
+            client.check_in(**machine)
+            ended = time.perf_counter()
+            if n:  # the first pays for warming caches
+                timings["activate"].append((middle - started) * 1000)
+                timings["check in"].append((ended - middle) * 1000)
+    return [
+        (f"{what}, in-process", f"{statistics.median(samples):.1f} ms median", 10.0, "≤ 10 ms")
+        for what, samples in timings.items()
+    ]
+
+
+# 2. Load on loopback
+
+
+def _load_worker(base_url: str, machines: list[dict], seconds: float, threads: int, out) -> None:
+    from portal.licensing_client import LicenseClient, LicenseError
+
+    latencies: list[float] = []
+    errors: Counter = Counter()
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def loop(mine: list[dict]) -> None:
+        local: list[float] = []
+        with LicenseClient(base_url) as client:
+            i = 0
+            while time.monotonic() < deadline:
+                started = time.perf_counter()
+                try:
+                    client.check_in(**mine[i % len(mine)])
+                except LicenseError as error:
+                    with lock:
+                        errors[error.code] += 1
+                except httpx.HTTPError as error:
+                    with lock:
+                        errors[type(error).__name__] += 1
+                local.append((time.perf_counter() - started) * 1000)
+                i += 1
+        with lock:
+            latencies.extend(local)
+
+    pool = [threading.Thread(target=loop, args=(machines[t::threads] or machines,)) for t in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    out.put((latencies, dict(errors)))
+
+
+def load(base_url: str, machines: list[dict]) -> tuple[int, float, float, dict]:
+    """Check-ins from LOAD_PROCESSES processes of LOAD_THREADS threads for LOAD_SECONDS."""
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    chunks = [machines[p::LOAD_PROCESSES] for p in range(LOAD_PROCESSES)]
+    processes = [
+        context.Process(target=_load_worker, args=(base_url, chunk, LOAD_SECONDS, LOAD_THREADS, out))
+        for chunk in chunks
+    ]
+    started = time.perf_counter()
+    for process in processes:
+        process.start()
+    results = [out.get(timeout=LOAD_SECONDS + 60) for _ in processes]
+    elapsed = time.perf_counter() - started
+    for process in processes:
+        process.join()
+    latencies = [x for samples, _ in results for x in samples]
+    errors: Counter = Counter()
+    for _, e in results:
+        errors.update(e)
+    return len(latencies), len(latencies) / min(elapsed, LOAD_SECONDS), _percentile(latencies, 0.95), dict(errors)
+
+
+# 3. Races
+
+
+def race(base_url: str, call: str, machine: dict) -> Counter:
+    """RACERS devices send the same call at once; count who won and what the others got."""
+    from portal.licensing_client import LicenseClient, LicenseError
+
+    barrier = threading.Barrier(RACERS)
+    outcome: Counter = Counter()
+    lock = threading.Lock()
+
+    def one(n: int) -> None:
+        with LicenseClient(base_url) as client:
+            mine = {**machine, "hardware_id": f"racer-{call}-{n}"}
+            if call == "acquire_seat":
+                client.activate(**mine)
+            barrier.wait()
+            try:
+                getattr(client, call)(**mine)
+                result = "won"
+            except LicenseError as error:
+                result = error.code
+        with lock:
+            outcome[result] += 1
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcome

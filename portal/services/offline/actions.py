@@ -20,6 +20,7 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import Device, License, LicenseAssignment, LicenseUser, Product, VendorAccount, utcnow
 from portal.services.activations import actions as activations
+from portal.services.activations import queries as activation_queries
 from portal.services.offline import files
 from portal.services.offline.files import FIELD, OfflineRequest
 
@@ -54,7 +55,7 @@ def _answer(license_: License, request: OfflineRequest, device: Device | None) -
         "license_key": license_.license_key,
         "user": request.user,
         "issued_at": utcnow().replace(microsecond=0).isoformat() + "Z",
-        "license": activations.license_state(license_, device),
+        **activation_queries.state(license_, device),
     }
     document = signing.sign(vendor, payload)
     return {"format": files.RESPONSE_FORMAT.format(kind=request.kind), "version": files.VERSION, **document}
