@@ -136,6 +136,8 @@ ACTION_LABELS = {
     "device.revoked": "Blacklisted a device",
     "device.unrevoked": "Lifted a device's block",
     "device.borrowed": "Borrowed a floating seat",
+    "device.activated": "Activated a device",
+    "device.seat_acquired": "Acquired a floating seat",
     "license_user.created": "Added a license user",
     "license_user.password_set": "Set a license user's password",
     "user_group.created": "Created a user group",

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from portal.models.base import Base, TenantOwned, created_at_column
+
+
+def new_public_id() -> str:
+    """The id the vendor's software names its account by in the License API (not secret)."""
+    return "va_" + secrets.token_hex(8)
 
 
 class VendorAccount(Base):
@@ -17,6 +23,10 @@ class VendorAccount(Base):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
+    public_id: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True, default=new_public_id)
+    # The Ed25519 key pair that signs License API answers (raw 32-byte keys, base64); made on first use.
+    signing_private_key: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    signing_public_key: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     created_at: so.Mapped[dt.datetime] = created_at_column()
 
 
