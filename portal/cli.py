@@ -92,7 +92,9 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("simulate")
     @click.option("--devices", type=click.IntRange(1, 10_000), default=10, show_default=True)
     @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True, help="The running portal.")
-    @click.option("--seconds", type=click.FloatRange(min=0.1), default=None, help="Stop after this long (default: Ctrl-C).")
+    @click.option(
+        "--seconds", type=click.FloatRange(min=0.1), default=None, help="Stop after this long (default: Ctrl-C)."
+    )
     @click.option("--interval", type=click.FloatRange(min=0.05), default=2.0, show_default=True)
     def simulate(devices: int, base_url: str, seconds: float | None, interval: float) -> None:
         """Run simulated machines that activate, check in and float seats through the License API."""

@@ -9,7 +9,6 @@ software verifies offline with the public key built into it.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +20,7 @@ from portal.extensions import db
 from portal.models import Device, License, LicenseAssignment, LicenseUser, Product, VendorAccount, utcnow
 from portal.services.activations import actions as activations
 from portal.services.activations import queries as activation_queries
+from portal.services.activations.actions import Machine
 from portal.services.offline import files
 from portal.services.offline.files import FIELD, OfflineRequest
 
@@ -48,13 +48,12 @@ def _answer(license_: License, request: OfflineRequest, device: Device | None) -
     vendor = db.session.get(VendorAccount, license_.vendor_account_id)
     assert vendor is not None
     payload = {
-        "kind": request.kind,
-        "nonce": request.nonce,
-        "hardware_id": request.hardware_id,
+        # As in every License API answer: what it answers, so the software accepts only its own.
+        "request": {"kind": request.kind, "nonce": request.nonce, "hardware_id": request.hardware_id},
         "product": request.product,
         "license_key": license_.license_key,
         "user": request.user,
-        "issued_at": utcnow().replace(microsecond=0).isoformat() + "Z",
+        "offline": True,
         **activation_queries.state(license_, device),
     }
     document = signing.sign(vendor, payload)
@@ -67,22 +66,16 @@ def _read(raw: bytes, kind: str, license_: License) -> OfflineRequest:
     return request
 
 
-def activate(license_: License, raw: bytes, *, actor: Actor, now: dt.datetime | None = None) -> dict[str, Any]:
+def activate(license_: License, raw: bytes, *, actor: Actor) -> dict[str, Any]:
     """Activate the machine of an offline request on this license; the signed response document."""
     request = _read(raw, "activation", license_)
-    device = activations.activate(
-        license_,
-        hardware_id=request.hardware_id,
-        hostname=request.hostname,
-        os=request.os,
-        sdk_version=request.sdk_version,
-        actor=actor,
-    )
+    machine = Machine(request.hardware_id, request.hostname, request.os, request.sdk_version)
+    device = activations.activate(license_, machine, actor=actor)
     return _answer(license_, request, device)
 
 
 def deactivate(license_: License, raw: bytes, *, actor: Actor) -> dict[str, Any]:
     """Deactivate the machine of an offline request on this license; the signed response document."""
     request = _read(raw, "deactivation", license_)
-    activations.deactivate(license_, hardware_id=request.hardware_id, actor=actor)
-    return _answer(license_, request, None)
+    device = activations.deactivate(license_, Machine(request.hardware_id), actor=actor)
+    return _answer(license_, request, device)

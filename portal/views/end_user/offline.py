@@ -15,6 +15,7 @@ from portal.forms import submit
 from portal.forms.offline import OfflineRequestForm
 from portal.htmx import render
 from portal.models import License
+from portal.security import accepts_files
 from portal.services.offline import actions
 
 bp = Blueprint("offline", __name__)
@@ -60,12 +61,14 @@ def _offline(license_id: int, kind: str, permission: str, action: Callable[..., 
 
 
 @bp.route("/licenses/<int:license_id>/offline-activation", methods=["GET", "POST"])
+@accepts_files("request_file")
 def activation(license_id: int) -> Response:
     """Activate an offline machine from its request file; answer with a signed response file."""
     return _offline(license_id, "activation", "edit_license", actions.activate)
 
 
 @bp.route("/licenses/<int:license_id>/offline-deactivation", methods=["GET", "POST"])
+@accepts_files("request_file")
 def deactivation(license_id: int) -> Response:
     """Deactivate an offline machine from its request file; answer with a signed response file."""
     return _offline(license_id, "deactivation", "reset_device", actions.deactivate)
