@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.licensing_client import LicenseClient, LicenseError
+from portal.licensing_client import LicensingClient, LicensingError
 from portal.models import License, Product, VendorAccount
 from portal.tenancy import all_tenants
 
@@ -73,27 +73,31 @@ def targets(limit: int) -> list[Target]:
 class Machine:
     """One simulated installation of the vendor's software."""
 
-    def __init__(self, number: int, target: Target, client: LicenseClient, rng: random.Random):
+    def __init__(self, base_url: str, number: int, target: Target, rng: random.Random):
         self.target = target
-        self.client = client
         self.rng = rng
-        self.hardware_id = f"sim-{number:05d}-{rng.randrange(16**8):08x}"
-        self.hostname = f"sim-{number:03d}.lab.example"
-        self.os = rng.choice(OPERATING_SYSTEMS)
+        self.client = LicensingClient(
+            base_url,
+            account=target.account,
+            public_key=target.public_key,
+            product=target.product,
+            license_key=target.license_key,
+            hardware_id=f"sim-{number:05d}-{rng.randrange(16**8):08x}",
+            hostname=f"sim-{number:03d}.lab.example",
+            os=rng.choice(OPERATING_SYSTEMS),
+            sdk_version="simulator/1",
+        )
         self.active = False
         self.holds_seat = False
 
-    def _call(self, what: str, stats: Stats, **kwargs) -> bool:
+    def _call(self, what: str, stats: Stats) -> bool:
         try:
-            getattr(self.client, what)(
-                account=self.target.account,
-                product=self.target.product,
-                license_key=self.target.license_key,
-                hardware_id=self.hardware_id,
-                **kwargs,
-            )
-        except LicenseError as error:
+            getattr(self.client, what)()
+        except LicensingError as error:
             stats.add(f"{what}: {error.code}")
+            return False
+        except OSError as error:  # the portal is down or restarting: try again next tick
+            stats.add(f"{what}: {type(error).__name__}")
             return False
         stats.add(what)
         return True
@@ -101,16 +105,16 @@ class Machine:
     def step(self, stats: Stats) -> None:
         """One tick of the software's life: activate if needed, check in, take or give back a seat."""
         if not self.active:
-            self.active = self._call("activate", stats, hostname=self.hostname, os=self.os, sdk_version="sim-1")
+            self.active = self._call("activate", stats)
             return
         if not self._call("check_in", stats):
             self.active = self.holds_seat = False  # reset or revoked by a manager: activate again later
             return
         if self.target.floating:
             if self.holds_seat and self.rng.random() < 0.3:
-                self.holds_seat = not self._call("release_seat", stats)
+                self.holds_seat = not self._call("release", stats)
             elif not self.holds_seat and self.rng.random() < 0.6:
-                self.holds_seat = self._call("acquire_seat", stats)
+                self.holds_seat = self._call("acquire", stats)
 
 
 def run(base_url: str, devices: int, seconds: float | None, interval: float = 2.0, seed: int | None = None) -> Counter:
@@ -125,14 +129,13 @@ def run(base_url: str, devices: int, seconds: float | None, interval: float = 2.
     workers = min(devices, 8)
 
     def work(numbers: range) -> None:
-        with LicenseClient(base_url) as client:
-            machines = [Machine(n, found[n % len(found)], client, random.Random(rng.random())) for n in numbers]
-            while not stop.is_set():
-                for machine in machines:
-                    if stop.is_set() or (deadline is not None and time.monotonic() >= deadline):
-                        return
-                    machine.step(stats)
-                stop.wait(interval)
+        machines = [Machine(base_url, n, found[n % len(found)], random.Random(rng.random())) for n in numbers]
+        while not stop.is_set():
+            for machine in machines:
+                if stop.is_set() or (deadline is not None and time.monotonic() >= deadline):
+                    return
+                machine.step(stats)
+            stop.wait(interval)
 
     threads = [threading.Thread(target=work, args=(range(i, devices, workers),), daemon=True) for i in range(workers)]
     for thread in threads:
