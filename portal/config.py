@@ -74,6 +74,9 @@ def from_environment(instance_path: Path) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_EMAIL_LIMIT": os.environ.get("LOGIN_EMAIL_LIMIT", "10 per 15 minutes"),
         "LOGIN_IP_LIMIT": os.environ.get("LOGIN_IP_LIMIT", "50 per minute"),
+        # License API: per license key (or license user) and per address.
+        "LICENSE_API_LIMIT": os.environ.get("LICENSE_API_LIMIT", "120 per minute"),
+        "LICENSE_API_IP_LIMIT": os.environ.get("LICENSE_API_IP_LIMIT", "1200 per minute"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),

@@ -11,13 +11,14 @@ from __future__ import annotations
 from flask import Blueprint
 
 from portal.extensions import csrf
-from portal.views.api import errors
+from portal.views.api import errors, license
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 errors.register(bp)
 
 # Each area module defines ``bp``; add new areas here.
-AREAS: list[Blueprint] = []
+AREAS: list[Blueprint] = [license.bp]
 for _area in AREAS:
+    csrf.exempt(_area)  # Flask-WTF exempts by the request's own blueprint name, not its parents'
     bp.register_blueprint(_area)
