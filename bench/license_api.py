@@ -42,7 +42,7 @@ from portal.tenancy import all_tenants  # noqa: E402
 RUNS = int(os.environ.get("BENCH_API_RUNS", "200"))
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/portal_sim_bench")
 LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "10"))
-LOAD_PROCESSES = int(os.environ.get("BENCH_LOAD_PROCESSES", "4"))
+LOAD_PROCESSES = int(os.environ.get("BENCH_LOAD_PROCESSES", "2"))
 LOAD_THREADS = int(os.environ.get("BENCH_LOAD_THREADS", "8"))
 LOAD_MANAGERS = int(os.environ.get("BENCH_LOAD_MANAGERS", "2000"))
 LOAD_DEVICES = int(os.environ.get("BENCH_LOAD_DEVICES", "2000"))
@@ -376,7 +376,7 @@ def print_table(rows: list[tuple[str, str, str]]) -> None:
     print(
         f"\nin-process: {RUNS} activations and check-ins, each on its own license; served: "
         f"{LOAD_PROCESSES} processes x {LOAD_THREADS} threads of check-ins for {LOAD_SECONDS:g} s "
-        f"on {LOAD_DEVICES:,} devices"
+        f"on up to {LOAD_DEVICES:,} seeded devices"
     )
 
 

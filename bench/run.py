@@ -16,9 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import license_api  # noqa: E402  (bench/license_api.py, beside this file)
+
 import sqlalchemy as sa  # noqa: E402
 
+from bench import license_api  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.cli import analyze_database  # noqa: E402
 from portal.extensions import db  # noqa: E402
