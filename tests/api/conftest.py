@@ -18,7 +18,6 @@ from portal.tenancy import all_tenants
 @pytest.fixture
 def server(app) -> Iterator[str]:
     """The base URL of the app served on a free loopback port (threaded, like a real server)."""
-    app.config["SERVER_NAME"] = None
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

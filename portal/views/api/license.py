@@ -66,8 +66,15 @@ def _rate_key() -> str:
     return f"license-api:{str(data.get('account'))[:32]}:{str(who)[:254]}"
 
 
-limiter.limit(lambda: current_app.config["LICENSE_API_LIMIT"], key_func=_rate_key)(bp)
-limiter.limit(lambda: current_app.config["LICENSE_API_IP_LIMIT"])(bp)
+# Shared by every route of the area: one budget per license and one per address, whatever the call.
+per_license = limiter.shared_limit(
+    lambda: current_app.config["LICENSE_API_LIMIT"], scope="license-api-license", key_func=_rate_key
+)
+per_address = limiter.shared_limit(lambda: current_app.config["LICENSE_API_IP_LIMIT"], scope="license-api-address")
+
+
+def limited(view: Callable[[], Response]) -> Callable[[], Response]:
+    return per_address(per_license(view))
 
 
 def _body() -> dict[str, Any]:
@@ -84,6 +91,8 @@ def _body() -> dict[str, Any]:
             wrong[name] = "Enter this as text." if isinstance(value, int | float | list | dict) else "Required."
         elif len(value) > longest:
             wrong[name] = f"At most {longest} characters."
+        elif "\x00" in value:
+            wrong[name] = "No NUL characters."
     if not wrong and not data.get("license_key") and not (data.get("email") and data.get("password")):
         wrong["license_key"] = "Send a license_key, or the email and password of a license user."
     if wrong:
@@ -146,42 +155,49 @@ def _answer(action: Callable[..., Any], **extra: Any) -> Response:
 
 
 @bp.post("/activate")
+@limited
 def activate() -> Response:
     """Activate the license on the machine (a new machine after a deactivation is a transfer)."""
     return _answer(actions.activate)
 
 
 @bp.post("/check-in")
+@limited
 def check_in() -> Response:
     """Check in: refused once the device was reset, revoked or its license disabled."""
     return _answer(actions.check_in)
 
 
 @bp.post("/deactivate")
+@limited
 def deactivate() -> Response:
     """Deactivate the machine, freeing its activation and any floating seat."""
     return _answer(actions.deactivate)
 
 
 @bp.post("/floating/acquire")
+@limited
 def acquire() -> Response:
     """Take a floating seat."""
     return _answer(actions.acquire_seat)
 
 
 @bp.post("/floating/release")
+@limited
 def release() -> Response:
     """Give the floating seat back."""
     return _answer(actions.release_seat)
 
 
 @bp.post("/borrow")
+@limited
 def borrow() -> Response:
     """Hold a floating seat until a date, at most the license's max borrow time."""
     return _answer(actions.borrow, until=_until)
 
 
 @bp.post("/consumption")
+@limited
 def consumption() -> Response:
     """Count uses of a consumption license."""
     return _answer(actions.add_usage, amount=lambda data: _number(data, "amount", 1, actions.MAX_USAGE) or 1)

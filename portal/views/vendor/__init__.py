@@ -12,7 +12,7 @@ from flask import Blueprint, Response, redirect
 
 from portal.access import check_staff_role, require_side, staff_can
 from portal.identity import STAFF
-from portal.views.vendor import audit_log, license_managers
+from portal.views.vendor import audit_log, license_managers, settings
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 require_side(bp, STAFF)
@@ -28,6 +28,6 @@ def index() -> Response:
 
 
 # Each area module defines ``bp``; add new areas here.
-AREAS: list[Blueprint] = [license_managers.bp, audit_log.bp]
+AREAS: list[Blueprint] = [license_managers.bp, audit_log.bp, settings.bp]
 for _area in AREAS:
     bp.register_blueprint(_area)
