@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.licensing_client import LicensingClient, LicensingError
-from portal.models import License, Product, VendorAccount
+from portal.models import Device, License, Product, VendorAccount, utcnow
 from portal.tenancy import all_tenants
 
 OPERATING_SYSTEMS = ("Windows 11", "macOS 15", "Ubuntu 24.04", "Windows Server 2022", "Debian 13")
@@ -51,13 +51,23 @@ class Stats:
 
 
 def targets(limit: int) -> list[Target]:
-    """Key-based, not disabled licenses of every vendor, floating ones first, spread over vendors."""
+    """Key-based licenses that can take a machine (enabled, not expired, not full), floating ones first."""
     with all_tenants(db.session):
         rows = db.session.execute(
             sa.select(VendorAccount.public_id, VendorAccount, Product.code, License.license_key, License.is_floating)
             .join(License, License.vendor_account_id == VendorAccount.id)
             .join(Product, Product.id == License.product_id)
-            .where(License.license_key.is_not(None), License.status != "disabled")
+            .where(
+                License.license_key.is_not(None),
+                License.status != "disabled",
+                sa.or_(License.valid_until.is_(None), License.valid_until > utcnow()),
+                # Room for one more machine, or a simulated one already there (a second run).
+                sa.or_(
+                    License.max_activations.is_(None),
+                    License.times_activated < License.max_activations,
+                    sa.exists().where(Device.license_id == License.id, Device.hardware_id.like("sim-%")),
+                ),
+            )
             .order_by(License.is_floating.desc(), License.id)
             .limit(max(limit, 1) * 4)
         ).all()
@@ -82,7 +92,7 @@ class Machine:
             public_key=target.public_key,
             product=target.product,
             license_key=target.license_key,
-            hardware_id=f"sim-{number:05d}-{rng.randrange(16**8):08x}",
+            hardware_id=f"sim-{number:05d}",  # the same machines again on the next run
             hostname=f"sim-{number:03d}.lab.example",
             os=rng.choice(OPERATING_SYSTEMS),
             sdk_version="simulator/1",
