@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 STAMP := $(VENV)/.install-stamp
 HTMX := portal/static/vendor/htmx.min.js
 
-.PHONY: install run lint test bench clean
+.PHONY: install run simulate lint test bench clean
 
 install: $(STAMP) $(HTMX)
 
@@ -28,6 +28,11 @@ run: install
 	@# The job runner (mail, webhooks, sweeps) beside the server, stopped with it.
 	$(FLASK) jobs & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Beside `make run` (another terminal): machines that use the demo's licenses through the License API.
+DEVICES ?= 20
+simulate: install
+	$(FLASK) simulate --devices $(DEVICES) --base-url http://127.0.0.1:5000
 
 lint: install
 	$(VENV)/bin/ruff check portal tests bench migrations wsgi.py

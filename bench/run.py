@@ -16,8 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+
 import sqlalchemy as sa  # noqa: E402
 
+from bench import license_api  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.cli import analyze_database  # noqa: E402
 from portal.extensions import db  # noqa: E402
@@ -83,7 +85,7 @@ def median_ms(client, url: str, headers: dict | None = None) -> tuple[float, int
     return statistics.median(samples), status
 
 
-def measure(size: int, workdir: Path) -> dict[str, tuple[float, int]]:
+def measure(size: int, workdir: Path, api_rows: list | None = None) -> dict[str, tuple[float, int]]:
     started = time.perf_counter()
     app, staff, manager = build(size, workdir)
     print(f"  seeded {size:,} managers in {time.perf_counter() - started:.1f} s", file=sys.stderr)
@@ -99,19 +101,23 @@ def measure(size: int, workdir: Path) -> dict[str, tuple[float, int]]:
         session["_user_id"] = f"manager:{manager.id}:{manager.session_version}"
     for name, url in MANAGER_PAGES:
         results[name] = median_ms(manager_client, url)
+    if api_rows is not None:  # the License API's in-process figures, on the same large database
+        api_rows.extend(license_api.in_process(app))
     return results
 
 
 def main() -> None:
+    api_rows: list = []
     with tempfile.TemporaryDirectory() as tmp:
         small = measure(SMALL, Path(tmp))
-        large = measure(LARGE, Path(tmp))
+        large = measure(LARGE, Path(tmp), api_rows)
     print(f"\n{'page':<30} {'status':>6} {f'{SMALL:,} (ms)':>14} {f'{LARGE:,} (ms)':>16} {'ratio':>7}")
     for name in small:
         (a, status_a), (b, status_b) = small[name], large[name]
         status = str(status_a) if status_a == status_b else f"{status_a}/{status_b}"
         print(f"{name:<30} {status:>6} {a:>14.1f} {b:>16.1f} {b / a:>7.2f}")
     print(f"\nmedians of {RUNS} requests per page, in-process (no network), SQLite")
+    license_api.print_table(api_rows + license_api.served())
 
 
 if __name__ == "__main__":

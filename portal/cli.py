@@ -1,4 +1,4 @@
-"""Command line: `flask --app wsgi seed demo|scale`, `create-staff`."""
+"""Command line: `flask --app wsgi seed demo|scale`, `create-staff`, `simulate`."""
 
 from __future__ import annotations
 
@@ -89,6 +89,24 @@ def register_cli(app: Flask) -> None:
         db.session.add(StaffUser(email=email, name=name, role=role, password_hash=hash_password(password)))
         db.session.commit()
         click.echo(f"{email} can now sign in at /vendor/login for {account_name} as {role}.")
+
+    @app.cli.command("simulate")
+    @click.option("--devices", type=click.IntRange(1, 10_000), default=10, show_default=True)
+    @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True, help="The running portal.")
+    @click.option(
+        "--seconds", type=click.FloatRange(min=0.1), default=None, help="Stop after this long (default: Ctrl-C)."
+    )
+    @click.option("--interval", type=click.FloatRange(min=0.05), default=2.0, show_default=True)
+    def simulate(devices: int, base_url: str, seconds: float | None, interval: float) -> None:
+        """Run simulated machines that activate, check in and float seats through the License API."""
+        from portal import simulator
+
+        click.echo(f"Simulating {devices} devices against {base_url}" + (f" for {seconds:g} s." if seconds else "."))
+        try:
+            counts = simulator.run(base_url, devices, seconds, interval=interval)
+        except RuntimeError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(", ".join(f"{n:,} {what}" for what, n in sorted(counts.items())) or "No call answered.")
 
     @app.cli.command("analyze")
     def analyze() -> None:

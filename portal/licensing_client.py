@@ -141,3 +141,55 @@ class LicensingClient:
     def add_usage(self, amount: int = 1) -> dict[str, Any]:
         """Count uses of a consumption license."""
         return self.call("consumption", amount=amount)
+
+
+# Offline activation: the request file the software writes, the response file it verifies.
+
+OFFLINE_FORMAT = "license-portal/offline-{kind}-{part}"
+
+
+def offline_request(
+    kind: str,
+    *,
+    product: str,
+    hardware_id: str,
+    license_key: str | None = None,
+    user: str | None = None,
+    hostname: str = "",
+    os: str = "",
+    sdk_version: str = "portal-client/1",
+) -> dict[str, Any]:
+    """The request file (as JSON) for an ``activation`` or ``deactivation`` on a machine without network.
+
+    Keep it: the response is accepted only when it echoes this request's nonce and hardware id.
+    """
+    return {
+        "format": OFFLINE_FORMAT.format(kind=kind, part="request"),
+        "version": 1,
+        "product": product,
+        "license_key": license_key,
+        "user": user,
+        "hardware_id": hardware_id,
+        "hostname": hostname,
+        "os": os,
+        "sdk_version": sdk_version,
+        "nonce": secrets.token_hex(16),
+        "created_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+    }
+
+
+def verify_offline_response(document: Any, public_key: str, request: dict[str, Any]) -> dict[str, Any]:
+    """The verified payload of a response file answering ``request``, or ``SignatureError``."""
+    if not isinstance(document, dict) or not isinstance(request, dict):
+        raise SignatureError("This is not a response file.")
+    kind = request.get("format", "").rsplit("-", 2)[-2:-1] or [""]
+    if document.get("format") != OFFLINE_FORMAT.format(kind=kind[0], part="response"):
+        raise SignatureError("This is not the response file to this request.")
+    payload = document.get("payload")
+    if not verify(public_key, payload, document.get("signature", "")):
+        raise SignatureError("The response file's signature does not verify with the vendor's public key.")
+    assert isinstance(payload, dict)
+    answered = payload.get("request", {})
+    if answered.get("nonce") != request.get("nonce") or answered.get("hardware_id") != request.get("hardware_id"):
+        raise SignatureError("The response file answers another request or another machine.")
+    return payload

@@ -7,13 +7,13 @@
 - Ids in URLs fit the database's INTEGER: the app's ``int`` converter stops at 2^31-1, so a
   bigger id is the 404 of an id that does not exist, on every route, including ones added later.
 - No field takes a NUL character or a file: a text field sent as a file part is a 400, not a
-  500 deep in a form.
+  500 deep in a form. A view that takes an upload names its file fields with ``@accepts_files(...)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, Response, abort, request
@@ -38,6 +38,7 @@ MAX_URL_ID = 2**31 - 1  # ids are INTEGER columns on PostgreSQL; a bigger one ca
 UNTRUSTED_HOST = "Bad request: this portal does not answer for that host name (see TRUSTED_HOSTS).\n"
 BAD_QUERY = "portal.query_not_utf8"
 OUT_OF_RANGE = "A number in the request is out of range."
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class RequestHygiene:
@@ -115,6 +116,16 @@ def _trust_hosts(app: Flask) -> None:
     app.config["TRUSTED_HOSTS"] = list(dict.fromkeys([*hosts, *extra]))
 
 
+def accepts_files(*fields: str) -> Callable[[F], F]:
+    """Let a view take uploaded files in these fields only (its form checks their type and size)."""
+
+    def mark(view: F) -> F:
+        view.file_fields = frozenset(fields)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
 def init_app(app: Flask) -> None:
     # Before any blueprint adds a rule: rules bind their converter when they are added.
     app.url_map.converters["int"] = BoundedIntConverter
@@ -133,7 +144,8 @@ def init_app(app: Flask) -> None:
         sources = (request.args, request.form) if request.form else (request.args,)
         if any("\x00" in value for source in sources for _, values in source.lists() for value in values):
             abort(400, description="The request contains a NUL character, which no field accepts.")
-        if request.files:
+        view = app.view_functions.get(request.endpoint or "")
+        if request.files and not set(request.files) <= getattr(view, "file_fields", frozenset()):
             abort(400, description="This form takes no files: send its fields as text.")
 
     @app.errorhandler(OverflowError)

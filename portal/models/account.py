@@ -20,10 +20,13 @@ class VendorAccount(Base):
     """A software company; owns everything else. The one model that is not tenant-owned."""
 
     __tablename__ = "vendor_account"
+    # An index rather than a constraint: SQLite adds it without rebuilding the table (which would
+    # cascade-delete every row that references the account).
+    __table_args__ = (sa.Index("ix_vendor_account_public_id", "public_id", unique=True),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
-    public_id: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True, default=new_public_id)
+    public_id: so.Mapped[str] = so.mapped_column(sa.String(32), default=new_public_id)
     # The Ed25519 key pair that signs License API answers (raw 32-byte keys, base64); made on first use.
     signing_private_key: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     signing_public_key: so.Mapped[str | None] = so.mapped_column(sa.String(64))

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
@@ -52,6 +53,32 @@ def _dml(statement: Any) -> CursorResult[Any]:
 
 def _update(model: Any, row_id: int, *criteria: Any, **values: Any) -> int:
     return _dml(sa.update(model).where(model.id == row_id, *criteria).values(**values)).rowcount
+
+
+def _set_device(device: Device, *criteria: Any, **values: Any) -> bool:
+    """A conditional UPDATE of the device with plain values, mirrored on the loaded object."""
+    if not _update(Device, device.id, *criteria, **values):
+        return False
+    for name, value in values.items():
+        so.attributes.set_committed_value(device, name, value)
+    return True
+
+
+def _set_license(license_: License, *criteria: Any, **values: Any) -> bool:
+    """A conditional UPDATE of the license; the values it wrote come back (RETURNING) onto the object."""
+    names = list(values)
+    row = db.session.execute(
+        sa.update(License)
+        .where(License.id == license_.id, *criteria)
+        .values(**values)
+        .returning(*(getattr(License, name) for name in names))
+        .execution_options(synchronize_session=False)
+    ).first()
+    if row is None:
+        return False
+    for name, value in zip(names, row, strict=True):
+        so.attributes.set_committed_value(license_, name, value)
+    return True
 
 
 def _refresh(license_: License, device: Device | None = None) -> None:
@@ -109,8 +136,7 @@ def activate(license_: License, machine: Machine, *, actor: Actor) -> Device:
     if device is not None and device.is_revoked:
         raise Conflict("This device is blocked from activating this license.", code="device_revoked")
     if device is not None and device.is_active:
-        _update(Device, device.id, **_machine_values(machine, now))
-        _refresh(license_, device)
+        _set_device(device, **_machine_values(machine, now))
         return device
     transfer = device is None and bool(
         db.session.scalar(sa.select(sa.exists().where(Device.license_id == license_.id, sa.not_(Device.is_active))))
@@ -124,9 +150,8 @@ def activate(license_: License, machine: Machine, *, actor: Actor) -> Device:
                 db.session.add(device)
         except IntegrityError:
             raise Conflict("This device is being activated by another request: try again.", code="conflict") from None
-    elif not _update(
-        Device,
-        device.id,
+    elif not _set_device(
+        device,
         sa.not_(Device.is_active),
         sa.not_(Device.is_revoked),
         is_active=True,
@@ -145,9 +170,8 @@ def activate(license_: License, machine: Machine, *, actor: Actor) -> Device:
     if transfer:
         criteria.append(sa.or_(License.transfer_limit.is_(None), License.transfer_count < License.transfer_limit))
         values["transfer_count"] = License.transfer_count + 1
-    if not _update(License, license_.id, *criteria, **values):
+    if not _set_license(license_, *criteria, **values):
         raise _activation_refused(license_)
-    _refresh(license_, device)
     audit.record(
         "device.activated",
         device,
@@ -163,9 +187,9 @@ def check_in(license_: License, machine: Machine, *, actor: Actor) -> Device:
     check_usable(license_)
     device = active_device(license_, machine.hardware_id)
     now = utcnow()
-    _reclaim(license_, now, Device.id == device.id)
-    _update(Device, device.id, Device.is_active, **_machine_values(machine, now))
-    _refresh(license_, device)
+    if license_.is_floating and _reclaim(license_, now, Device.id == device.id):
+        _refresh(license_, device)
+    _set_device(device, **_machine_values(machine, now))
     return device
 
 
@@ -204,17 +228,15 @@ def acquire_seat(license_: License, machine: Machine, *, actor: Actor) -> Device
     device = active_device(license_, machine.hardware_id)
     now = utcnow()
     keep = queries.stale_seat(license_, now)
-    if _update(Device, device.id, Device.floating_in_use, sa.not_(keep), **_machine_values(machine, now)):
-        _refresh(license_, device)
+    if _set_device(device, Device.floating_in_use, sa.not_(keep), **_machine_values(machine, now)):
         return device  # it holds a live seat already
     stale = _dml(
         sa.update(Device)
         .where(Device.license_id == license_.id, keep)
         .values(floating_in_use=False, floating_since=None, borrowed_until=None)
     ).rowcount
-    if not _update(
-        License,
-        license_.id,
+    if not _set_license(
+        license_,
         License.floating_in_use - stale < License.floating_seats,
         floating_in_use=License.floating_in_use - stale + 1,
     ):
@@ -222,8 +244,7 @@ def acquire_seat(license_: License, machine: Machine, *, actor: Actor) -> Device
             f"No free floating seat: all {license_.floating_seats} seats of this license are in use.",
             code="no_floating_seat",
         )
-    _update(Device, device.id, floating_in_use=True, floating_since=now, **_machine_values(machine, now))
-    _refresh(license_, device)
+    _set_device(device, floating_in_use=True, floating_since=now, **_machine_values(machine, now))
     audit.record("device.seat_acquired", device, actor=actor, after={"floating_in_use": license_.floating_in_use})
     return device
 
@@ -260,9 +281,8 @@ def add_usage(license_: License, machine: Machine, amount: int, *, actor: Actor)
     if license_.license_type != "consumption" and license_.max_consumptions is None:
         raise Conflict("This license does not count consumptions.", code="not_consumption")
     device = active_device(license_, machine.hardware_id)
-    if not _update(
-        License,
-        license_.id,
+    if not _set_license(
+        license_,
         License.status != "disabled",
         sa.or_(License.max_consumptions.is_(None), License.consumptions + amount <= License.max_consumptions),
         consumptions=License.consumptions + amount,
@@ -274,8 +294,7 @@ def add_usage(license_: License, machine: Machine, amount: int, *, actor: Actor)
             f"{license_.max_consumptions} consumptions are left.",
             code="consumption_limit",
         )
-    _update(Device, device.id, **_machine_values(machine, utcnow()))
-    _refresh(license_, device)
+    _set_device(device, **_machine_values(machine, utcnow()))
     return device
 
 

@@ -73,11 +73,13 @@ def license_for_user(product_code: str, email: str, password: str) -> License:
 
 
 def device_of(license_: License, hardware_id: str) -> Device | None:
-    return db.session.scalar(
-        sa.select(Device)
-        .where(Device.license_id == license_.id, Device.hardware_id == hardware_id)
-        .options(so.joinedload(Device.license))
+    """The license's device on this machine, its ``license`` set to the one given (no second load)."""
+    device = db.session.scalar(
+        sa.select(Device).where(Device.license_id == license_.id, Device.hardware_id == hardware_id)
     )
+    if device is not None:
+        so.attributes.set_committed_value(device, "license", license_)
+    return device
 
 
 def is_expired(license_: License, now: dt.datetime | None = None) -> bool:

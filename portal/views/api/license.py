@@ -91,6 +91,8 @@ def _body() -> dict[str, Any]:
             wrong[name] = "Enter this as text." if isinstance(value, int | float | list | dict) else "Required."
         elif len(value) > longest:
             wrong[name] = f"At most {longest} characters."
+        elif "\x00" in value:
+            wrong[name] = "No NUL characters."
     if not wrong and not data.get("license_key") and not (data.get("email") and data.get("password")):
         wrong["license_key"] = "Send a license_key, or the email and password of a license user."
     if wrong:
