@@ -33,7 +33,18 @@ from portal.extensions import db
 from portal.htmx import current_url, hx_redirect, is_htmx
 from portal.identity import MANAGER, STAFF
 from portal.lists import MAX_ID
-from portal.models import Device, License, LicenseManager, LicenseUser, Order, UserGroup
+from portal.models import (
+    ApiKey,
+    Device,
+    FailedJob,
+    License,
+    LicenseManager,
+    LicenseUser,
+    Order,
+    UserGroup,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from portal.models.account import ADMIN, OWNER, SUPPORT
 
 T = TypeVar("T")
@@ -246,7 +257,14 @@ def _refusal(role: str, needed: str) -> str:
 
 # The model each id argument of a /vendor URL rule names, so a refusal can check scope first.
 # A /vendor rule with an id argument not listed here fails tests/vendor/test_staff_roles.py.
-SCOPED_ARGUMENTS: dict[str, type[Any]] = {"manager_id": LicenseManager, "order_id": Order}
+SCOPED_ARGUMENTS: dict[str, type[Any]] = {
+    "manager_id": LicenseManager,
+    "order_id": Order,
+    "key_id": ApiKey,
+    "endpoint_id": WebhookEndpoint,
+    "delivery_id": WebhookDelivery,
+    "job_id": FailedJob,
+}
 
 
 def _outside_tenant(view_args: dict[str, Any]) -> bool:

@@ -5,7 +5,7 @@ model and their key pair on first use (``portal.signing.ensure_key``). Columns a
 place, never by batch mode: rebuilding ``vendor_account`` on SQLite would drop the old table,
 and with foreign keys on that cascades to every row of every vendor.
 
-Revision ID: 0004
+Revision ID: 0004_license_api
 Revises: 0003_staff_roles
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 from portal.signing import new_key_pair
 
-revision = "0004"
+revision = "0004_license_api"
 down_revision = "0003_staff_roles"
 branch_labels = None
 depends_on = None

@@ -1,15 +1,14 @@
 """API keys for the vendor's back office, managers' personal tokens, idempotent answers.
 
-Revision ID: 0005
-Revises: 0003_staff_roles
+Revision ID: 0005_api_keys
+Revises: 0004_license_api
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-# The brief names "0003"; the revision id in the tree is "0003_staff_roles" (the lead chains at merge).
-down_revision = "0003_staff_roles"
+revision = "0005_api_keys"
+down_revision = "0004_license_api"
 branch_labels = None
 depends_on = None
 

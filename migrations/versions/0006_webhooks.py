@@ -1,14 +1,14 @@
 """Webhooks: endpoints and their deliveries; and the job runner's dead letters (failed_job).
 
-Revision ID: 0006
-Revises: 0004
+Revision ID: 0006_webhooks
+Revises: 0005_api_keys
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0004"  # 0003 in the brief; after lapi's 0004 since this branch merged lapi (the lead chains the wave)
+revision = "0006_webhooks"
+down_revision = "0005_api_keys"
 branch_labels = None
 depends_on = None
 
