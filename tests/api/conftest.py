@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 from portal import signing
 from portal.extensions import db
 from portal.licensing_client import LicensingClient
-from portal.models import VendorAccount
+from portal.models import Product, VendorAccount
 from portal.tenancy import all_tenants
 
 
@@ -47,8 +47,6 @@ def device(server, public_key, make):
     def _device(license_, hardware_id: str = "hw-1", vendor=None, product=None, **options) -> LicensingClient:
         with make.app.app_context(), all_tenants(db.session):
             account = vendor or db.session.get(VendorAccount, license_.vendor_account_id)
-            from portal.models import Product
-
             code = product or db.session.get(Product, license_.product_id).code
         if "email" not in options:
             options.setdefault("license_key", license_.license_key)
