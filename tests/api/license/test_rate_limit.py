@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 from portal.extensions import db
 from portal.licensing_client import LicensingClient, LicensingError
 from tests.factories import Factory
-from tests.test_rate_limit import limited_app
+from tests.auth.test_rate_limit import limited_app
 
 
 @pytest.fixture
