@@ -9,8 +9,8 @@ from werkzeug.serving import make_server
 
 from portal.extensions import db
 from portal.licensing_client import LicensingClient, LicensingError
-from tests.factories import Factory
 from tests.auth.test_rate_limit import limited_app
+from tests.factories import Factory
 
 
 @pytest.fixture
