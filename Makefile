@@ -25,11 +25,15 @@ run: install
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) seed demo --if-empty
-	@# The job runner (mail, webhooks, sweeps) beside the server, stopped with it.
-	$(FLASK) jobs & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
+	@# The job runner (mail, webhooks, sweeps) beside the server, stopped with it; with SIMULATE=1 the
+	@# device simulator too, once the server answers.
+	$(FLASK) jobs & jobs=$$!; sim=; \
+	if [ -n "$(SIMULATE)" ]; then (sleep 4; $(FLASK) simulate --devices $(DEVICES) --base-url http://127.0.0.1:5000) & sim=$$!; fi; \
+	trap 'kill $$jobs $$sim 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-# Beside `make run` (another terminal): machines that use the demo's licenses through the License API.
+# Beside `make run` (another terminal), or `SIMULATE=1 make run`: machines that use the demo's licenses
+# through the License API, so the dashboards move.
 DEVICES ?= 20
 simulate: install
 	$(FLASK) simulate --devices $(DEVICES) --base-url http://127.0.0.1:5000
