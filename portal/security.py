@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 from portal.config import LOCAL_HOSTS
 from portal.extensions import db
+from portal.views.api import errors as api_errors
 from portal.views.errors import error_response
 
 CSP = (
@@ -37,7 +38,7 @@ CSP = (
 MAX_URL_ID = 2**31 - 1  # ids are INTEGER columns on PostgreSQL; a bigger one cannot exist
 UNTRUSTED_HOST = "Bad request: this portal does not answer for that host name (see TRUSTED_HOSTS).\n"
 BAD_QUERY = "portal.query_not_utf8"
-OUT_OF_RANGE = "A number in the request is out of range."
+OUT_OF_RANGE = "A value in the request is out of range or cannot be stored (a number too big, a NUL character)."
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -154,6 +155,8 @@ def init_app(app: Flask) -> None:
         # The last net under a number no form bounded (SQLite: > 2^63, PostgreSQL: > int4).
         app.logger.warning("number out of range: %s", error)
         db.session.rollback()
+        if api_errors.is_api_request():  # every answer under /api/ is JSON with a code
+            return api_errors.error(422, "invalid", OUT_OF_RANGE)
         return error_response(422, OUT_OF_RANGE)
 
     @app.after_request

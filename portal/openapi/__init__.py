@@ -44,6 +44,7 @@ def document() -> dict[str, Any]:
         "info": dict(INFO),
         "servers": [{"url": "/api/v1"}],
         "paths": {},
+        "webhooks": {},
         "components": {},
         "tags": [],
     }
@@ -52,6 +53,9 @@ def document() -> dict[str, Any]:
         for url, operations in (part.get("paths") or {}).items():
             merged["paths"].setdefault(url, {})
             _merge(merged["paths"][url], operations, f"paths.{url}")
+        for name, operations in (part.get("webhooks") or {}).items():
+            merged["webhooks"].setdefault(name, {})
+            _merge(merged["webhooks"][name], operations, f"webhooks.{name}")
         for kind, items in (part.get("components") or {}).items():
             merged["components"].setdefault(kind, {})
             _merge(merged["components"][kind], items, f"components.{kind}")
@@ -63,11 +67,14 @@ def document() -> dict[str, Any]:
 METHODS = ("get", "put", "post", "delete", "patch")
 
 
-def operations() -> list[dict[str, Any]]:
-    """Every operation for the reference page: method, path, summary, parameters, body and answers."""
+def operations(section: str = "paths") -> list[dict[str, Any]]:
+    """Every operation for the reference page: method, path, summary, parameters, body and answers.
+
+    ``section="webhooks"`` lists the outgoing webhooks the same way (the path is the event's name).
+    """
     doc = document()
     found = []
-    for url, item in doc["paths"].items():
+    for url, item in doc[section].items():
         shared = item.get("parameters", [])
         for method in METHODS:
             if method not in item:
@@ -111,4 +118,8 @@ def _schema_name(media: dict[str, Any]) -> str:
     ref = schema.get("$ref", "")
     if ref:
         return ref.rsplit("/", 1)[-1]
+    refs = [_schema_name({"schema": s}) for s in schema.get("allOf", [])]
+    refs += [_schema_name({"schema": p}) for p in schema.get("properties", {}).values() if "$ref" in p]
+    if refs:
+        return " + ".join(r for r in refs if r)
     return schema.get("type", "") if schema else ""

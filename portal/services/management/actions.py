@@ -13,11 +13,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from portal import audit
+from portal import audit, webhooks
 from portal.audit import Actor
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import Customer, License, LicenseManager, LicensePolicy, Order, OrderManager, Product, utcnow
+from portal.services.license_managers import actions as license_managers
 from portal.services.management import queries
 from portal.services.orders import actions as orders
 from portal.services.orders import issuing
@@ -62,6 +63,15 @@ def issue_for_vendor(order: Order, lines: Sequence[Line], actor: Actor) -> list[
                 "quantity": quantity,
                 "licenses": [audit.describe(lic) for lic in licenses],
             },
+        )
+        webhooks.emit(
+            "licenses.issued",
+            {
+                "order_id": order.id,
+                "order_reference": order.reference,
+                "licenses": [webhooks.license_data(lic) for lic in licenses],
+            },
+            vendor_account_id=order.vendor_account_id,
         )
         made += licenses
     return made
@@ -112,7 +122,23 @@ def create_vendor_order(
             "managers": sorted(audit.describe(m) for m in managers),
         },
     )
+    payload = {
+        "id": order.id,
+        "reference": order.reference,
+        "customer_id": order.customer_id,
+        "bundle": order.is_bundle,
+    }
+    webhooks.emit("order.created", payload, vendor_account_id=order.vendor_account_id)
     return order, issue_for_vendor(order, lines, actor)
+
+
+def add_order_manager(order: Order, email: str, actor: Actor) -> LicenseManager:
+    """The vendor adds any of its managers (found by email) to an order."""
+    manager = queries.manager_by_email(email) if email.strip() else None
+    if manager is None:
+        raise Invalid.at("email", "No license manager of this account has this email.")
+    license_managers.add_order(manager, order.id, actor=actor)
+    return manager
 
 
 def create_manager_order(
@@ -136,3 +162,9 @@ def create_manager_order(
     for i, (product_id, policy_id, quantity) in enumerate(lines):
         made += issuing.issue(order, manager, actor, product_id, policy_id, quantity, line=i)
     return order, made
+
+
+def remove_order_manager(order: Order, manager: LicenseManager, actor: Actor) -> LicenseManager:
+    """The vendor takes a manager off an order (an order may be left with no manager, as on the vendor side)."""
+    license_managers.remove_order(manager, order, actor=actor)
+    return manager

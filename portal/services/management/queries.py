@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 from portal import scope, tenancy
 from portal.extensions import db
 from portal.lists import Keyset
-from portal.models import Device, License, LicenseManager, Order, OrderManager, VendorAccount
+from portal.models import Device, License, LicenseManager, LicenseUser, Order, OrderManager, VendorAccount
 from portal.services.licenses.queries import LicenseFilters, licenses_query
 
 
@@ -72,6 +72,16 @@ def devices(license_id: int) -> sa.Select[Any]:
     return sa.select(Device).where(Device.license_id == license_id)
 
 
+def all_devices(order_ids: sa.Select[Any], license_id: int | None = None, active: bool | None = None) -> sa.Select[Any]:
+    """Every device on a license inside the caller's orders; optionally one license's, or only (in)active ones."""
+    stmt = sa.select(Device).join(License, License.id == Device.license_id).where(License.order_id.in_(order_ids))
+    if license_id is not None:
+        stmt = stmt.where(Device.license_id == license_id)
+    if active is not None:
+        stmt = stmt.where(Device.is_active.is_(active))
+    return stmt
+
+
 def device(order_ids: sa.Select[Any], device_id: int) -> Device | None:
     return db.session.scalar(
         sa.select(Device)
@@ -97,6 +107,27 @@ def manager(manager_id: int) -> LicenseManager | None:
         sa.select(LicenseManager)
         .join(LicenseManager.license_user)
         .where(LicenseManager.id == manager_id)
+        .options(so.contains_eager(LicenseManager.license_user))
+    )
+
+
+def manager_by_email(email: str) -> LicenseManager | None:
+    """The vendor's manager with this email (case-insensitive), or None."""
+    return db.session.scalar(
+        sa.select(LicenseManager)
+        .join(LicenseManager.license_user)
+        .where(LicenseUser.email == email.strip().lower())
+        .options(so.contains_eager(LicenseManager.license_user))
+    )
+
+
+def order_managers(order_id: int) -> sa.Select[Any]:
+    """The managers of one order (the caller has loaded the order inside its reach)."""
+    return (
+        sa.select(LicenseManager)
+        .join(OrderManager, OrderManager.manager_id == LicenseManager.id)
+        .join(LicenseManager.license_user)
+        .where(OrderManager.order_id == order_id)
         .options(so.contains_eager(LicenseManager.license_user))
     )
 

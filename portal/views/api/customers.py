@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from portal.lists import positive_id
 from portal.models import Customer
 from portal.services.customers import actions, queries
 from portal.services.orders.queries import my_customers
@@ -21,7 +22,10 @@ def _mine():
 @bp.get("")
 def index():
     """List customers, newest first; ``q`` searches email and company, ``customer_account_id`` filters."""
-    account_id = request.args.get("customer_account_id", type=int)
+    raw = request.args.get("customer_account_id")
+    account_id = positive_id(raw)
+    if raw is not None and account_id is None:
+        shapes.invalid("customer_account_id", "Must be a positive integer id.")
     stmt = queries.customers(_mine(), (request.args.get("q") or "")[:200], account_id)
     return jsonify(shapes.page(stmt, Customer, lambda rows: [shapes.customer(c) for c in rows]))
 

@@ -1,9 +1,10 @@
-"""Devices (``/api/v1/devices``): get, reset, revoke, inside the caller's orders."""
+"""Devices (``/api/v1/devices``): list, get, reset, revoke, inside the caller's orders."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
+from portal.lists import positive_id
 from portal.models import Device
 from portal.services.devices import actions
 from portal.services.management import queries
@@ -16,6 +17,20 @@ auth.guard(bp)
 def _load(device_id: int) -> Device:
     found: Device = shapes.one(queries.device(auth.principal().order_ids, device_id))
     return found
+
+
+@bp.get("")
+def index():
+    """List the caller's devices, newest first; ``license_id`` and ``active`` (true, false) filter."""
+    raw_license, raw_active = request.args.get("license_id"), request.args.get("active")
+    license_id = positive_id(raw_license)
+    if raw_license is not None and license_id is None:
+        shapes.invalid("license_id", "Must be a positive integer id.")
+    if raw_active not in (None, "true", "false"):
+        shapes.invalid("active", "true or false.")
+    active = None if raw_active is None else raw_active == "true"
+    stmt = queries.all_devices(auth.principal().order_ids, license_id, active)
+    return jsonify(shapes.page(stmt, Device, shapes.devices))
 
 
 @bp.get("/<int:device_id>")

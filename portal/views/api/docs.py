@@ -17,8 +17,14 @@ def openapi_document():
 
 @bp.get("/docs")
 def reference():
-    """Show the API reference: every operation with its parameters and schemas, server-rendered."""
+    """Show the API reference: every operation and outgoing webhook with its parameters and schemas."""
     doc = openapi.document()
+    intro = next((t["description"] for t in doc["tags"] if t["name"] == "webhooks"), "")
     return render_template(
-        "api/docs.html", info=doc["info"], operations=openapi.operations(), schemas=doc["components"].get("schemas", {})
+        "api/docs.html",
+        info=doc["info"],
+        operations=openapi.operations(),
+        webhooks=openapi.operations("webhooks"),
+        webhooks_intro=intro,
+        schemas=doc["components"].get("schemas", {}),
     )

@@ -204,6 +204,20 @@ def managers(found: list[LicenseManager]) -> list[dict]:
     return [manager(m, orders_of[m.id]) for m in found]
 
 
+def order_managers(found: list[LicenseManager]) -> list[dict]:
+    """Who manages an order: enough to name them, nothing of their other orders or permissions."""
+    return [
+        {
+            "id": m.id,
+            "email": m.license_user.email,
+            "first_name": m.license_user.first_name,
+            "last_name": m.license_user.last_name,
+            "status": m.status,
+        }
+        for m in found
+    ]
+
+
 def one(obj: Any) -> Any:
     """The object, or the API's 404 (outside the caller's reach reads the same as missing)."""
     if obj is None:
