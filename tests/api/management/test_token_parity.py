@@ -49,7 +49,8 @@ def test_a_token_with_manage_managers_adds_and_removes_managers_on_its_orders(ap
     assert api.delete(f"{path}/{stranger.id}").status_code == 404
     removed = api.delete(f"{path}/{colleague.id}")
     assert removed.status_code == 200
-    assert _rows(app, world["vendor"], OrderManager, OrderManager.manager_id == colleague.id) == 2  # still on the others
+    still = _rows(app, world["vendor"], OrderManager, OrderManager.manager_id == colleague.id)
+    assert still == 2  # on the other orders
 
 
 def test_the_last_manager_cannot_leave_and_without_the_permission_it_is_403(app, make, world):
@@ -124,7 +125,11 @@ def test_a_bundle_order_asks_create_bundle_order_only_as_the_portal_does(app, ma
 def test_every_token_write_asks_the_portals_permission_after_scope(app, make, world, method, path, permission):
     _, none = _token(app, make, world, [])
     ids = {"license": world["license"].id, "device": world["device"].id, "order": world["order"].id}
-    foreign = {"license": world["other_license"].id, "device": world["other_device"].id, "order": world["other_order"].id}
+    foreign = {
+        "license": world["other_license"].id,
+        "device": world["other_device"].id,
+        "order": world["other_order"].id,
+    }
     body = {"product_id": world["key_product"].id, "policy_id": world["key_policy"].id, "quantity": 1, "email": "a@b.c"}
     assert none.call(method, path.format(**foreign), json=body).status_code == 404  # scope first
     refused = none.call(method, path.format(**ids), json=body)
