@@ -17,7 +17,9 @@ import socket
 
 bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
-worker_class = "gevent"
+worker_class = os.environ.get("PORTAL_WORKER_CLASS", "gevent")
+# Only for PORTAL_WORKER_CLASS=gthread (measured against gevent in bench/license_api.py).
+threads = int(os.environ.get("PORTAL_THREADS", "8"))
 # Connections a worker holds at once (slow ones included) before it stops accepting more.
 worker_connections = int(os.environ.get("PORTAL_WORKER_CONNECTIONS", "1000"))
 # A worker that does not report back for this long (a request stuck on the CPU) is restarted.
