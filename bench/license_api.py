@@ -335,6 +335,48 @@ def load(base_url: str, machines: list[dict] | None) -> tuple[float, float, floa
     return len(latencies) / LOAD_SECONDS, statistics.median(latencies), _percentile(latencies, 0.95), dict(answers)
 
 
+class CpuCost:
+    """CPU time per request of the workers, the database's backends and the load generator.
+
+    Requests per second on a shared 2-core machine move with whatever else runs; the CPU a
+    request costs each party moves much less, so it is what a change is judged by (Linux only).
+    """
+
+    def __init__(self, server: Gunicorn, url: str) -> None:
+        self.workers = _children(server.process.pid)
+        self.database = _pids_matching(f"postgres: .*{url.rsplit('/', 1)[-1]}")
+        self.started = (_cpu_seconds(self.workers), _cpu_seconds(self.database), _children_cpu())
+
+    def per_request(self, requests: float) -> str:
+        now = (_cpu_seconds(self.workers), _cpu_seconds(self.database), _children_cpu())
+        spent = [(b - a) * 1000 / max(requests, 1) for a, b in zip(self.started, now, strict=True)]
+        return " / ".join(f"{ms:.2f}" for ms in spent) + " ms"
+
+
+def _children(pid: int) -> list[str]:
+    return subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+
+
+def _pids_matching(pattern: str) -> list[str]:
+    return subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
+
+
+def _cpu_seconds(pids: list[str]) -> float:
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu() -> float:
+    times = os.times()
+    return times.children_user + times.children_system  # the load generator's processes, once joined
+
+
 # 3. Races
 
 
@@ -419,15 +461,19 @@ def served(url: str = PG_URL) -> list[tuple[str, str, str]]:
     print(f"  PostgreSQL: {LOAD_MANAGERS:,} managers seeded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     rows = []
     with Gunicorn(url, workers=4) as server:
+        cost = CpuCost(server, url)
         per_second, median, p95, answers = load(server.base_url, machines)
         told = ", ".join(f"{n:,} × {status}" for status, n in sorted(answers.items(), key=str))
         print(f"  load answers: {told}", file=sys.stderr)
         rows.append(("check-ins per second, 4 workers", f"{per_second:,.0f} /s", "≥ 500 /s"))
         rows.append(("check-in latency, median / p95", f"{median:.1f} / {p95:.1f} ms", "p95 < 50 ms"))
+        rows.append(("check-in CPU: workers / PG / load", cost.per_request(per_second * LOAD_SECONDS), ""))
+        cost = CpuCost(server, url)
         ceiling, median, p95, answers = load(server.base_url, None)
         told = ", ".join(f"{n:,} × {status}" for status, n in sorted(answers.items(), key=str))
         print(f"  /healthz answers: {told}", file=sys.stderr)
         rows.append(("/healthz per second (the ceiling)", f"{ceiling:,.0f} /s; {median:.1f} / {p95:.1f} ms", ""))
+        rows.append(("/healthz CPU: workers / PG / load", cost.per_request(ceiling * LOAD_SECONDS), ""))
         _client(server.base_url, seat_target, "holder").activate()
         _client(server.base_url, seat_target, "holder").acquire()
         _client(server.base_url, last_target, "first").activate()
