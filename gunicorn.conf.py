@@ -17,7 +17,13 @@ import socket
 
 bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
-worker_class = "gevent"
+# psycopg (3.1.14 on) sees gevent's patched select and waits cooperatively (wait_poll, not its C
+# wait), so a query does not block the worker's other connections. gthread costs about a fifth
+# less CPU per check-in on this 2-core machine (bench/license_api.py, PORTAL_WORKER_CLASS=gthread)
+# but fails tests/test_production_server.py's slow uploads: keep gevent unless a buffering proxy
+# is in front.
+worker_class = os.environ.get("PORTAL_WORKER_CLASS", "gevent")
+threads = int(os.environ.get("PORTAL_THREADS", "8"))  # gthread only
 # Connections a worker holds at once (slow ones included) before it stops accepting more.
 worker_connections = int(os.environ.get("PORTAL_WORKER_CONNECTIONS", "1000"))
 # A worker that does not report back for this long (a request stuck on the CPU) is restarted.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -52,11 +53,21 @@ def public_key_pem(vendor: VendorAccount) -> str:
     return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
+@functools.lru_cache(maxsize=1024)
+def _private_key(private_key: str) -> Ed25519PrivateKey:
+    # Keyed by the key itself, so a cached object can never sign for another key.
+    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(private_key))
+
+
 def sign(vendor: VendorAccount, payload: dict[str, Any]) -> dict[str, Any]:
     """The signed answer: the payload and a detached base64 signature over its canonical JSON."""
     ensure_key(vendor)
-    private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(vendor.signing_private_key or ""))
-    signature = private.sign(canonical(payload))
+    return sign_with(vendor.signing_private_key or "", payload)
+
+
+def sign_with(private_key: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """``sign`` with the vendor's private key (base64 of the raw 32 bytes) already in hand."""
+    signature = _private_key(private_key).sign(canonical(payload))
     return {"payload": payload, "signature": base64.b64encode(signature).decode(), "algorithm": ALGORITHM}
 
 

@@ -17,6 +17,7 @@ limit allows; the rest match no row and get a ``Conflict`` with a stable code, n
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -189,8 +190,34 @@ def check_in(license_: License, machine: Machine, *, actor: Actor) -> Device:
     now = utcnow()
     if license_.is_floating and _reclaim(license_, now, Device.id == device.id):
         _refresh(license_, device)
-    _set_device(device, **_machine_values(machine, now))
+    values = _machine_values(machine, now)
+    # Conditional, so a reset or revoke that commits between the read and here still refuses.
+    if not _checked_in(device, values):
+        raise Conflict("This device is not activated on this license: activate it again.", code="device_not_active")
     return device
+
+
+@functools.cache
+def _check_in_update(names: tuple[str, ...]) -> Any:
+    """The heartbeat's UPDATE, built once per set of machine fields sent (the hottest statement)."""
+    return (
+        sa.update(Device)
+        .where(Device.id == sa.bindparam("device_id"), Device.is_active, sa.not_(Device.is_revoked))
+        .values({name: sa.bindparam(f"new_{name}") for name in names})
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _checked_in(device: Device, values: dict[str, Any]) -> bool:
+    params = {f"new_{name}": value for name, value in values.items()}
+    result = cast(
+        "CursorResult[Any]", db.session.execute(_check_in_update(tuple(values)), {"device_id": device.id, **params})
+    )
+    if not result.rowcount:
+        return False
+    for name, value in values.items():
+        so.attributes.set_committed_value(device, name, value)
+    return True
 
 
 def deactivate(license_: License, machine: Machine, *, actor: Actor) -> Device:

@@ -3,27 +3,74 @@
 Finding the license is also where the caller is authenticated: a license key (key-based
 products) or a license user's email and password who holds a seat (user-based products).
 Every read after ``vendor_by_public_id`` runs inside the tenant the caller set from it.
+
+The hot path (a check-in) costs one SELECT and one UPDATE: the vendor's id and signing key are
+kept per process (``signer_for``: a key never changes once made), and the license, its
+product code and the machine's device come back in one statement (``license_for_key``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
+import weakref
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from portal import signing
 from portal.errors import Conflict
 from portal.extensions import db
 from portal.models import Device, License, LicenseAssignment, LicenseUser, Product, VendorAccount, utcnow
 from portal.passwords import verify_password
 
 NOT_FOUND = "No license matches this key and product."
+SIGNER_SECONDS = 300.0  # how long a process trusts what it read of a vendor account
+_PRELOADED = "activations.preloaded_device"
+
+
+@dataclass(frozen=True)
+class Signer:
+    """What an answer needs of the vendor account: its id (the tenant) and its private key."""
+
+    vendor_account_id: int
+    private_key: str
+
+
+# Per engine (a test's database or the bench's two are not mixed up): public id -> (until, signer).
+_signers: weakref.WeakKeyDictionary[sa.Engine, dict[str, tuple[float, Signer]]] = weakref.WeakKeyDictionary()
 
 
 def vendor_by_public_id(public_id: str) -> VendorAccount | None:
     """The vendor account the software names (not tenant-owned: looked up before a tenant is set)."""
     return db.session.scalar(sa.select(VendorAccount).where(VendorAccount.public_id == public_id))
+
+
+def signer_for(public_id: str) -> Signer | None:
+    """The vendor account's id and signing key, read once per process and kept ``SIGNER_SECONDS``.
+
+    A key pair is made once and never replaced, so what is kept cannot sign with a wrong key; a
+    key made by this very call (an account older than its key) is kept only once it is read
+    back committed. An unknown id is never kept: each costs its look-up, as before.
+    """
+    cache = _signers.setdefault(db.engine, {})
+    now = time.monotonic()
+    kept = cache.get(public_id)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    vendor = vendor_by_public_id(public_id)
+    if vendor is None:
+        return None
+    made_now = not vendor.signing_private_key
+    signing.ensure_key(vendor)  # the request's commit writes a key made here
+    signer = Signer(vendor.id, vendor.signing_private_key or "")
+    if not made_now:
+        if len(cache) >= 10_000:
+            cache.clear()
+        cache[public_id] = (now + SIGNER_SECONDS, signer)
+    return signer
 
 
 def product_by_code(code: str) -> Product:
@@ -33,18 +80,36 @@ def product_by_code(code: str) -> Product:
     return product
 
 
-def license_for_key(product_code: str, license_key: str) -> License:
-    """The license with this key, which must be of the product named."""
-    found = db.session.execute(
-        sa.select(License, Product.code)
-        .join(Product, Product.id == License.product_id)
-        .where(License.license_key == license_key)
-    ).first()
+# Built once (building a statement costs about as much as running it on SQLite); the tenant
+# criteria are added to each execution by ``portal.tenancy`` as to any other statement.
+_BY_KEY = (
+    sa.select(License, Product.code)
+    .join(Product, Product.id == License.product_id)
+    .where(License.license_key == sa.bindparam("license_key"))
+)
+_BY_KEY_ON_MACHINE = (
+    sa.select(License, Product.code, Device)
+    .join(Product, Product.id == License.product_id)
+    .outerjoin(Device, sa.and_(Device.license_id == License.id, Device.hardware_id == sa.bindparam("hardware_id")))
+    .where(License.license_key == sa.bindparam("license_key"))
+)
+
+
+def license_for_key(product_code: str, license_key: str, hardware_id: str | None = None) -> License:
+    """The license with this key, which must be of the product named.
+
+    With ``hardware_id``, the license's device on that machine comes back in the same statement
+    and the next ``device_of`` for it answers without a query.
+    """
+    statement = _BY_KEY if hardware_id is None else _BY_KEY_ON_MACHINE
+    found = db.session.execute(statement, {"license_key": license_key, "hardware_id": hardware_id}).first()
     if found is None:
         raise Conflict(NOT_FOUND, code="license_not_found")
-    license_, code = found
+    license_, code = found[0], found[1]
     if code != product_code:
         raise Conflict("This license key is for another product.", code="product_mismatch")
+    if hardware_id is not None:
+        db.session.info[_PRELOADED] = (db.session().get_transaction(), license_.id, hardware_id, found[2])
     return license_
 
 
@@ -74,9 +139,14 @@ def license_for_user(product_code: str, email: str, password: str) -> License:
 
 def device_of(license_: License, hardware_id: str) -> Device | None:
     """The license's device on this machine, its ``license`` set to the one given (no second load)."""
-    device = db.session.scalar(
-        sa.select(Device).where(Device.license_id == license_.id, Device.hardware_id == hardware_id)
-    )
+    # Used once, and only in the transaction that read it (a later one may see it changed).
+    preloaded = db.session.info.pop(_PRELOADED, None)
+    if preloaded is not None and preloaded[:3] == (db.session().get_transaction(), license_.id, hardware_id):
+        device = preloaded[3]
+    else:
+        device = db.session.scalar(
+            sa.select(Device).where(Device.license_id == license_.id, Device.hardware_id == hardware_id)
+        )
     if device is not None:
         so.attributes.set_committed_value(device, "license", license_)
     return device

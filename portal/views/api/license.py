@@ -22,7 +22,7 @@ from portal import signing
 from portal.audit import Actor
 from portal.errors import Conflict, Invalid
 from portal.extensions import db, limiter
-from portal.models import License, VendorAccount, utcnow
+from portal.models import License, utcnow
 from portal.services.activations import actions, queries
 from portal.services.activations.actions import Machine
 from portal.tenancy import set_tenant
@@ -124,22 +124,22 @@ def _until(data: dict[str, Any]) -> dt.datetime:
     return until.astimezone(dt.UTC).replace(tzinfo=None) if until.tzinfo else until
 
 
-def _license(data: dict[str, Any]) -> tuple[VendorAccount, License]:
+def _license(data: dict[str, Any]) -> tuple[queries.Signer, License]:
     """Set the tenant from the account's public id, then find the caller's license in it."""
-    vendor = queries.vendor_by_public_id(data["account"])
-    if vendor is None:
+    signer = queries.signer_for(data["account"])
+    if signer is None:
         raise Conflict("No license matches this account, key and product.", code="license_not_found")
-    set_tenant(db.session, vendor.id)
+    set_tenant(db.session, signer.vendor_account_id)
     if data.get("license_key"):
-        return vendor, queries.license_for_key(data["product"], data["license_key"])
-    return vendor, queries.license_for_user(data["product"], data["email"], data["password"])
+        return signer, queries.license_for_key(data["product"], data["license_key"], data["hardware_id"])
+    return signer, queries.license_for_user(data["product"], data["email"], data["password"])
 
 
 def _answer(action: Callable[..., Any], **extra: Any) -> Response:
     """Load the license, run the action, answer the signed state and commit."""
     data = _body()
     extra = {name: read(data) for name, read in extra.items()}
-    vendor, license_ = _license(data)
+    signer, license_ = _license(data)
     machine = Machine(
         data["hardware_id"], data.get("hostname", ""), data.get("os", ""), data.get("sdk_version", ""),
         (request.remote_addr or "")[:45],
@@ -149,7 +149,7 @@ def _answer(action: Callable[..., Any], **extra: Any) -> Response:
     payload = queries.state(license_, device)
     payload["request"] = {"action": request.path.rsplit("/v1/", 1)[-1], "nonce": data.get("nonce"),
                           "hardware_id": machine.hardware_id}  # fmt: skip
-    answer = signing.sign(vendor, payload)
+    answer = signing.sign_with(signer.private_key, payload)
     db.session.commit()
     return jsonify(answer)
 
