@@ -17,12 +17,11 @@ from portal import audit, webhooks
 from portal.audit import Actor
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.models import Customer, License, LicenseManager, LicensePolicy, Order, OrderManager, Product, utcnow
+from portal.models import Customer, License, LicenseManager, LicensePolicy, Order, OrderManager, Product
 from portal.services.license_managers import actions as license_managers
 from portal.services.management import queries
 from portal.services.orders import actions as orders
 from portal.services.orders import issuing
-from portal.services.orders.license_keys import license_from_policy, license_key
 
 Line = tuple[int, int, int]  # product id, policy id, quantity
 
@@ -37,7 +36,6 @@ def _one(model, row_id: int | None, field: str, noun: str, line: int | None = No
 def issue_for_vendor(order: Order, lines: Sequence[Line], actor: Actor) -> list[License]:
     """Licenses of any product from one of its policies; no manager cap applies to the vendor."""
     made: list[License] = []
-    now = utcnow()
     for i, (product_id, policy_id, quantity) in enumerate(lines):
         if not 1 <= quantity <= issuing.MAX_QUANTITY:
             raise Invalid.at("quantity", f"Issue between 1 and {issuing.MAX_QUANTITY} licenses at a time.", i)
@@ -45,34 +43,7 @@ def issue_for_vendor(order: Order, lines: Sequence[Line], actor: Actor) -> list[
         policy: LicensePolicy = _one(LicensePolicy, policy_id, "policy", "license policy", i)
         if policy.product_id != product.id:
             raise Invalid.at("policy", f"This policy is not one of {product.name}.", i)
-        licenses = [
-            license_from_policy(
-                product, policy, now, order_id=order.id, license_key=None if product.is_user_based else license_key()
-            )
-            for _ in range(quantity)
-        ]
-        db.session.add_all(licenses)
-        db.session.flush()
-        audit.record(
-            "licenses.issued",
-            order,
-            actor=actor,
-            after={
-                "product": product.name,
-                "policy": policy.name,
-                "quantity": quantity,
-                "licenses": [audit.describe(lic) for lic in licenses],
-            },
-        )
-        webhooks.emit(
-            "licenses.issued",
-            {
-                "order_id": order.id,
-                "order_reference": order.reference,
-                "licenses": [webhooks.license_data(lic) for lic in licenses],
-            },
-            vendor_account_id=order.vendor_account_id,
-        )
+        licenses = issuing.add_licenses(order, product, policy, quantity, actor=actor)
         made += licenses
     return made
 

@@ -93,6 +93,19 @@ def issue(
         raise Invalid.at("quantity", f"Issue between 1 and {MAX_QUANTITY} licenses at a time.", line)
     product, policy = check(manager.id, product_id, policy_id, line)
     claim(manager.id, product, quantity)
+    return add_licenses(order, product, policy, quantity, actor=actor, issued_by_manager_id=manager.id)
+
+
+def add_licenses(
+    order: Order,
+    product: Product,
+    policy: LicensePolicy,
+    quantity: int,
+    *,
+    actor: Actor,
+    issued_by_manager_id: int | None = None,
+) -> list[License]:
+    """Make the licenses once the rules allow them: add, flush, audit and announce (webhook)."""
     now = utcnow()
     licenses = [
         license_from_policy(
@@ -100,7 +113,7 @@ def issue(
             policy,
             now,
             order_id=order.id,
-            issued_by_manager_id=manager.id,
+            issued_by_manager_id=issued_by_manager_id,
             license_key=license_key() if not product.is_user_based else None,
         )
         for _ in range(quantity)
