@@ -10,7 +10,7 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the portal application."""
-    from portal import config, db_setup, jobs, security
+    from portal import config, db_setup, i18n, jobs, security
     from portal.cli import register_cli
     from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
     from portal.views import register_blueprints
@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
     jobs.init_app(app)
+    i18n.init_app(app)
 
     from portal import access
 

@@ -75,3 +75,37 @@ def label(code: str) -> str:
 
 
 FACTORY_DEFAULT_BITS = to_bits(FACTORY_DEFAULT)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """How a manager's permission bits differ from a reference set (the vendor's default)."""
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+    @property
+    def same(self) -> bool:
+        return not self.added and not self.removed
+
+    @property
+    def summary(self) -> str:
+        """Short form for a list cell: "+2 / −1", "+1", "−3", or "" when the sets are equal."""
+        parts = [f"+{len(self.added)}" if self.added else "", f"−{len(self.removed)}" if self.removed else ""]
+        return " / ".join(p for p in parts if p)
+
+    @property
+    def described(self) -> str:
+        """The same difference named, for a tooltip or the pane: "Adds Create order; lacks Reset device"."""
+        parts = []
+        if self.added:
+            parts.append("Adds " + ", ".join(label(c) for c in self.added))
+        if self.removed:
+            parts.append("lacks " + ", ".join(label(c) for c in self.removed))
+        text = "; ".join(parts)
+        return text[:1].upper() + text[1:] if text else "Same as the default set"
+
+
+def difference(bits: int, reference_bits: int) -> Difference:
+    """The permissions ``bits`` has beyond ``reference_bits`` and those it lacks, in canonical order."""
+    return Difference(tuple(to_codes(bits & ~reference_bits)), tuple(to_codes(reference_bits & ~bits)))
