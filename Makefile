@@ -44,12 +44,19 @@ lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
+# With PORTAL_TEST_DATABASE_URL the PostgreSQL run goes beside the SQLite one (a second core), its
+# output kept in a log and printed once both are done; either failing fails the target.
+PG_LOG := instance/pytest-postgresql.log
 test: install lint
-	$(PY) -m pytest
-	@if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then \
-		echo "== again on $$PORTAL_TEST_DATABASE_URL"; \
-		PORTAL_TEST_BACKEND=postgresql $(PY) -m pytest; \
-	fi
+	@if [ -z "$$PORTAL_TEST_DATABASE_URL" ]; then exec $(PY) -m pytest; fi; \
+	mkdir -p instance; \
+	PORTAL_TEST_BACKEND=postgresql $(PY) -m pytest > $(PG_LOG) 2>&1 & pg=$$!; \
+	echo "== SQLite (PostgreSQL on $$PORTAL_TEST_DATABASE_URL runs beside it, log in $(PG_LOG))"; \
+	$(PY) -m pytest; sqlite=$$?; \
+	wait $$pg; postgresql=$$?; \
+	echo "== PostgreSQL"; cat $(PG_LOG); \
+	echo "== SQLite exit $$sqlite, PostgreSQL exit $$postgresql"; \
+	[ $$sqlite -eq 0 ] && [ $$postgresql -eq 0 ]
 
 bench: install
 	$(PY) bench/run.py
