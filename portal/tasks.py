@@ -10,7 +10,7 @@ import logging
 
 from huey import crontab
 
-from portal import jobs, mail, webhooks
+from portal import digest, jobs, mail, webhooks
 from portal.extensions import db
 from portal.services import sign_in
 from portal.services.jobs import sweeps
@@ -53,3 +53,9 @@ def sweep_expired_tokens() -> int:
 def sweep_due_webhooks() -> int:
     """Every minute: enqueue webhook deliveries whose next try is due."""
     return webhooks.enqueue_due()
+
+
+@jobs.periodic(crontab(hour="7", minute="0"))
+def send_digests() -> int:
+    """Every day at 07:00 UTC: mail each manager what needs their attention (expiry, invitations, seats)."""
+    return digest.send_digests()

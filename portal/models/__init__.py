@@ -6,6 +6,7 @@ from portal.models.audit import AuditEvent, OutboxMail, SignInToken
 from portal.models.base import Base, TenantOwned, utcnow
 from portal.models.catalog import LicensePolicy, Product
 from portal.models.license import Device, License, LicenseAssignment
+from portal.models.notices import ManagerNotices
 from portal.models.order import Order, OrderManager
 from portal.models.people import (
     DefaultPermissionSet,
@@ -38,6 +39,7 @@ __all__ = [
     "License",
     "LicenseAssignment",
     "LicenseManager",
+    "ManagerNotices",
     "LicensePolicy",
     "LicenseUser",
     "ManagerCustomerAccount",

@@ -156,15 +156,24 @@ def is_expired(license_: License, now: dt.datetime | None = None) -> bool:
     return license_.valid_until is not None and license_.valid_until < (now or utcnow())
 
 
-def stale_seat(license_: License, now: dt.datetime) -> sa.ColumnElement[bool]:
-    """A floating seat that counts as free: not borrowed, and no check-in within the timeout."""
-    cutoff = now - dt.timedelta(minutes=license_.floating_timeout_minutes)
+def stale_after(timeout_minutes: int, now: dt.datetime) -> sa.ColumnElement[bool]:
+    """A floating seat that counts as free: not borrowed, and no check-in within the timeout.
+
+    The one definition of a stale seat: the acquire that reclaims it, the minute sweep that frees
+    it and the manager's notice of seats held past the timeout all ask this.
+    """
+    cutoff = now - dt.timedelta(minutes=timeout_minutes)
     seen = sa.func.coalesce(Device.last_check_in_at, Device.floating_since)
     return sa.and_(
         Device.floating_in_use,
         sa.or_(Device.borrowed_until.is_(None), Device.borrowed_until <= now),
         sa.or_(seen.is_(None), seen < cutoff),
     )
+
+
+def stale_seat(license_: License, now: dt.datetime) -> sa.ColumnElement[bool]:
+    """A stale floating seat of this license (see ``stale_after``)."""
+    return stale_after(license_.floating_timeout_minutes, now)
 
 
 def live_seats(license_: License, now: dt.datetime | None = None) -> int:

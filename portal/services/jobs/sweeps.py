@@ -15,6 +15,7 @@ import sqlalchemy.orm as so
 from portal.audit import Actor
 from portal.extensions import db
 from portal.models import Device, License, SignInToken, utcnow
+from portal.services.activations.queries import stale_after
 from portal.services.devices import actions as devices
 from portal.tenancy import all_tenants, set_tenant
 
@@ -31,17 +32,13 @@ def stale_floating_seats(now: dt.datetime, limit: int = BATCH) -> list[tuple[int
             .distinct()
         ).all()
         for minutes in timeouts:
-            cutoff = now - dt.timedelta(minutes=minutes)
             rows = db.session.execute(
                 sa.select(Device.vendor_account_id, Device.id)
                 .join(License, License.id == Device.license_id)
                 .where(
                     License.is_floating,
                     License.floating_timeout_minutes == minutes,
-                    Device.floating_in_use,
-                    sa.or_(Device.borrowed_until.is_(None), Device.borrowed_until < now),
-                    sa.or_(Device.last_check_in_at.is_(None), Device.last_check_in_at < cutoff),
-                    sa.or_(Device.floating_since.is_(None), Device.floating_since < cutoff),
+                    stale_after(minutes, now),
                 )
                 .order_by(Device.id)
                 .limit(limit - len(found))

@@ -15,7 +15,7 @@ from portal.models import Customer, Device, License, LicenseAssignment, LicenseU
 from portal.models.catalog import LICENSE_TYPES
 from portal.models.license import LICENSE_STATUSES
 
-EXPIRING_CHOICES = (7, 30, 90)
+EXPIRING_CHOICES = (1, 7, 30, 90)
 FLOATING_SHOWN = 200
 # What a row of the list shows besides the license: its order (joined to filter) and product.
 LIST_OPTIONS = (so.contains_eager(License.order), so.joinedload(License.product))

@@ -18,6 +18,7 @@ from portal.views.end_user import (
     dashboard,
     devices,
     licenses,
+    notices,
     offline,
     orders,
     reports,
@@ -41,6 +42,7 @@ AREAS: list[Blueprint] = [
     users.bp,
     user_groups.bp,
     account.bp,
+    notices.bp,
     tokens.bp,
 ]
 for _area in AREAS:

@@ -8,6 +8,7 @@ from portal import access, audit, charts
 from portal.htmx import render
 from portal.lists import COUNT_CAP
 from portal.services.activity import queries as activity
+from portal.services.notices import queries as notices
 from portal.services.reports import queries as reports
 
 bp = Blueprint("dashboard", __name__)
@@ -38,4 +39,5 @@ def index() -> Response:
         activity=activity.recent(manager),
         count_cap=COUNT_CAP,
         audit=audit,
+        attention=notices.attention(manager.id),
     )

@@ -1,0 +1,1 @@
+"""Notices: what a license manager is told without asking (digest mail, dashboard card, calendar feed)."""
