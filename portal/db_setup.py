@@ -70,5 +70,10 @@ EXPRESSION_INDEXES = frozenset({"ix_license_manager_vendor_last_login_sort"})
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic's filter: everything but the expression indexes, which migrations write by hand."""
-    return not (type_ == "index" and name in EXPRESSION_INDEXES)
+    """Alembic's filter: everything but the expression indexes and the search indexes (``portal.search``),
+    which migrations write by hand."""
+    from portal import search  # here, not at the top: portal.search needs the extensions this module serves
+
+    if type_ == "table" and search.is_search_table(name):
+        return False
+    return not (type_ == "index" and (name in EXPRESSION_INDEXES or name in search.PG_INDEXES))

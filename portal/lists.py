@@ -37,13 +37,18 @@ def count_label(total: int, cap: int | None = None) -> str:
     return f"{cap:,}+" if total > cap else f"{total:,}"
 
 
+def offset_pages(per_page: int = PER_PAGE) -> int:
+    """How deep a page number alone (an OFFSET) may go: as far as the capped count (400 pages of 25)."""
+    return math.ceil(COUNT_CAP / per_page)
+
+
 def page_number(value: Any, per_page: int = PER_PAGE) -> int:
     """Read a 1-based page number from a query argument; deep pages stop at the count cap."""
     try:
         number = int(value)
     except (TypeError, ValueError):
         return 1
-    return max(1, min(number, math.ceil(COUNT_CAP / per_page)))
+    return max(1, min(number, offset_pages(per_page)))
 
 
 def positive_id(value: Any) -> int | None:
@@ -82,6 +87,13 @@ class Page(Generic[T]):
     next_cursor: str | None = None
     prev_cursor: str | None = None
     args: Mapping[str, Any] = field(default_factory=dict)
+    # A page number past ``offset_pages`` with no cursor: not read (it would cost a scan of
+    # every row before it); the page says how to get there instead.
+    too_deep: bool = False
+
+    @property
+    def offset_pages(self) -> int:
+        return offset_pages(self.per_page)
 
     @property
     def capped(self) -> bool:
@@ -126,16 +138,20 @@ class Page(Generic[T]):
             self.next_cursor,
             self.prev_cursor,
             self.args,
+            self.too_deep,
         )
 
 
 def count(stmt: sa.Select[Any]) -> int:
-    """Count a statement's rows, stopping just past the cap (O(cap), never O(rows))."""
-    # COUNT over "id IN (capped ids)" rather than over a bare subquery: the count names the
-    # entity, so the tenancy hook scopes the outer query as well as the inner one.
-    entity = stmt.column_descriptions[0]["entity"]
-    ids = stmt.with_only_columns(entity.id).order_by(None).limit(COUNT_CAP + 1)
-    return db.session.scalar(sa.select(sa.func.count(entity.id)).where(entity.id.in_(ids))) or 0
+    """Count a statement's rows, stopping just past the cap (O(cap), never O(rows)).
+
+    ``count(*)`` over the statement limited to ``COUNT_CAP + 1`` rows of a constant: a shape every
+    database stops at the limit (PostgreSQL plans ``count(id) WHERE id IN (capped ids)`` as a scan
+    of the whole table). The tenancy hook scopes the inner statement, where the entities are.
+    """
+    capped: sa.Select[Any] = stmt.with_only_columns(sa.literal_column("1"), maintain_column_froms=True)
+    capped = capped.order_by(None).limit(COUNT_CAP + 1)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(capped.subquery())) or 0
 
 
 def paginate(
@@ -230,7 +246,9 @@ def keyset_page(
 ) -> Page[Any]:
     """One page after the ``after`` cursor, before the ``before`` one, or at a page number.
 
-    A page number without a cursor (typed in, or page 1) falls back to a bounded OFFSET.
+    A page number without a cursor (typed in, or page 1) falls back to an OFFSET, bounded by
+    ``offset_pages``: past it nothing is read and the page is ``too_deep``. Pages after a cursor
+    have no bound, since each costs what the first does.
     The count is the capped count of ``stmt`` unless the caller has it (``total``).
     """
     after_key = decode_cursor(after, keyset.tag, keyset.kinds)
@@ -249,6 +267,10 @@ def keyset_page(
         query = stmt
         if after_key is not None:
             query = query.where(beyond(keyset.columns, after_key, descending=keyset.descending))
+        elif number > offset_pages(per_page):
+            return Page(
+                [], count(stmt) if total is None else total, per_page, number, False, args=args or {}, too_deep=True
+            )
         else:
             query = query.offset((number - 1) * per_page)
         items = fetch(query.order_by(*keyset.order_by()).limit(per_page + 1))

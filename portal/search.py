@@ -1,0 +1,179 @@
+"""Indexed substring search: the LIKE the search boxes always meant, served by an index.
+
+Every search box that can grow (License Managers, the portal's licenses and license users, the
+audit log) matches a term as a case-insensitive substring with ``%`` and ``_`` taken literally
+(``lists.contains``). A plain ``LIKE '%term%'`` reads every row of the table, so each searched
+table has a trigram index, created by migration ``0007_search_indexes``:
+
+- SQLite: an FTS5 table ``<table>_search`` with the ``trigram`` tokenizer over the searched
+  columns, external content (the index holds no copy of the text), kept in step by triggers on
+  insert, update and delete of the table.
+- PostgreSQL: a ``pg_trgm`` GIN index ``ix_<table>_search`` over the same columns, which serves
+  ``ILIKE '%term%'`` as it is.
+
+The index finds candidates; the LIKE itself is still applied to them, so the results are exactly
+today's (FTS5 folds case beyond ASCII, SQLite's LIKE does not). A term of one or two characters
+has no trigram: it is not searched at all (``MIN_CHARS``), and the box says to type a third one.
+Such a term matches most rows of any real list, so a scan would cost the most for the least use,
+and a prefix match instead would quietly give short words another meaning than long ones.
+
+The DDL below is the one the migration writes; ``create_all`` (tests, a fresh demo database)
+runs it too, through the metadata's ``after_create`` event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.lists import contains
+
+MIN_CHARS = 3
+HINT = f"Type at least {MIN_CHARS} characters to search."
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    """A table's searched columns, and the names of its index on each database."""
+
+    table: str
+    columns: tuple[str, ...]
+
+    @property
+    def fts_table(self) -> str:
+        return f"{self.table}_search"
+
+    @property
+    def pg_index(self) -> str:
+        return f"ix_{self.table}_search"
+
+    def sqlite_ddl(self) -> list[str]:
+        """The FTS5 table, its triggers, and the statement that fills it from the table's rows."""
+        fts, table = self.fts_table, f'"{self.table}"'
+        cols = ", ".join(self.columns)
+        new = ", ".join(f"new.{c}" for c in self.columns)
+        old = ", ".join(f"old.{c}" for c in self.columns)
+        delete = f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old});"
+        insert = f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new});"
+        return [
+            f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content={table}, content_rowid='id', tokenize='trigram')",
+            f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN {insert} END",
+            f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN {delete} END",
+            # Only a change of a searched column touches the index: sign-ins and counters do not.
+            f"CREATE TRIGGER {fts}_au AFTER UPDATE OF {cols} ON {table} BEGIN {delete} {insert} END",
+            f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
+        ]
+
+    def sqlite_drop(self) -> list[str]:
+        return [f"DROP TRIGGER IF EXISTS {self.fts_table}_{s}" for s in ("ai", "ad", "au")] + [
+            f"DROP TABLE IF EXISTS {self.fts_table}"
+        ]
+
+    def postgresql_ddl(self) -> list[str]:
+        ops = ", ".join(f"{c} gin_trgm_ops" for c in self.columns)
+        return [f'CREATE INDEX IF NOT EXISTS {self.pg_index} ON "{self.table}" USING gin ({ops})']
+
+    def postgresql_drop(self) -> list[str]:
+        return [f"DROP INDEX IF EXISTS {self.pg_index}"]
+
+    def fts(self) -> sa.TableClause:
+        """The FTS5 table as SQL sees it: its rowid and the hidden column named as the table."""
+        return sa.table(self.fts_table, sa.column("rowid", sa.Integer), sa.column(self.fts_table))
+
+
+INDEXES = {
+    index.table: index
+    for index in (
+        SearchIndex("license_user", ("first_name", "last_name", "email")),
+        SearchIndex("customer_account", ("name",)),
+        SearchIndex("license", ("license_key", "note")),
+        SearchIndex("order", ("reference",)),
+        SearchIndex("audit_event", ("actor_label", "object_label")),
+    )
+}
+# What alembic's autogenerate must leave alone: the FTS5 tables with their shadow tables, the GIN indexes.
+FTS_TABLES = frozenset(index.fts_table for index in INDEXES.values())
+PG_INDEXES = frozenset(index.pg_index for index in INDEXES.values())
+FTS_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
+
+
+def is_search_table(name: str) -> bool:
+    return any(name == t or name in {t + s for s in FTS_SHADOWS} for t in FTS_TABLES)
+
+
+def create_ddl(dialect: str) -> list[str]:
+    """Every statement that creates the search indexes on this database (``sqlite``, ``postgresql``)."""
+    if dialect == "postgresql":
+        return ["CREATE EXTENSION IF NOT EXISTS pg_trgm"] + [s for i in INDEXES.values() for s in i.postgresql_ddl()]
+    return [s for i in INDEXES.values() for s in i.sqlite_ddl()]
+
+
+def drop_ddl(dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return [s for i in INDEXES.values() for s in i.postgresql_drop()]
+    return [s for i in INDEXES.values() for s in i.sqlite_drop()]
+
+
+def _create(target, connection, **kw) -> None:
+    for statement in create_ddl(connection.dialect.name):
+        connection.exec_driver_sql(statement)
+
+
+def _drop(target, connection, **kw) -> None:
+    for statement in drop_ddl(connection.dialect.name):
+        connection.exec_driver_sql(statement)
+
+
+def install(metadata: sa.MetaData) -> None:
+    """Create the search indexes whenever ``create_all`` creates the tables (tests, new databases)."""
+    if not sa.event.contains(metadata, "after_create", _create):
+        sa.event.listen(metadata, "after_create", _create)
+        sa.event.listen(metadata, "before_drop", _drop)
+
+
+def searchable(term: str) -> bool:
+    """Whether a term is long enough to be searched through the trigram index."""
+    return len(term) >= MIN_CHARS
+
+
+def terms(text: str, limit: int = 5) -> list[str]:
+    """The words of a search that are searched (long enough), at most ``limit`` of them."""
+    return [t for t in text.split() if searchable(t)][:limit]
+
+
+def short_terms(text: str) -> list[str]:
+    """The words too short to be searched: the box says so."""
+    return [t for t in text.split() if not searchable(t)]
+
+
+def _fts_phrase(term: str, columns: Sequence[str] | None) -> str:
+    # One FTS5 phrase: the term's trigrams in a row, i.e. the term as a substring.
+    phrase = '"' + term.replace('"', '""') + '"'
+    return f"{{{' '.join(columns)}}} : {phrase}" if columns else phrase
+
+
+def dialect() -> str:
+    """The session's database: ``sqlite`` or ``postgresql``."""
+    return str(db.session.get_bind().dialect.name)
+
+
+def matches(model: Any, term: str, columns: Iterable[Any] | None = None) -> sa.ColumnElement[bool]:
+    """``model`` rows where ``term`` is a substring of one of ``columns`` (all indexed ones by default).
+
+    On SQLite the FTS5 table picks the candidate rowids and the LIKE checks them; on PostgreSQL
+    the ILIKE is served by the GIN index as it is. The term should be ``searchable``: a shorter
+    one has no trigram, and the FTS5 table answers it with no rows.
+    """
+    index = INDEXES[model.__table__.name]
+    chosen = list(columns) if columns is not None else [getattr(model, c) for c in index.columns]
+    like = sa.or_(*(contains(column, term) for column in chosen))
+    if dialect() != "sqlite":
+        return like
+    names = None if columns is None else [c.key for c in chosen]
+    fts = index.fts()
+    candidates = sa.select(fts.c.rowid).where(fts.c[index.fts_table].op("MATCH")(_fts_phrase(term, names)))
+    return sa.and_(model.id.in_(candidates), like)
