@@ -135,13 +135,47 @@ def test_seed_scale_creates_managers_with_their_data(app):
     with app.app_context(), all_tenants(db.session):
         scale = db.session.scalar(sa.select(VendorAccount).where(VendorAccount.name == "Scale Co"))
         assert count(LicenseManager, LicenseManager.vendor_account_id == scale.id) == 300
-        assert count(Order, Order.vendor_account_id == scale.id) == 300
-        assert count(License, License.vendor_account_id == scale.id) >= 600
-        assert count(Device, Device.vendor_account_id == scale.id) >= 300
+        # One order each, and the first two managers of each run big: 250 // 5 and 50 // 5 more orders.
+        assert count(Order, Order.vendor_account_id == scale.id) == 300 + 2 * 50 + 2 * 10
+        assert count(License, License.vendor_account_id == scale.id) == 3 * 420
+        assert count(Device, Device.vendor_account_id == scale.id) == 2 * 420
+        big = manager_email_like("big.%")
+        assert [count(OrderManager, OrderManager.manager_id == m.id) for m in big] == [51, 11]
+        assert [m.status for m in big] == ["active", "active"]
+        assert [count(OrderManager, OrderManager.manager_id == m.id) for m in manager_email_like("mid.%")] == [51, 11]
+        mine = License.order_id.in_(sa.select(OrderManager.order_id).where(OrderManager.manager_id == big[0].id))
+        assert count(License, mine, License.license_type == "subscription", License.valid_until.is_not(None)) > 0
     response = app.test_client().post("/vendor/login", data={"email": "admin@scale.test", "password": "demo-password"})
     assert response.status_code == 303
     with app.app_context(), all_tenants(db.session):
         assert db.session.scalar(sa.select(StaffUser.role).where(StaffUser.email == "admin@scale.test")) == "owner"
+
+
+def manager_email_like(pattern):
+    return db.session.scalars(
+        sa.select(LicenseManager)
+        .join(LicenseUser, LicenseUser.id == LicenseManager.license_user_id)
+        .where(LicenseUser.email.like(pattern))
+        .order_by(LicenseManager.id)
+    ).all()
+
+
+def test_rows_added_after_seed_scale_take_fresh_ids(app, make, client, login):
+    """seed scale writes its own ids; on PostgreSQL it must move the sequences past them."""
+    assert app.test_cli_runner().invoke(args=["seed", "scale", "--managers", "20"]).exit_code == 0
+    with app.app_context(), all_tenants(db.session):
+        highest = {m: db.session.scalar(sa.select(sa.func.max(m.id))) for m in (Order, License, LicenseManager)}
+    vendor = make.vendor()
+    product = make.product(vendor)
+    order = make.order(vendor)
+    license_ = make.license(order, make.policy(product))
+    manager = make.manager(vendor, orders=[order])
+    assert order.id > highest[Order] and license_.id > highest[License] and manager.id > highest[LicenseManager]
+    # The big manager's dashboard opens.
+    with app.app_context(), all_tenants(db.session):
+        big = manager_email_like("big.%")[0]
+    login(big)
+    assert client.get("/portal/").status_code == 200
 
 
 def test_seed_sign_ins_and_the_readme_list_every_demo_sign_in(app):
