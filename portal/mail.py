@@ -97,6 +97,7 @@ def send_invitation(manager: LicenseManager, vendor_name: str) -> str:
         vendor_account_id=manager.vendor_account_id,
     )
     manager.invited_at = utcnow()
+    manager.invitation_expires_at = manager.invited_at + tokens.max_age(tokens.INVITATION)
     return link
 
 

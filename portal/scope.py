@@ -1,5 +1,11 @@
 """What a license manager reaches: their orders and everything under them, as SQL.
 
+A manager reaches the orders they are assigned to (``order_manager``) and every order of the
+customer accounts the vendor scoped them to (``manager_customer_account``: a reseller or a
+head office managing several organisations). Their own customer account is who they are, not
+what they manage: it widens the license users they see, never their orders. User groups are
+the ones the vendor (or the manager, creating one) put them on.
+
 These subqueries are the one definition of a manager's scope. The web's loaders
 (``portal.access``) fetch by id inside them and answer 404 outside; every list, count,
 event and export of the End User Portal filters by them too. They take the manager, so they
@@ -14,19 +20,33 @@ from typing import Any
 import sqlalchemy as sa
 
 from portal.models import (
+    Customer,
     License,
     LicenseAssignment,
     LicenseManager,
     LicenseUser,
+    ManagerCustomerAccount,
+    Order,
     OrderManager,
     UserGroupManager,
     UserGroupMember,
 )
 
 
-def managed_order_ids(manager_id: int) -> sa.Select[Any]:
-    """The ids of the orders a manager manages."""
-    return sa.select(OrderManager.order_id).where(OrderManager.manager_id == manager_id)
+def scoped_account_ids(manager_id: int) -> sa.Select[Any]:
+    """The ids of the customer accounts a manager is scoped to, beyond their own."""
+    return sa.select(ManagerCustomerAccount.customer_account_id).where(ManagerCustomerAccount.manager_id == manager_id)
+
+
+def managed_order_ids(manager_id: int) -> sa.CompoundSelect[Any]:
+    """The ids of the orders a manager manages: assigned to them, or of a customer account they are scoped to."""
+    assigned = sa.select(OrderManager.order_id).where(OrderManager.manager_id == manager_id)
+    of_accounts = (
+        sa.select(Order.id)
+        .join(Customer, Customer.id == Order.customer_id)
+        .where(Customer.customer_account_id.in_(scoped_account_ids(manager_id)))
+    )
+    return sa.union(assigned, of_accounts)
 
 
 def managed_license_ids(manager_id: int) -> sa.Select[Any]:
@@ -40,7 +60,7 @@ def managed_group_ids(manager_id: int) -> sa.Select[Any]:
 
 
 def license_user_ids(manager: LicenseManager) -> sa.CompoundSelect[Any]:
-    """License users a manager may see: on their licenses, in their groups or their organisation."""
+    """License users a manager may see: on their licenses, in their groups, their organisation or scoped accounts."""
     on_licenses = (
         sa.select(LicenseAssignment.license_user_id)
         .join(License, License.id == LicenseAssignment.license_id)
@@ -49,7 +69,8 @@ def license_user_ids(manager: LicenseManager) -> sa.CompoundSelect[Any]:
     in_groups = sa.select(UserGroupMember.license_user_id).where(
         UserGroupMember.user_group_id.in_(managed_group_ids(manager.id))
     )
-    selects = [on_licenses, in_groups]
+    in_accounts = sa.select(LicenseUser.id).where(LicenseUser.customer_account_id.in_(scoped_account_ids(manager.id)))
+    selects = [on_licenses, in_groups, in_accounts]
     if manager.customer_account_id is not None:
         selects.append(sa.select(LicenseUser.id).where(LicenseUser.customer_account_id == manager.customer_account_id))
     return sa.union(*selects)

@@ -175,3 +175,42 @@ class OrderSearchForm(FlaskForm):
         csrf = False
 
     search = SearchField("Search the account's orders", validators=[Length(max=100)])
+
+
+# One manager's details and scope (``portal/views/vendor/license_manager_profile.py``)
+
+
+class EditManagerForm(FlaskForm):
+    """A manager's name, email (their license user's, unique in the account) and customer account."""
+
+    email = EmailField(
+        "Email",
+        filters=[_normalized_email],
+        validators=[DataRequired("Enter the manager's email."), Length(max=254), _valid_email],
+    )
+    first_name = StringField("First name", validators=[Optional(), Length(max=100)])
+    last_name = StringField("Last name", validators=[Optional(), Length(max=100)])
+    customer_account = SelectField("Customer account", coerce=_optional_int, validate_choice=False)
+
+
+class ScopeForm(FlaskForm):
+    """The customer accounts a manager is scoped to (``accounts``, repeated ids; none is allowed)."""
+
+    accounts = SelectMultipleField("Customer accounts", coerce=int, validate_choice=False)
+
+
+class AddUserGroupForm(FlaskForm):
+    user_group = IntegerField(
+        "User group",
+        validators=[
+            InputRequired(message="Choose a user group to add."),
+            NumberRange(min=1, max=MAX_ID, message="Choose a user group of this account."),
+        ],
+    )
+
+
+class ApplyDefaultForm(FlaskForm):
+    """Apply the default set to managers: ``scope`` "all" or "query" (the overview's filters, as sent)."""
+
+    scope = SelectField("Managers", choices=[("all", "All managers"), ("query", "Managers matching the filters")])
+    confirm = StringField("Confirm")

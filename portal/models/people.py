@@ -9,14 +9,17 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from portal import permissions as perms
-from portal.models.base import Base, TenantOwned, created_at_column
+from portal.models.base import Base, TenantOwned, created_at_column, utcnow
 
 if TYPE_CHECKING:
     from portal.models.account import CustomerAccount
     from portal.models.catalog import LicensePolicy, Product
     from portal.models.order import Order
 
-MANAGER_STATUSES = ("invited", "active", "disabled")
+# The statuses a manager shows (list, pane, filter, CSV): the stored three, and "expired", an
+# invited manager whose invitation link has lapsed (``LicenseManager.shown_status``).
+MANAGER_STATUSES = ("invited", "expired", "active", "disabled")
+STATUS_LABELS = {"invited": "Invited", "expired": "Invitation expired", "active": "Active", "disabled": "Disabled"}
 # "Never signed in" sorts as the oldest sign-in. A literal both databases read as a timestamp
 # (PostgreSQL) or compare as text in SQLAlchemy's own format (SQLite).
 NEVER = "1970-01-01 00:00:00.000000"
@@ -86,6 +89,9 @@ class LicenseManager(TenantOwned, Base):
     session_version: so.Mapped[int] = so.mapped_column(default=1)
     last_login_at: so.Mapped[dt.datetime | None]
     invited_at: so.Mapped[dt.datetime | None]
+    # When the latest invitation link stops working (set with it); past it an invited manager
+    # shows "Invitation expired" until the invitation is sent again.
+    invitation_expires_at: so.Mapped[dt.datetime | None]
     created_at: so.Mapped[dt.datetime] = created_at_column()
 
     license_user: so.Mapped[LicenseUser] = so.relationship(back_populates="manager", lazy="raise")
@@ -106,6 +112,37 @@ class LicenseManager(TenantOwned, Base):
     @property
     def permission_codes(self) -> list[str]:
         return perms.to_codes(self.permissions)
+
+    @property
+    def invitation_expired(self) -> bool:
+        expires = self.invitation_expires_at
+        return self.status == "invited" and expires is not None and expires < utcnow()
+
+    @property
+    def shown_status(self) -> str:
+        """The status people see: "expired" for an invitation whose link has lapsed."""
+        return "expired" if self.invitation_expired else self.status
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.shown_status]
+
+
+def shown_status() -> sa.ColumnElement[str]:
+    """``LicenseManager.shown_status`` in SQL, for the overview's rows and the CSV."""
+    return sa.case((status_is("expired"), "expired"), else_=LicenseManager.status)
+
+
+def status_is(status: str) -> sa.ColumnElement[bool]:
+    """The filter ``status=…`` as SQL: "invited" and "expired" split the stored "invited"."""
+    lapsed = sa.and_(
+        LicenseManager.invitation_expires_at.is_not(None), LicenseManager.invitation_expires_at < utcnow()
+    )
+    if status == "expired":
+        return sa.and_(LicenseManager.status == "invited", lapsed)
+    if status == "invited":
+        return sa.and_(LicenseManager.status == "invited", sa.not_(lapsed))
+    return LicenseManager.status == status
 
 
 def last_login_sort() -> sa.ColumnElement:
@@ -166,7 +203,7 @@ class ManagerCustomerAccount(Base):
         sa.ForeignKey("license_manager.id", ondelete="CASCADE"), primary_key=True
     )
     customer_account_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("customer_account.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("customer_account.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
 

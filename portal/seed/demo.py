@@ -149,6 +149,8 @@ class Builder:
                 status=status,
                 permissions=bits,
                 invited_at=created,
+                # The demo's invitations went out long ago: their links have lapsed.
+                invitation_expires_at=created + dt.timedelta(hours=72),
                 created_at=created,
                 last_login_at=self.days_ago(0, 10) if status == "active" else None,
             )

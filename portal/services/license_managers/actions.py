@@ -194,8 +194,18 @@ def resend_invitation(manager: LicenseManager, *, vendor_name: str, actor: Actor
     """Mail a fresh invitation link to a manager who has not signed in yet."""
     if manager.status != "invited":
         raise Conflict(f"{audit.describe(manager)} is {manager.status}; only invited managers get an invitation.")
-    before = manager.invited_at.isoformat() if manager.invited_at else None
+    before = _invitation(manager)
     mail.send_invitation(manager, vendor_name)
-    after = manager.invited_at.isoformat() if manager.invited_at else None
-    _record("license_manager.invitation_resent", manager, actor, {"invited_at": before}, {"invited_at": after})
+    _record("license_manager.invitation_resent", manager, actor, before, _invitation(manager))
     return manager
+
+
+def _invitation(manager: LicenseManager) -> dict[str, Any]:
+    def iso(value: Any) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "status": manager.shown_status,
+        "invited_at": iso(manager.invited_at),
+        "expires_at": iso(manager.invitation_expires_at),
+    }

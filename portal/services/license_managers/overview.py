@@ -22,7 +22,7 @@ from portal import search
 from portal.extensions import db
 from portal.lists import Keyset, Page, count, keyset_page, positive_id
 from portal.models import CustomerAccount, License, LicenseManager, LicenseUser, OrderManager
-from portal.models.people import MANAGER_STATUSES, last_login_sort
+from portal.models.people import MANAGER_STATUSES, last_login_sort, shown_status, status_is
 
 BASE_URL = "/vendor/license-managers"
 MAX_PAGE = 100_000
@@ -181,7 +181,7 @@ def _filters(query: OverviewQuery) -> list[sa.ColumnElement[bool]]:
     """WHERE clauses for the query's filters, all on license_manager: the count needs no join."""
     clauses: list[sa.ColumnElement[bool]] = []
     if query.status:
-        clauses.append(LicenseManager.status == query.status)
+        clauses.append(status_is(query.status))  # "expired": an invitation whose link lapsed
     if query.permission:
         clauses.append(LicenseManager.permissions.bitwise_and(perms.BY_CODE[query.permission].bit) != 0)
     if query.customer_account:
@@ -215,7 +215,7 @@ def rows_select(query: OverviewQuery) -> sa.Select[Any]:
             LicenseUser.email,
             LicenseUser.first_name,
             LicenseUser.last_name,
-            LicenseManager.status,
+            shown_status().label("status"),
             LicenseManager.permissions,
             LicenseManager.customer_account_id,
             CustomerAccount.name.label("customer_account_name"),

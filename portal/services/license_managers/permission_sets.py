@@ -107,6 +107,8 @@ def resolve(chosen: PermissionSet, issued: Mapping[int, int] | None = None, *als
             problem = _cap_problem(cap, (issued or {}).get(product_id, 0), products[product_id])
             if problem:
                 errors.setdefault(cap_field(product_id), []).append(problem)
+    if not errors:
+        _refuse_products_without_policy(products, policies, errors)
     if errors:
         raise Invalid(errors)
     extra_products = {i for s in also for i in s.products} - products.keys()
@@ -114,6 +116,20 @@ def resolve(chosen: PermissionSet, issued: Mapping[int, int] | None = None, *als
     products |= _load(Product, extra_products, "products", "product", errors)
     policies |= _load(LicensePolicy, extra_policies, "policies", "license policy", errors)
     return Named(products, policies)
+
+
+def _refuse_products_without_policy(
+    products: Mapping[int, Product], policies: Mapping[int, LicensePolicy], errors: dict[str, list[str]]
+) -> None:
+    """A product allowed with none of its policies would leave the manager an empty policy list."""
+    covered = {policy.product_id for policy in policies.values()}
+    bare = sorted((p for p in products.values() if p.id not in covered), key=lambda p: p.name)
+    if bare:
+        names = ", ".join(p.name for p in bare[:10])
+        noun = "this product" if len(bare) == 1 else "each of these products"
+        errors.setdefault("products", []).append(
+            f"Allow at least one license policy of {noun}, or untick it: {names}."
+        )
 
 
 def snapshot(chosen: PermissionSet, named: Named) -> dict[str, Any]:

@@ -199,8 +199,9 @@ def test_resend_invitation_mails_a_fresh_link(app, client, hx, make, w):
     assert scalar(app, sa.select(sa.func.count()).select_from(SignInToken)) == 1
     assert _manager(app, m.id).invited_at is not None
     [event] = events(app)
-    assert event.action == "license_manager.invitation_resent" and event.before == {"invited_at": None}
-    assert event.after["invited_at"]
+    assert event.action == "license_manager.invitation_resent"
+    assert event.before == {"invited_at": None, "expires_at": None, "status": "invited"}
+    assert event.after["invited_at"] and event.after["expires_at"] and event.after["status"] == "invited"
 
 
 def test_resend_invitation_is_refused_to_an_active_manager(app, client, w):

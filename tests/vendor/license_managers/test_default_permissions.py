@@ -127,9 +127,15 @@ def test_saving_again_updates_caps_and_drops_what_was_unticked(app, staff_client
         "products": [str(world["user_product"].id), str(world["key_product"].id)],
         f"cap-{world['user_product'].id}": "",
         f"cap-{world['key_product'].id}": "0",
+        "policies": [str(world["user_policy"].id), str(world["key_policy"].id)],
     }
     assert staff_client.post(URL, data=data).status_code == 200
-    assert _default(app, world["vendor"].id) == ([], {world["user_product"].id: None, world["key_product"].id: 0}, [])
+    policies = sorted([world["user_policy"].id, world["key_policy"].id])
+    assert _default(app, world["vendor"].id) == (
+        [],
+        {world["user_product"].id: None, world["key_product"].id: 0},
+        policies,
+    )
     events = read(app, lambda: list(db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id))))
     assert len(events) == 2 and events[1].before == events[0].after
 

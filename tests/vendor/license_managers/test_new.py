@@ -72,7 +72,8 @@ def _valid(w, **changes) -> dict:
         "products": [str(w["key_product"].id), str(w["user_product"].id)],
         f"cap-{w['key_product'].id}": "7",
         f"cap-{w['user_product'].id}": "",
-        "policies": [str(w["key_policy"].id)],
+        # Each allowed product needs one of its policies allowed.
+        "policies": [str(w["key_policy"].id), str(w["user_policy"].id)],
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
@@ -139,9 +140,13 @@ def test_create_an_invited_manager_with_the_chosen_scope(app, staff_client, worl
     assert read(
         app,
         lambda: list(
-            db.session.scalars(sa.select(ManagerPolicy.policy_id).where(ManagerPolicy.manager_id == manager.id))
+            db.session.scalars(
+                sa.select(ManagerPolicy.policy_id)
+                .where(ManagerPolicy.manager_id == manager.id)
+                .order_by(ManagerPolicy.policy_id)
+            )
         ),
-    ) == [world["key_policy"].id]
+    ) == sorted([world["key_policy"].id, world["user_policy"].id])
     assert read(
         app,
         lambda: list(db.session.scalars(sa.select(OrderManager.order_id).where(OrderManager.manager_id == manager.id))),
@@ -161,7 +166,7 @@ def test_creation_writes_one_audit_event_with_the_after_state(app, staff_client,
     assert event.after["orders"] == [world["order"].reference]
     assert event.after["customer_account"] == world["account"].name
     assert {"product": world["key_product"].name, "cap": 7} in event.after["products"]
-    assert event.after["policies"] == [world["key_policy"].name]
+    assert event.after["policies"] == sorted([world["key_policy"].name, world["user_policy"].name])
     assert event.after["status"] == "invited" and event.after["promoted_license_user"] is False
 
 
