@@ -1,13 +1,20 @@
 """Charts drawn on the server as SVG, each bar labelled with its number.
 
-Text carries every value, so a chart reads without colour and without JavaScript; pages
-also show the same numbers in a table beside it. Styling lives in app.css (classes only,
-no inline styles), which keeps the Content-Security-Policy strict.
+Text carries every value, so a chart reads without colour and without JavaScript; each
+point's number shows on hover (an SVG ``<title>``), and the page puts the numbers in a real
+table behind a "Show data" toggle (``templates/_charts.html``), not in a second copy of the
+chart. Several series share ONE scale (``line_chart``), with ticks on both axes and a legend
+whose swatches repeat each line's colour and dash, so a line is told apart without colour.
+Styling lives in app.css (classes and SVG presentation attributes only, no inline styles),
+which keeps the Content-Security-Policy strict.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -93,3 +100,143 @@ def column_chart(points: Sequence[tuple[str, float]], title: str) -> Markup:
 
 def _clip(label: str, limit: int = 26) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+# Several series on one shared scale
+
+SERIES = 6  # colours (app.css: .series-1 … .series-6); dashes tell lines apart beyond colour
+DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4")
+MARKERS = ("circle", "square", "diamond", "triangle", "circle", "square")
+PLOT_W, PLOT_H = 560, 200
+LEFT, RIGHT, TOP, BOTTOM = 48, 16, 14, 40
+MAX_X_LABELS = 8
+
+
+@dataclass
+class LegendItem:
+    name: str
+    series: int  # 1 … SERIES, the CSS class
+    dash: str  # the stroke-dasharray of its line ("" solid)
+    total: float
+
+
+@dataclass
+class Chart:
+    """A chart and the numbers behind it: the SVG, its legend, and the rows of its data table."""
+
+    svg: Markup
+    title: str
+    headers: list[str]
+    rows: list[list[Any]]  # the first cell of each row names it
+    legend: list[LegendItem] = field(default_factory=list)
+
+
+def nice_ticks(top: float, count: int = 5) -> list[float]:
+    """Round tick values from 0 to at least ``top``: 0, 5, 10, … or 0, 200, 400, …"""
+    if top <= 0:
+        return [0, 1]
+    raw = top / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    if step < 1:
+        step = 1  # counts: no half devices
+    ticks = [0.0]
+    while ticks[-1] < top:
+        ticks.append(ticks[-1] + step)
+    return ticks
+
+
+def _marker(kind: str, x: float, y: float, series: int, tip: str) -> str:
+    cls = f'class="marker series-{series}"'
+    title = f"<title>{escape(tip)}</title>"
+    if kind == "square":
+        return f'<rect {cls} x="{x - 3.5:.1f}" y="{y - 3.5:.1f}" width="7" height="7">{title}</rect>'
+    if kind == "diamond":
+        pts = f"{x:.1f},{y - 4.5:.1f} {x + 4.5:.1f},{y:.1f} {x:.1f},{y + 4.5:.1f} {x - 4.5:.1f},{y:.1f}"
+        return f'<polygon {cls} points="{pts}">{title}</polygon>'
+    if kind == "triangle":
+        pts = f"{x:.1f},{y - 4.5:.1f} {x + 4.5:.1f},{y + 3.5:.1f} {x - 4.5:.1f},{y + 3.5:.1f}"
+        return f'<polygon {cls} points="{pts}">{title}</polygon>'
+    return f'<circle {cls} cx="{x:.1f}" cy="{y:.1f}" r="3.5">{title}</circle>'
+
+
+def line_chart(
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    title: str,
+    *,
+    x_title: str = "",
+    y_title: str = "",
+    label_header: str = "",
+    total_header: str = "All",
+) -> Chart:
+    """One line per series over the same labels (weeks, days), all on one y scale from 0.
+
+    The y axis has round ticks and gridlines, the x axis at most MAX_X_LABELS labels; every
+    point carries its number on hover. The data table has a row per label, a column per series
+    and the total.
+    """
+    width, height = LEFT + PLOT_W + RIGHT, TOP + PLOT_H + BOTTOM
+    top = max((v for _, values in series for v in values), default=0)
+    ticks = nice_ticks(top)
+    scale_top = ticks[-1] or 1
+    n = len(labels)
+    step = PLOT_W / max(n - 1, 1)
+
+    def x_at(i: int) -> float:
+        return LEFT + (i * step if n > 1 else PLOT_W / 2)
+
+    def y_at(value: float) -> float:
+        return TOP + PLOT_H - PLOT_H * value / scale_top
+
+    body = []
+    for tick in ticks:
+        y = y_at(tick)
+        body.append(
+            f'<line class="grid" x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + PLOT_W}" y2="{y:.1f}"/>'
+            f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(tick)}</text>'
+        )
+    body.append(f'<line class="axis" x1="{LEFT}" y1="{TOP + PLOT_H}" x2="{LEFT + PLOT_W}" y2="{TOP + PLOT_H}"/>')
+    every = max(1, math.ceil(n / MAX_X_LABELS))
+    for i, label in enumerate(labels):
+        if i % every == 0 or i == n - 1 and n <= MAX_X_LABELS:
+            x = x_at(i)
+            body.append(
+                f'<line class="axis" x1="{x:.1f}" y1="{TOP + PLOT_H}" x2="{x:.1f}" y2="{TOP + PLOT_H + 4}"/>'
+                f'<text class="tick" x="{x:.1f}" y="{TOP + PLOT_H + 16}" text-anchor="middle">{escape(label)}</text>'
+            )
+    if x_title:
+        body.append(
+            f'<text class="axis-title" x="{LEFT + PLOT_W / 2}" y="{height - 4}" text-anchor="middle">'
+            f"{escape(x_title)}</text>"
+        )
+    if y_title:
+        body.append(
+            f'<text class="axis-title" x="12" y="{TOP + PLOT_H / 2}" text-anchor="middle" '
+            f'transform="rotate(-90 12 {TOP + PLOT_H / 2})">{escape(y_title)}</text>'
+        )
+    legend = []
+    for s_index, (name, values) in enumerate(series):
+        number = s_index % SERIES + 1
+        dash = DASHES[s_index % len(DASHES)]
+        points = " ".join(f"{x_at(i):.1f},{y_at(v):.1f}" for i, v in enumerate(values))
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        body.append(f'<polyline class="line series-{number}" points="{points}"{dash_attr}/>')
+        kind = MARKERS[s_index % len(MARKERS)]
+        body.extend(
+            _marker(kind, x_at(i), y_at(v), number, f"{name}, {labels[i]}: {_fmt(v)}") for i, v in enumerate(values)
+        )
+        legend.append(LegendItem(name, number, dash, sum(values)))
+    if not series:
+        body.append(f'<text x="{LEFT + 10}" y="{TOP + PLOT_H / 2}">No data yet</text>')
+    rows = [
+        [label, *(values[i] for _, values in series), sum(values[i] for _, values in series)]
+        for i, label in enumerate(labels)
+    ]
+    headers = [label_header, *(name for name, _ in series), total_header]
+    return Chart(_svg(width, height, title, body), title, headers, rows, legend)
+
+
+def table_chart(svg: Markup, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> Chart:
+    """A single-series chart (bars, used-of-total) with the rows of its data table."""
+    return Chart(svg, title, list(headers), [list(r) for r in rows])

@@ -289,3 +289,38 @@ def keyset_page(
         first_page = number <= 1 and after_key is None and before_key is None
         page.prev_cursor = None if first_page else encode_cursor(keyset.tag, keyset.key_of(items[0]))
     return page
+
+
+# Sorting by a column: the URL holds it (``sort=name``, ``sort=-name`` descending)
+
+
+@dataclass(frozen=True)
+class Sorts:
+    """The columns a list may be sorted by, each a name for the URL and its SQL ordering.
+
+    Each ordering is a tuple of columns, the last a unique one (the id), so pages never
+    overlap; descending turns every column around. A ``sort`` argument that names no column
+    is ignored: the list keeps its default order.
+    """
+
+    columns: Mapping[str, Sequence[Any]]
+    default: str
+
+    def parse(self, value: Any) -> str:
+        """The sort a query argument asks for, or the default when it names no column."""
+        text = str(value or "")
+        return text if text.lstrip("-") in self.columns else self.default
+
+    def order_by(self, sort: str) -> list[Any]:
+        """The ORDER BY clauses of a sort that ``parse`` returned."""
+        name = sort.lstrip("-")
+        descending = sort.startswith("-")
+        return [c.desc() if descending else c.asc() for c in self.columns[name]]
+
+    def apply(self, stmt: sa.Select[Any], sort: str) -> sa.Select[Any]:
+        """The statement ordered by this sort, in place of any order it had."""
+        return stmt.order_by(None).order_by(*self.order_by(sort))
+
+    def args(self, sort: str) -> dict[str, str]:
+        """The query argument to keep in links: none for the default order."""
+        return {} if sort == self.default else {"sort": sort}

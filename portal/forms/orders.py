@@ -110,11 +110,18 @@ class BundleLineForm(Form):
 
 class BundleOrderForm(OrderForm):
     lines = FieldList(FormField(BundleLineForm), min_entries=BUNDLE_LINES, max_entries=MAX_BUNDLE_LINES)
+    _choices: tuple[list[tuple[str, str]], dict] = ([], {})
 
     def set_choices(self, products, policies) -> None:
+        self._choices = (product_choices(products), policy_choices(policies, products))
         for line in self.lines:
-            line.form.product.choices = product_choices(products)
-            line.form.policy.choices = policy_choices(policies, products)
+            line.form.product.choices, line.form.policy.choices = self._choices
+
+    def add_line(self) -> None:
+        """One more empty line (up to MAX_BUNDLE_LINES), the lines typed so far kept as they are."""
+        if len(self.lines) < MAX_BUNDLE_LINES:
+            line = self.lines.append_entry()
+            line.form.product.choices, line.form.policy.choices = self._choices
 
     def filled_lines(self) -> tuple[list[int], list[tuple[int, int | None, int | None]]]:
         """The lines with a product: their positions in the form, and (product, policy, quantity)."""

@@ -86,6 +86,11 @@ class License(TenantOwned, Base):
     def seats_used(self) -> int:
         return self.assigned_users if self.max_license_users else self.times_activated
 
+    @property
+    def is_expired(self) -> bool:
+        """Past its end (and not disabled): the portal shows it as Expired, whatever its stored status."""
+        return self.status != "disabled" and self.valid_until is not None and self.valid_until < utcnow()
+
 
 class Device(TenantOwned, Base):
     """One activation of a license on a machine."""

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.lists import Page, paginate
+from portal.lists import Page, Sorts, paginate
 from portal.models import AuditEvent, Device, LicenseManager
 from portal.scope import license_user_ids, managed_group_ids, managed_license_ids, managed_order_ids
 
@@ -41,9 +41,20 @@ def events(manager: LicenseManager) -> sa.Select[Any]:
     return sa.select(AuditEvent).where(visible(manager)).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
 
 
-def events_page(manager: LicenseManager, number: int) -> Page[AuditEvent]:
-    """A page of the manager's events, newest first, with a capped count."""
-    return paginate(events(manager), number)
+EVENT_SORTS = Sorts(
+    {
+        "when": (AuditEvent.created_at, AuditEvent.id),
+        "who": (AuditEvent.actor_label, AuditEvent.id),
+        "what": (AuditEvent.action, AuditEvent.id),
+        "object": (AuditEvent.object_label, AuditEvent.id),
+    },
+    default="-when",
+)
+
+
+def events_page(manager: LicenseManager, number: int, sort: str = EVENT_SORTS.default) -> Page[AuditEvent]:
+    """A page of the manager's events in this sort (newest first), with a capped count."""
+    return paginate(EVENT_SORTS.apply(events(manager), sort), number, args=EVENT_SORTS.args(sort))
 
 
 def recent(manager: LicenseManager, shown: int = 8) -> list[AuditEvent]:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import Device, License, LicenseManager, ManagerProduct, Product, utcnow
 from portal.scope import managed_order_ids
+from portal.services.reports import queries as usage
 
 WEEKS = 13  # 91 days: the last 90 days and today
 TOP_PRODUCTS = 20
@@ -34,6 +35,7 @@ class ManagerReport:
     issued_vs_caps: list[tuple[str, int, int | None]]  # (product, issued, cap; None: no cap)
     last_login_at: dt.datetime | None
     since: dt.date
+    activations: usage.Activations | None = None  # per product, the same figures the manager's reports show
 
     @property
     def week_columns(self) -> list[tuple[str, int]]:
@@ -131,4 +133,5 @@ def build(manager: LicenseManager) -> ManagerReport:
         issued_vs_caps=[(name, int(issued), cap) for name, issued, cap in caps],
         last_login_at=manager.last_login_at,
         since=since,
+        activations=usage.activations(manager.id, since, utcnow().date()),
     )

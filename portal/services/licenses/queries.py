@@ -10,15 +10,31 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from portal.extensions import db
-from portal.lists import contains, positive_id
+from portal.lists import Sorts, contains, positive_id
 from portal.models import Customer, Device, License, LicenseAssignment, LicenseUser, Order, Product, utcnow
 from portal.models.catalog import LICENSE_TYPES
-from portal.models.license import LICENSE_STATUSES
 
 EXPIRING_CHOICES = (1, 7, 30, 90)
 FLOATING_SHOWN = 200
 # What a row of the list shows besides the license: its order (joined to filter) and product.
-LIST_OPTIONS = (so.contains_eager(License.order), so.joinedload(License.product))
+LIST_OPTIONS = (so.contains_eager(License.order), so.contains_eager(License.product))
+# "Expired" is no stored status: a license past its end that is not disabled.
+STATUS_CHOICES = ("active", "inactive", "expired", "disabled")
+SEATS_USED = sa.case((License.max_license_users > 0, License.assigned_users), else_=License.times_activated)
+SORTS = Sorts(
+    {
+        "license": (License.license_key, Product.name, Order.reference, License.id),
+        "product": (Product.name, License.id),
+        "order": (Order.reference, License.id),
+        "type": (License.license_type, License.id),
+        "status": (License.status, License.id),
+        "seats": (SEATS_USED, License.id),
+        "valid_until": (License.valid_until, License.id),
+        "note": (License.note, License.id),
+        "created": (License.created_at, License.id),
+    },
+    default="-created",
+)
 
 
 @dataclass
@@ -28,6 +44,7 @@ class LicenseFilters:
     status: str = ""
     type: str = ""
     expiring: int | None = None
+    sort: str = SORTS.default
 
     @classmethod
     def from_args(cls, args: Any) -> LicenseFilters:
@@ -38,19 +55,25 @@ class LicenseFilters:
         return cls(
             q=(args.get("q") or "").strip()[:200],
             product=positive_id(args.get("product")),  # past 2**31 or below 1: no such product, no filter
-            status=status if status in LICENSE_STATUSES else "",
+            status=status if status in STATUS_CHOICES else "",
             type=type_ if type_ in LICENSE_TYPES else "",
             expiring=expiring if expiring and 0 < expiring <= 3650 else None,
+            sort=SORTS.parse(args.get("sort")),
         )
 
     def as_args(self) -> dict[str, Any]:
         values = dict(q=self.q, product=self.product, status=self.status, type=self.type, expiring=self.expiring)
-        return {k: v for k, v in values.items() if v}
+        return {k: v for k, v in values.items() if v} | SORTS.args(self.sort)
 
 
 def licenses_query(order_ids: sa.Select[Any], filters: LicenseFilters) -> sa.Select[Any]:
-    """Licenses under the given orders that match the filters, newest first."""
-    stmt = sa.select(License).join(Order, Order.id == License.order_id).where(License.order_id.in_(order_ids))
+    """Licenses under the given orders that match the filters, in the filters' sort (newest first)."""
+    stmt = (
+        sa.select(License)
+        .join(Order, Order.id == License.order_id)
+        .join(Product, Product.id == License.product_id)
+        .where(License.order_id.in_(order_ids))
+    )
     if filters.q:
         stmt = stmt.where(
             sa.or_(
@@ -62,13 +85,23 @@ def licenses_query(order_ids: sa.Select[Any], filters: LicenseFilters) -> sa.Sel
     if filters.product:
         stmt = stmt.where(License.product_id == filters.product)
     if filters.status:
-        stmt = stmt.where(License.status == filters.status)
+        stmt = stmt.where(status_is(filters.status))
     if filters.type:
         stmt = stmt.where(License.license_type == filters.type)
     if filters.expiring:
         now = utcnow()
         stmt = stmt.where(License.valid_until >= now, License.valid_until <= now + dt.timedelta(days=filters.expiring))
-    return stmt.order_by(License.created_at.desc(), License.id.desc())
+    return SORTS.apply(stmt, filters.sort)
+
+
+def status_is(status: str) -> sa.ColumnElement[bool]:
+    """Licenses showing this status: a stored one, or "expired" (past the end, not disabled)."""
+    past_end = sa.and_(License.valid_until.is_not(None), License.valid_until < utcnow())
+    if status == "expired":
+        return sa.and_(License.status != "disabled", past_end)
+    if status == "disabled":
+        return License.status == "disabled"
+    return sa.and_(License.status == status, sa.not_(past_end))
 
 
 def product_choices(order_ids: sa.Select[Any]) -> list[Product]:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from portal.extensions import db
-from portal.lists import Page, contains, paginate
+from portal.lists import Page, Sorts, contains, paginate
 from portal.models import (
     Customer,
     License,
@@ -27,16 +27,49 @@ MANAGERS_SHOWN = 100
 CUSTOMER_CHOICES = 500
 
 
-def orders_page(manager_id: int, q: str, number: int) -> Page:
-    """A page of the orders a manager manages, newest first, optionally searched by reference."""
+_LICENSES_OF_ORDER = (
+    sa.select(sa.func.count(License.id)).where(License.order_id == Order.id).correlate(Order).scalar_subquery()
+)
+ORDER_SORTS = Sorts(
+    {
+        "reference": (Order.reference, Order.id),
+        "customer": (Customer.email, Order.id),
+        "licenses": (_LICENSES_OF_ORDER, Order.id),
+        "created": (Order.created_at, Order.id),
+        "kind": (Order.is_bundle, Order.is_trial, Order.is_test, Order.id),
+    },
+    default="-created",
+)
+LICENSE_SORTS = Sorts(
+    {
+        "license": (License.license_key, License.id),
+        "product": (Product.name, License.id),
+        "policy": (LicensePolicy.name, License.id),
+        "type": (License.license_type, License.id),
+        "status": (License.status, License.id),
+        "seats": (
+            sa.case((License.max_license_users > 0, License.assigned_users), else_=License.times_activated),
+            License.id,
+        ),
+        "valid_until": (License.valid_until, License.id),
+        "created": (License.created_at, License.id),
+    },
+    default="-created",
+)
+
+
+def orders_page(manager_id: int, q: str, number: int, sort: str = ORDER_SORTS.default) -> Page:
+    """A page of the orders a manager manages in this sort (newest first), optionally searched by reference."""
     stmt = (
         sa.select(Order)
+        .outerjoin(Customer, Customer.id == Order.customer_id)
         .where(Order.id.in_(managed_order_ids(manager_id)))
-        .order_by(Order.created_at.desc(), Order.id.desc())
     )
     if q:
         stmt = stmt.where(contains(Order.reference, q))
-    return paginate(stmt, number, options=[so.joinedload(Order.customer)])
+    args = ({"q": q} if q else {}) | ORDER_SORTS.args(sort)
+    stmt = ORDER_SORTS.apply(stmt, sort)
+    return paginate(stmt, number, options=[so.contains_eager(Order.customer)], args=args)
 
 
 def license_counts(order_ids: Sequence[int]) -> dict[int, int]:
@@ -51,10 +84,20 @@ def license_counts(order_ids: Sequence[int]) -> dict[int, int]:
     return {order_id: count for order_id, count in rows}
 
 
-def licenses_page(order_id: int, number: int) -> Page:
-    """A page of the order's licenses, newest first, with product and policy."""
-    stmt = sa.select(License).where(License.order_id == order_id).order_by(License.created_at.desc(), License.id.desc())
-    return paginate(stmt, number, options=[so.joinedload(License.product), so.joinedload(License.policy)])
+def licenses_page(order_id: int, number: int, sort: str = LICENSE_SORTS.default) -> Page:
+    """A page of the order's licenses in this sort (newest first), with product and policy."""
+    stmt = (
+        sa.select(License)
+        .join(Product, Product.id == License.product_id)
+        .outerjoin(LicensePolicy, LicensePolicy.id == License.policy_id)
+        .where(License.order_id == order_id)
+    )
+    return paginate(
+        LICENSE_SORTS.apply(stmt, sort),
+        number,
+        options=[so.contains_eager(License.product), so.contains_eager(License.policy)],
+        args=LICENSE_SORTS.args(sort),
+    )
 
 
 def my_customers(manager: LicenseManager) -> sa.ColumnElement[bool]:
@@ -124,5 +167,30 @@ def allowed_policies(manager_id: int) -> list[LicensePolicy]:
             )
             .where(ManagerPolicy.manager_id == manager_id)
             .order_by(LicensePolicy.name)
+        )
+    )
+
+
+NEW_KEY_COLUMNS = ["license_key", "product", "policy", "type", "valid_until", "order", "license_id"]
+
+
+def new_keys(order_id: int, license_ids: Sequence[int]) -> list[sa.Row]:
+    """The keys of these licenses of the order (those just issued), for their CSV."""
+    return list(
+        db.session.execute(
+            sa.select(
+                License.license_key,
+                Product.name,
+                LicensePolicy.name,
+                License.license_type,
+                License.valid_until,
+                Order.reference,
+                License.id,
+            )
+            .join(Product, Product.id == License.product_id)
+            .join(Order, Order.id == License.order_id)
+            .outerjoin(LicensePolicy, LicensePolicy.id == License.policy_id)
+            .where(License.order_id == order_id, License.id.in_(license_ids), License.license_key.is_not(None))
+            .order_by(License.id)
         )
     )

@@ -7,6 +7,7 @@ manages (``managed_order_ids``); the exports read in keyset batches, so memory s
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,6 @@ from portal.models import (
 )
 from portal.scope import managed_order_ids
 
-WEEKS = 13  # the last 90 days, in whole weeks
 TOP_LICENSES = 10
 DEVICE_BUCKETS = ["No devices", "1 device", "2–5 devices", "6–10 devices", "More than 10"]
 BATCH = 1000
@@ -122,55 +122,90 @@ def floating(manager_id: int) -> Floating:
     return Floating(int(in_use), int(seats), int(licenses), int(borrowed))
 
 
-def _week_of(column: so.InstrumentedAttribute[dt.datetime], start: dt.datetime) -> sa.ColumnElement[int]:
-    """The whole weeks between ``start`` and a timestamp, in this database's dialect."""
+def _bucket_of(column: so.InstrumentedAttribute[dt.datetime], start: dt.datetime, days: int) -> sa.ColumnElement[int]:
+    """The whole buckets of ``days`` between ``start`` and a timestamp, in this database's dialect."""
     if db.session.get_bind().dialect.name == "sqlite":
         # Only timestamps after start are asked for, so truncating is flooring (SQLite may
         # lack floor()).
-        days = sa.func.julianday(column) - sa.func.julianday(sa.literal(start.isoformat(" ")))
-        return sa.cast(days / 7, sa.Integer)
-    days = sa.extract("epoch", column - sa.literal(start, sa.DateTime)) / 86400
-    return sa.cast(sa.func.floor(days / 7), sa.Integer)
+        elapsed = sa.func.julianday(column) - sa.func.julianday(sa.literal(start.isoformat(" ")))
+        return sa.cast(elapsed / days, sa.Integer)
+    elapsed = sa.extract("epoch", column - sa.literal(start, sa.DateTime)) / 86400
+    return sa.cast(sa.func.floor(elapsed / days), sa.Integer)
 
 
-def weekly_activations(manager_id: int) -> tuple[list[str], dict[str, list[int]]]:
-    """Devices first activated per product and week, over the last 90 days.
+MAX_RANGE_DAYS = 366
+DAILY_UP_TO = 31  # ranges up to a month are counted per day, longer ones per week
+SERIES_SHOWN = 6  # products drawn on their own; the others together as one line
 
-    Returns the week labels (their first day) and, per product, one count per week.
+
+@dataclass
+class Activations:
+    """Devices first activated per product and bucket (day or week) over a date range."""
+
+    labels: list[str]  # each bucket's first day
+    series: dict[str, list[int]]  # product (or "Other products") -> one count per bucket
+    bucket_days: int
+
+
+def default_range(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The last 90 days, today included."""
+    end = today or utcnow().date()
+    return end - dt.timedelta(days=89), end
+
+
+def activations(manager_id: int, first: dt.date, last: dt.date) -> Activations:
+    """Devices first activated per product from ``first`` to ``last`` (both included), one GROUP BY.
+
+    The range is the caller's, at most MAX_RANGE_DAYS long (a longer one is cut at its start).
+    Products beyond the SERIES_SHOWN most active are summed into one "Other products" series.
     """
-    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-    start = today - dt.timedelta(weeks=WEEKS) + dt.timedelta(days=1)
+    first = max(first, last - dt.timedelta(days=MAX_RANGE_DAYS - 1))
+    span = (last - first).days + 1
+    bucket_days = 1 if span <= DAILY_UP_TO else 7
+    buckets = math.ceil(span / bucket_days)
+    start = dt.datetime.combine(first, dt.time())
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time())
     per_device = (
-        sa.select(Product.name.label("product"), _week_of(Device.first_activated_at, start).label("week"))
+        sa.select(Product.name.label("product"), _bucket_of(Device.first_activated_at, start, bucket_days).label("b"))
         .join(License, License.id == Device.license_id)
         .join(Product, Product.id == License.product_id)
-        .where(_mine(manager_id), Device.first_activated_at >= start)
+        .where(_mine(manager_id), Device.first_activated_at >= start, Device.first_activated_at < end)
         .subquery()
     )
     rows = db.session.execute(
-        sa.select(per_device.c.product, per_device.c.week, sa.func.count()).group_by(
-            per_device.c.product, per_device.c.week
-        )
+        sa.select(per_device.c.product, per_device.c.b, sa.func.count()).group_by(per_device.c.product, per_device.c.b)
     )
     series: dict[str, list[int]] = {}
-    for product, week, count in rows:
-        if 0 <= week < WEEKS:
-            series.setdefault(product, [0] * WEEKS)[week] += count
-    labels = [(start + dt.timedelta(weeks=i)).strftime("%d %b") for i in range(WEEKS)]
-    return labels, dict(sorted(series.items()))
+    for product, bucket, count in rows:
+        if 0 <= bucket < buckets:
+            series.setdefault(product, [0] * buckets)[bucket] += count
+    ranked = sorted(series.items(), key=lambda item: (-sum(item[1]), item[0]))
+    shown = dict(sorted(ranked[:SERIES_SHOWN]))
+    if len(ranked) > SERIES_SHOWN:
+        others = [sum(values) for values in zip(*(v for _, v in ranked[SERIES_SHOWN:]), strict=True)]
+        shown["Other products"] = others
+    labels = [(first + dt.timedelta(days=i * bucket_days)).strftime("%d %b") for i in range(buckets)]
+    return Activations(labels, shown, bucket_days)
 
 
 def top_licenses_by_devices(manager_id: int, limit: int = TOP_LICENSES) -> list[sa.Row]:
-    """The licenses with the most active devices: (id, key, product, order reference, devices)."""
+    """The licenses with the most active devices: (id, key, product, order reference, seats, devices)."""
     devices = sa.func.count(Device.id).label("devices")
     return list(
         db.session.execute(
-            sa.select(License.id, License.license_key, Product.name.label("product"), Order.reference, devices)
+            sa.select(
+                License.id,
+                License.license_key,
+                Product.name.label("product"),
+                Order.reference,
+                License.max_license_users,
+                devices,
+            )
             .join(Device, Device.license_id == License.id)
             .join(Product, Product.id == License.product_id)
             .join(Order, Order.id == License.order_id)
             .where(_mine(manager_id), Device.is_active)
-            .group_by(License.id, License.license_key, Product.name, Order.reference)
+            .group_by(License.id, License.license_key, Product.name, Order.reference, License.max_license_users)
             .order_by(devices.desc(), License.id)
             .limit(limit)
         )

@@ -7,16 +7,32 @@ from typing import Any
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.lists import contains
+from portal.lists import Sorts, contains
 from portal.models import LicenseUser, UserGroup, UserGroupMember
 
+_MEMBERS = (
+    sa.select(sa.func.count(UserGroupMember.license_user_id))
+    .where(UserGroupMember.user_group_id == UserGroup.id)
+    .correlate(UserGroup)
+    .scalar_subquery()
+)
+GROUP_SORTS = Sorts(
+    {
+        "name": (UserGroup.name, UserGroup.id),
+        "code": (UserGroup.code, UserGroup.id),
+        "members": (_MEMBERS, UserGroup.id),
+        "description": (UserGroup.description, UserGroup.id),
+    },
+    default="name",
+)
 
-def groups_query(group_ids: sa.Select[Any], q: str = "") -> sa.Select[Any]:
-    """The groups among these ids, matching a search, by name."""
+
+def groups_query(group_ids: sa.Select[Any], q: str = "", sort: str = GROUP_SORTS.default) -> sa.Select[Any]:
+    """The groups among these ids, matching a search, in this sort (by name)."""
     stmt = sa.select(UserGroup).where(UserGroup.id.in_(group_ids))
     if q:
         stmt = stmt.where(sa.or_(contains(UserGroup.name, q), contains(UserGroup.code, q)))
-    return stmt.order_by(UserGroup.name, UserGroup.id)
+    return GROUP_SORTS.apply(stmt, sort)
 
 
 def member_counts(group_ids: list[int]) -> dict[int, int]:

@@ -8,12 +8,36 @@ import sqlalchemy as sa
 
 from portal import scope
 from portal.extensions import db
-from portal.lists import contains
+from portal.lists import Sorts, contains
 from portal.models import License, LicenseAssignment, LicenseManager, LicenseUser
 
 
-def users_query(manager: LicenseManager, q: str = "") -> sa.Select[Any]:
-    """The license users the manager may see, with their manager id (or None), by email."""
+def user_sorts(manager_id: int) -> Sorts:
+    """The columns the users list sorts by; "licenses" counts the seats in this manager's orders."""
+    licenses = (
+        sa.select(sa.func.count(LicenseAssignment.id))
+        .join(License, License.id == LicenseAssignment.license_id)
+        .where(
+            LicenseAssignment.license_user_id == LicenseUser.id,
+            License.order_id.in_(scope.managed_order_ids(manager_id)),
+        )
+        .correlate(LicenseUser)
+        .scalar_subquery()
+    )
+    return Sorts(
+        {
+            "email": (LicenseUser.email, LicenseUser.id),
+            "name": (LicenseUser.last_name, LicenseUser.first_name, LicenseUser.id),
+            "licenses": (licenses, LicenseUser.id),
+            "status": (LicenseUser.is_active, LicenseUser.is_initial_password, LicenseUser.id),
+            "last_login": (LicenseUser.last_login_at, LicenseUser.id),
+        },
+        default="email",
+    )
+
+
+def users_query(manager: LicenseManager, q: str = "", sort: str = "email") -> sa.Select[Any]:
+    """The license users the manager may see, with their manager id (or None), in this sort (by email)."""
     stmt = (
         sa.select(LicenseUser, LicenseManager.id)
         .outerjoin(LicenseManager, LicenseManager.license_user_id == LicenseUser.id)
@@ -25,7 +49,7 @@ def users_query(manager: LicenseManager, q: str = "") -> sa.Select[Any]:
                 contains(LicenseUser.email, q), contains(LicenseUser.first_name, q), contains(LicenseUser.last_name, q)
             )
         )
-    return stmt.order_by(LicenseUser.email, LicenseUser.id)
+    return user_sorts(manager.id).apply(stmt, sort)
 
 
 def license_counts(user_ids: list[int], manager_id: int) -> dict[int, int]:

@@ -15,5 +15,6 @@ bp = Blueprint("activity", __name__, url_prefix="/activity")
 @bp.get("")
 def index() -> Response:
     """List the events on the manager's orders and objects, and the manager's own, newest first."""
-    page = queries.events_page(access.manager(), page_number(request.args.get("page")))
-    return render("end_user/activity/index.html", "results", page=page, audit=audit)
+    sort = queries.EVENT_SORTS.parse(request.args.get("sort"))
+    page = queries.events_page(access.manager(), page_number(request.args.get("page")), sort)
+    return render("end_user/activity/index.html", "results", page=page, sort=sort, audit=audit)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from portal import access, audit, charts
+from portal import access, audit
 from portal.htmx import render
 from portal.lists import COUNT_CAP
 from portal.services.activity import queries as activity
 from portal.services.notices import queries as notices
 from portal.services.reports import queries as reports
+from portal.views.end_user.reports import seats_chart
 
 bp = Blueprint("dashboard", __name__)
 
@@ -29,9 +30,7 @@ def index() -> Response:
         order_count=order_count,
         latest_orders=latest_orders,
         seats=seats,
-        seats_chart=charts.usage_chart(
-            [(s.product, s.used, s.total) for s in seats], "Seats used of total per product"
-        ),
+        seats_chart=seats_chart(seats),
         expiring_count=expiring_count,
         expiring=expiring,
         expiring_days=EXPIRING_DAYS,

@@ -24,12 +24,14 @@ BORROW = "end_user/devices/borrow.html"
 
 
 def render_floating(status: int = 200) -> Response:
+    sort = queries.FLOATING_SORTS.parse(request.args.get("sort"))
     page = paginate(
-        queries.floating_query(access.manager().id),
+        queries.floating_query(access.manager().id, sort),
         page_number(request.args.get("page")),
         options=queries.FLOATING_OPTIONS,
+        args=queries.FLOATING_SORTS.args(sort),
     )
-    return render("end_user/devices/floating.html", "seats", status=status, page=page)
+    return render("end_user/devices/floating.html", "seats", status=status, page=page, sort=sort)
 
 
 def _back(device: Device) -> str:

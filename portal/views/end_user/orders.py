@@ -21,6 +21,8 @@ from portal.htmx import redirect_to, render
 from portal.lists import page_number
 from portal.models import Order
 from portal.services.orders import actions, issuing, queries
+from portal.views.csv_export import stream_csv
+from portal.views.end_user import _new_keys
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 F = TypeVar("F", bound=OrderForm)
@@ -37,9 +39,10 @@ def _done(message: str, url: str) -> Response:
 def index() -> Response:
     """List the orders the manager manages, newest first, searched by reference."""
     q = request.args.get("q", "").strip()[:64]
-    page = queries.orders_page(access.manager().id, q, page_number(request.args.get("page")))
+    sort = queries.ORDER_SORTS.parse(request.args.get("sort"))
+    page = queries.orders_page(access.manager().id, q, page_number(request.args.get("page")), sort)
     counts = queries.license_counts([o.id for o in page.items])
-    return render("end_user/orders/index.html", "results", page=page, counts=counts, q=q)
+    return render("end_user/orders/index.html", "results", page=page, counts=counts, q=q, sort=sort)
 
 
 def _order_form(form_class: type[F]) -> F:
@@ -93,6 +96,9 @@ def bundle() -> Response:
     form = _bundle_form()
     if request.method == "GET":
         return render("end_user/orders/bundle.html", "form", form=form)
+    if "add_line" in request.form:  # one more line, with everything typed so far kept; nothing written
+        form.add_line()
+        return render("end_user/orders/bundle.html", "form", form=form)
     positions, lines = form.filled_lines()
     order = submit(
         form,
@@ -125,14 +131,25 @@ def _issue_form() -> IssueForm:
 
 def _detail(order: Order, block: str, status: int = 200, **forms: object) -> Response:
     """Render the order page: its customer, licenses, issue form and managers."""
-    if access.can("issue_license"):
-        forms.setdefault("issue_form", _issue_form())
+    if access.can("issue_license") and "issue_form" not in forms:
+        issue_form = forms["issue_form"] = _issue_form()
+        if request.method == "GET":  # after issuing, the form keeps the product just used
+            issue_form.product.data = request.args.get("product", type=int)
     if access.can("manage_managers"):
         forms.setdefault("manager_form", AddManagerForm())
-    page = queries.licenses_page(order.id, page_number(request.args.get("page")))
+    sort = queries.LICENSE_SORTS.parse(request.args.get("sort"))
+    page = queries.licenses_page(order.id, page_number(request.args.get("page")), sort)
     managers = queries.order_managers(order.id)
     return render(
-        "end_user/orders/detail.html", block, status=status, order=order, page=page, managers=managers, **forms
+        "end_user/orders/detail.html",
+        block,
+        status=status,
+        order=order,
+        page=page,
+        sort=sort,
+        managers=managers,
+        new_keys=_new_keys.link(request.args.get("issued"), access.manager().id, order.id),
+        **forms,
     )
 
 
@@ -157,9 +174,18 @@ def issue(order_id: int) -> Response:
     if licenses is None:
         return _detail(order, "issue_form", status=422, issue_form=form)
     plural = "s" if len(licenses) != 1 else ""
-    return _done(
-        f"Issued {len(licenses)} license{plural} of {form.product_name()}.", url_for(".detail", order_id=order.id)
-    )
+    keyed = [lic.id for lic in licenses if lic.license_key]
+    issued = _new_keys.sign(access.manager().id, order.id, keyed) if keyed else None
+    url = url_for(".detail", order_id=order.id, product=form.product.data, issued=issued)
+    return _done(f"Issued {len(licenses)} license{plural} of {form.product_name()}.", url)
+
+
+@bp.get("/<int:order_id>/new-keys.csv")
+def new_keys(order_id: int) -> Response:
+    """Download the keys just issued into the order: the signed link names exactly those licenses."""
+    order = access.load_order(order_id)
+    ids = _new_keys.license_ids(request.args.get("batch"), access.manager().id, order.id) or abort(404)
+    return stream_csv(f"order-{order.id}-new-keys.csv", queries.NEW_KEY_COLUMNS, queries.new_keys(order.id, ids))
 
 
 @bp.post("/<int:order_id>/managers")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
+from flask_babel import gettext as _
 
 from portal import access, charts
+from portal.forms.reports import ReportRangeForm
 from portal.htmx import render
 from portal.services.reports import queries as reports
 from portal.views.csv_export import stream_csv
@@ -16,36 +18,65 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 @bp.get("")
 def index() -> Response:
-    """Show activations per week, seats used of total and devices per license, with numbers."""
+    """Show activations per product over a date range, seats used of total and the most active licenses."""
     manager_id = access.manager().id
-    weeks, series = reports.weekly_activations(manager_id)
+    form = ReportRangeForm(request.args)
+    valid = form.validate()
+    first, last = form.dates() if valid else reports.default_range()
+    activity = reports.activations(manager_id, first, last)
     seats = reports.seats_by_product(manager_id)
     top = reports.top_licenses_by_devices(manager_id)
     distribution = reports.device_distribution(manager_id)
+    per = _("Day") if activity.bucket_days == 1 else _("Week of")
     return render(
         "end_user/reports/index.html",
         "content",
-        weeks=weeks,
-        series=series,
-        activation_charts={
-            product: charts.column_chart(list(zip(weeks, counts, strict=True)), f"{product}: activations per week")
-            for product, counts in series.items()
-        },
+        status=200 if valid else 422,
+        form=form,
+        first=first,
+        last=last,
+        activations=charts.line_chart(
+            activity.labels,
+            list(activity.series.items()),
+            _("Devices first activated per product"),
+            x_title=per,
+            y_title=_("Activations"),
+            label_header=per,
+            total_header=_("All products"),
+        ),
+        bucket_days=activity.bucket_days,
         seats=seats,
-        seats_chart=charts.usage_chart(
-            [(s.product, s.used, s.total) for s in seats], "Seats used of total per product"
+        seats_chart=seats_chart(seats),
+        top_chart=charts.table_chart(
+            charts.bar_chart([(_license_label(r), r.devices) for r in top], _("Most active licenses")),
+            _("Most active licenses"),
+            [_("License"), _("Product"), _("Order"), _("Active devices")],
+            [(_license_label(r), r.product, r.reference, r.devices) for r in top],
         ),
-        top=top,
-        top_chart=charts.bar_chart(
-            [(_license_label(r), r.devices) for r in top], "Licenses with the most active devices"
+        distribution_chart=charts.table_chart(
+            charts.bar_chart(distribution, _("Licenses by number of active devices")),
+            _("Licenses by number of active devices"),
+            [_("Active devices"), _("Licenses")],
+            distribution,
         ),
-        distribution=distribution,
-        distribution_chart=charts.bar_chart(distribution, "Licenses by number of active devices"),
+    )
+
+
+def seats_chart(seats: list[reports.Seats]) -> charts.Chart:
+    """Seats used of total per product, as the dashboard and the reports show it."""
+    title = _("Seats used of total per product")
+    return charts.table_chart(
+        charts.usage_chart([(s.product, s.used, s.total) for s in seats], title),
+        title,
+        [_("Product"), _("Used"), _("Total"), _("Free")],
+        [(s.product, s.used, s.total, s.free) for s in seats],
     )
 
 
 def _license_label(row: Any) -> str:
-    return row.license_key or f"{row.product} #{row.id}"
+    if row.license_key:
+        return row.license_key
+    return _("%(product)s · %(order)s · %(n)s seats", product=row.product, order=row.reference, n=row.max_license_users)
 
 
 @bp.get("/licenses.csv")

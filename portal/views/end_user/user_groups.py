@@ -22,10 +22,11 @@ bp = Blueprint("user_groups", __name__)
 def render_index(status: int = 200, form: UserGroupForm | None = None) -> Response:
     """The groups page, or one of its regions: the results, or the create form when one is given."""
     q = (request.args.get("q") or "").strip()[:200]
+    sort = queries.GROUP_SORTS.parse(request.args.get("sort"))
     page = paginate(
-        queries.groups_query(scope.managed_group_ids(access.manager().id), q),
+        queries.groups_query(scope.managed_group_ids(access.manager().id), q, sort),
         page_number(request.args.get("page")),
-        args={"q": q} if q else {},
+        args=({"q": q} if q else {}) | queries.GROUP_SORTS.args(sort),
     )
     counts = queries.member_counts([group.id for group in page.items])
     return render(
@@ -34,6 +35,7 @@ def render_index(status: int = 200, form: UserGroupForm | None = None) -> Respon
         status=status,
         page=page,
         q=q,
+        sort=sort,
         counts=counts,
         form=form or UserGroupForm(formdata=None),
     )

@@ -24,10 +24,13 @@ def index() -> Response:
     """List the license users the manager may see, searched by email or name."""
     me = access.manager()
     q = (request.args.get("q") or "").strip()[:200]
-    stmt = queries.users_query(me, q)
-    page = paginate(stmt, page_number(request.args.get("page")), scalars=False, args={"q": q} if q else {})
+    sorts = queries.user_sorts(me.id)
+    sort = sorts.parse(request.args.get("sort"))
+    stmt = queries.users_query(me, q, sort)
+    args = ({"q": q} if q else {}) | sorts.args(sort)
+    page = paginate(stmt, page_number(request.args.get("page")), scalars=False, args=args)
     counts = queries.license_counts([user.id for user, _ in page.items], me.id)
-    return render("end_user/users/index.html", "results", page=page, q=q, counts=counts)
+    return render("end_user/users/index.html", "results", page=page, q=q, sort=sort, counts=counts)
 
 
 def render_user(

@@ -69,7 +69,7 @@ def test_dashboard_shows_my_figures_only(app, client, make, login):
     assert "LATE-LATE" not in html and "OFFX-OFFX" not in html and "THEM-THEM" not in html
     assert w["order"].reference in html and "THEIRS-1" not in html
     assert "order OURS-1" in html and "order THEIRS-1" not in html
-    seats = dict(re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">(\d+)</td>", html))
+    seats = dict(re.findall(r"<tr><th scope=\"row\">([^<]+)</th><td class=\"num\">(\d+)</td>", html))
     # key product: 2 devices on the 3-seat license, none on SOON/LATE; user product: 2 of 5 users.
     assert seats[w["key_product"].name] == "2" and seats[w["user_product"].name] == "2"
     assert "2 of 5" in html and "<svg" in html

@@ -41,10 +41,10 @@ def test_search_by_reference_and_pages(client, make, login, hx):
     assert w["order"].reference not in html
     assert "No order reference contains" in client.get("/portal/orders?q=%25_").get_data(as_text=True)
     first = client.get("/portal/orders").get_data(as_text=True)
-    assert "31 in all · page 1 of 2" in first and 'rel="next"' in first
+    assert "1–25 of 31 orders · page 1 of 2" in first and 'rel="next"' in first
     second = client.get("/portal/orders?page=2", headers=hx)
     body = second.get_data(as_text=True)
-    assert "<html" not in body and "page 2 of 2" in body and body.count("<tr>") == 6 + 1
+    assert "<html" not in body and "26–31 of 31 orders · page 2 of 2" in body and body.count("<tr>") == 6 + 1
     assert "HX-Request" in second.headers["Vary"]
 
 
