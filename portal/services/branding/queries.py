@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
 from portal.extensions import db
 from portal.models import VendorAccount, VendorBranding
@@ -26,9 +25,9 @@ def of_vendor(vendor_account_id: int) -> VendorBranding | None:
 def logo_of(slug: str) -> tuple[bytes, str, str] | None:
     """The logo's bytes, type and hash for a slug; None when the vendor has none."""
     row = db.session.execute(
-        sa.select(VendorBranding.logo, VendorBranding.logo_type, VendorBranding.logo_sha256)
-        .where(VendorBranding.slug == slug[:63], VendorBranding.logo_sha256.is_not(None))
-        .options(so.undefer(VendorBranding.logo))
+        sa.select(VendorBranding.logo, VendorBranding.logo_type, VendorBranding.logo_sha256).where(
+            VendorBranding.slug == slug[:63], VendorBranding.logo_sha256.is_not(None)
+        )
     ).first()
     if row is None or row[0] is None:
         return None
