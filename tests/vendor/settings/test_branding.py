@@ -145,7 +145,7 @@ def test_brand_css_sets_custom_properties_and_no_inline_style_anywhere(app, make
     _post(client, png(), accent_color="#1e5631", brand_name="Acme Cloud")
     css = client.get("/portal/acme/brand.css")
     assert css.mimetype == "text/css" and "--accent: #1e5631" in css.get_data(as_text=True)
-    manager = make.manager(acme, email="lm@acme-customer.test", account=make.customer_account(acme, name="Globex"))
+    make.manager(acme, email="lm@acme-customer.test", account=make.customer_account(acme, name="Globex"))
     portal = app.test_client()
     sign_in(portal, "lm@acme-customer.test")
     html = portal.get("/portal/").get_data(as_text=True)
