@@ -42,6 +42,7 @@ from portal.models import (
     LicenseUser,
     Order,
     UserGroup,
+    UserSession,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -202,7 +203,20 @@ STAFF_ACTIONS = {
     "manage_staff": OWNER,
 }
 # Endpoints any staff member may post to whatever their role (signing out, for one).
-ANY_ROLE_ENDPOINTS = {"auth.vendor_login", "auth.vendor_logout"}
+# Every role manages its own account: password, two-factor sign-in, sessions, a forgotten password.
+ANY_ROLE_ENDPOINTS = {
+    "auth.vendor_login",
+    "auth.vendor_logout",
+    "auth.vendor_two_factor",
+    "auth.vendor_forgot_password",
+    "auth.vendor_reset_password",
+    "vendor.account.change_password",
+    "vendor.account.two_factor",
+    "vendor.account.two_factor_disable",
+    "vendor.account.recovery_codes",
+    "vendor.account.end_session",
+    "vendor.account.end_other_sessions",
+}
 # Endpoints only an owner may write to, besides the views marked ``@owner_only``.
 OWNER_ONLY_ENDPOINTS: set[str] = set()
 
@@ -264,6 +278,7 @@ SCOPED_ARGUMENTS: dict[str, type[Any]] = {
     "endpoint_id": WebhookEndpoint,
     "delivery_id": WebhookDelivery,
     "job_id": FailedJob,
+    "session_id": UserSession,
 }
 
 

@@ -3,18 +3,26 @@
 Flask-Login keeps one id in the session. It names the side and the session version
 (``staff:12:3``, ``manager:34:1``), so one side can never load as the other, and bumping a
 person's ``session_version`` (sign-out, disable) ends every session that carries the old one.
+
+A session begun by signing in also carries a random ``sid`` whose record (``UserSession``) is
+joined into the one query that loads the person, with their vendor's brand and (for managers)
+their organisation: a session ended from another browser fails to load, at no extra query.
+"Last seen" is written at most every five minutes per session.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import request, session
 from flask_login import AnonymousUserMixin
 
 from portal.extensions import db, login_manager
-from portal.models import LicenseManager, StaffUser
+from portal.models import CustomerAccount, LicenseManager, StaffUser, UserSession, VendorBranding, utcnow
+from portal.services.accounts import sessions
 from portal.tenancy import all_tenants, set_tenant
 
 STAFF = "staff"
@@ -27,6 +35,9 @@ class Principal:
 
     kind: str
     record: StaffUser | LicenseManager
+    brand: VendorBranding | None = None
+    organisation: str = ""  # a manager's customer account
+    session_record: UserSession | None = None
 
     is_authenticated = True
     is_active = True
@@ -76,37 +87,80 @@ class Anonymous(AnonymousUserMixin):
     is_manager = False
 
 
-def load_principal(kind: str, record_id: int) -> Principal | None:
-    """Load a person by side and id, across tenants, and scope the session to their account."""
-    record: StaffUser | LicenseManager | None
+def _statement(kind: str, record_id: int, sid: str | None) -> sa.Select[Any] | None:
+    model: Any
+    statement: sa.Select[Any]
+    if kind == STAFF:
+        model, organisation = StaffUser, sa.literal("")
+        statement = sa.select(StaffUser, VendorBranding, organisation)
+    elif kind == MANAGER:
+        model = LicenseManager
+        statement = (
+            sa.select(LicenseManager, VendorBranding, CustomerAccount.name)
+            .outerjoin(CustomerAccount, CustomerAccount.id == LicenseManager.customer_account_id)
+            .options(so.joinedload(LicenseManager.license_user))
+        )
+    else:
+        return None
+    statement = statement.outerjoin(VendorBranding, VendorBranding.vendor_account_id == model.vendor_account_id).where(
+        model.id == record_id
+    )
+    if sid is not None:
+        owner = UserSession.staff_user_id if kind == STAFF else UserSession.license_manager_id
+        statement = statement.add_columns(UserSession).outerjoin(
+            UserSession, sa.and_(UserSession.sid_hash == sessions.sid_hash(sid), owner == model.id)
+        )
+    return statement
+
+
+def load_principal(kind: str, record_id: int, sid: str | None = None) -> Principal | None:
+    """Load a person by side and id, across tenants, and scope the session to their account.
+
+    With a ``sid`` the session's record comes in the same query; a missing or ended one loads no one.
+    """
+    statement = _statement(kind, record_id, sid)
+    if statement is None:
+        return None
     with all_tenants(db.session):
-        if kind == STAFF:
-            record = db.session.get(StaffUser, record_id)
-            if record is None or not record.is_active:
-                return None
-        elif kind == MANAGER:
-            record = db.session.scalar(
-                sa.select(LicenseManager)
-                .where(LicenseManager.id == record_id)
-                .options(so.joinedload(LicenseManager.license_user))
-            )
-            if record is None or record.status == "disabled":
-                return None
-        else:
-            return None
+        row = db.session.execute(statement).first()
+    if row is None:
+        return None
+    record, brand, organisation = row[0], row[1], row[2]
+    if isinstance(record, StaffUser) and not record.is_active:
+        return None
+    if isinstance(record, LicenseManager) and record.status == "disabled":
+        return None
+    session_record = row[3] if sid is not None else None
+    if sid is not None and (session_record is None or session_record.ended_at is not None):
+        return None
     set_tenant(db.session, record.vendor_account_id)
-    return Principal(kind, record)
+    return Principal(kind, record, brand, organisation or "", session_record)
+
+
+def _seen(record: UserSession) -> None:
+    """Write "last seen" when it is older than the interval: reads on their own connection."""
+    if utcnow() - record.last_seen_at < sessions.SEEN_EVERY:
+        return
+    record.last_seen_at = utcnow()
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        # A read request commits nothing; its own short write transaction, off the request's.
+        with db.engine.begin() as connection:
+            sessions.touch(record.id, connection)
+    else:
+        sessions.touch(record.id)
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> Principal | None:
     try:
         kind, record_id, version = user_id.split(":")
-        principal = load_principal(kind, int(record_id))
+        principal = load_principal(kind, int(record_id), session.get("sid"))
     except ValueError:
         return None
     if principal is None or str(principal.record.session_version) != version:
         return None
+    if principal.session_record is not None:
+        _seen(principal.session_record)
     return principal
 
 

@@ -20,7 +20,16 @@ from flask import current_app
 
 from portal import jobs, tokens
 from portal.extensions import db
-from portal.models import LicenseManager, LicenseUser, OutboxMail, utcnow
+from portal.models import (
+    CustomerAccount,
+    LicenseManager,
+    LicenseUser,
+    OutboxMail,
+    StaffUser,
+    VendorAccount,
+    VendorBranding,
+    utcnow,
+)
 
 log = logging.getLogger("portal.mail")
 
@@ -77,23 +86,53 @@ def _note_error(mail_id: int, error: str) -> None:
         connection.execute(sa.update(OutboxMail).where(OutboxMail.id == mail_id).values(error=error))
 
 
+def brand_of(vendor_account_id: int, vendor_name: str | None = None) -> tuple[str, str]:
+    """The name a vendor's mail is signed with (its brand, else its name) and its own sign-in link."""
+    row = db.session.execute(
+        sa.select(VendorAccount.name, VendorBranding.brand_name, VendorBranding.slug)
+        .outerjoin(VendorBranding, VendorBranding.vendor_account_id == VendorAccount.id)
+        .where(VendorAccount.id == vendor_account_id)
+    ).first()
+    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
+    if row is None:
+        return "License Portal", f"{base}/portal/login"
+    name, brand, slug = row
+    return brand or vendor_name or name, f"{base}/portal/{slug}/login" if slug else f"{base}/portal/login"
+
+
+def _organisation(user: LicenseUser) -> str:
+    if user.customer_account_id is None:
+        return ""
+    account = db.session.get(CustomerAccount, user.customer_account_id)
+    return account.name if account else ""
+
+
+def _signature(brand: str, organisation: str, sign_in: str) -> str:
+    who = f"{brand} · for {organisation}" if organisation else brand
+    return f"\n\n-- \n{who}\nYour portal: {sign_in}"
+
+
 def send_invitation(manager: LicenseManager, vendor_name: str) -> str:
     """Issue a fresh invitation link (ending earlier ones) and queue the mail; return the link.
 
-    The manager and their license_user must be loaded.
+    The manager and their license_user must be loaded. The mail carries the vendor's brand
+    and the manager's organisation.
     """
     user = manager.license_user
     raw = tokens.issue(user, tokens.INVITATION)
     link = tokens.link(raw)
     hours = int(tokens.max_age(tokens.INVITATION).total_seconds() // 3600)
     greeting = f"Hello {user.first_name}," if user.first_name else "Hello,"
+    brand, sign_in = brand_of(manager.vendor_account_id, vendor_name)
+    organisation = _organisation(user)
     send_mail(
         user.email,
-        f"{vendor_name} invites you to manage your licenses",
-        f"{greeting}\n\n{vendor_name} made you a license manager in the End User Portal, "
-        "where you can assign seats, reset devices and see how your licenses are used.\n\n"
+        f"{brand} invites you to manage your licenses",
+        f"{greeting}\n\n{brand} made you a license manager"
+        + (f" for {organisation}" if organisation else "")
+        + " in the End User Portal, where you can assign seats, reset devices and see how your licenses are used.\n\n"
         f"Choose your password here (the link works once and expires in {hours} hours):\n{link}\n\n"
-        "If you did not expect this mail, you can ignore it.",
+        "If you did not expect this mail, you can ignore it." + _signature(brand, organisation, sign_in),
         vendor_account_id=manager.vendor_account_id,
     )
     manager.invited_at = utcnow()
@@ -102,13 +141,28 @@ def send_invitation(manager: LicenseManager, vendor_name: str) -> str:
 
 
 def send_password_reset(user: LicenseUser) -> None:
-    """Issue a single-use reset link for the user and queue the mail."""
+    """Issue a single-use reset link for the user and queue the mail, signed with the vendor's brand."""
     raw = tokens.issue(user, tokens.PASSWORD_RESET)
+    brand, sign_in = brand_of(user.vendor_account_id)
     send_mail(
         user.email,
-        "Reset your License Portal password",
-        f"Someone asked to reset the password of {user.email}.\n\n"
+        f"Reset your {brand} portal password",
+        f"Someone asked to reset the password of {user.email} in the {brand} End User Portal.\n\n"
         f"Set a new password here (the link works once and expires):\n{tokens.link(raw)}\n\n"
-        "If this was not you, ignore this mail; your password stays as it is.",
+        "If this was not you, ignore this mail; your password stays as it is."
+        + _signature(brand, _organisation(user), sign_in),
         vendor_account_id=user.vendor_account_id,
+    )
+
+
+def send_staff_password_reset(staff: StaffUser) -> None:
+    """Issue a single-use reset link for a staff member and queue the mail."""
+    raw = tokens.issue_staff(staff)
+    send_mail(
+        staff.email,
+        "Reset your vendor platform password",
+        f"Someone asked to reset the password of {staff.email} on the vendor platform.\n\n"
+        f"Set a new password here (the link works once and expires):\n{tokens.staff_link(raw)}\n\n"
+        "If this was not you, ignore this mail; your password stays as it is.",
+        vendor_account_id=staff.vendor_account_id,
     )

@@ -127,6 +127,12 @@ def accepts_files(*fields: str) -> Callable[[F], F]:
     return mark
 
 
+def cacheable(view: F) -> F:
+    """Let a view's answer carry its own Cache-Control (public assets such as a vendor's logo)."""
+    view.cacheable = True  # type: ignore[attr-defined]
+    return view
+
+
 def init_app(app: Flask) -> None:
     # Before any blueprint adds a rule: rules bind their converter when they are added.
     app.url_map.converters["int"] = BoundedIntConverter
@@ -165,7 +171,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.endpoint != "static":
+        view = app.view_functions.get(request.endpoint or "")
+        if request.endpoint != "static" and not (getattr(view, "cacheable", False) and response.status_code < 400):
             response.headers["Cache-Control"] = "no-store"
         if app.config.get("PORTAL_ENV") == "production":
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")

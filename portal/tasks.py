@@ -37,6 +37,17 @@ def mail_reset_links(email: str) -> int:
         raise
 
 
+@jobs.task(retries=2, retry_delay=60)
+def mail_staff_reset_link(email: str) -> int:
+    """Mail a reset link to the active staff member with this email, if any (enqueued for every email)."""
+    with all_tenants(db.session):
+        staff = sign_in.find_staff(email)
+        if staff is None or not staff.is_active:
+            return 0
+        mail.send_staff_password_reset(staff)
+    return 1
+
+
 @jobs.periodic(crontab(minute="*"))
 def sweep_floating_seats() -> int:
     """Every minute: free floating seats whose devices stopped checking in."""

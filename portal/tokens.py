@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.extensions import db
-from portal.models import LicenseUser, SignInToken, utcnow
+from portal.models import LicenseUser, SignInToken, StaffPasswordToken, StaffUser, utcnow
 from portal.services import affected
 from portal.tenancy import all_tenants, set_tenant
 
@@ -90,3 +90,58 @@ def redeem(raw: str) -> tuple[SignInToken, LicenseUser] | None:
     if affected(used) != 1:
         return None
     return token, user
+
+
+# Staff reset links: the same machinery, their own table and path.
+STAFF_RESET_PATH = "/vendor/password/reset/"
+
+
+def issue_staff(staff: StaffUser) -> str:
+    """A reset link for a staff member, ending their earlier unused ones."""
+    now = utcnow()
+    db.session.execute(
+        sa.update(StaffPasswordToken)
+        .where(StaffPasswordToken.staff_user_id == staff.id, StaffPasswordToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    raw = secrets.token_urlsafe(32)
+    db.session.add(
+        StaffPasswordToken(token_hash=_hash(raw), staff_user_id=staff.id, expires_at=now + max_age(PASSWORD_RESET))
+    )
+    return raw
+
+
+def staff_link(raw: str) -> str:
+    return current_app.config["PORTAL_BASE_URL"].rstrip("/") + STAFF_RESET_PATH + raw
+
+
+def _staff_token(raw: str) -> tuple[StaffPasswordToken, StaffUser] | None:
+    with all_tenants(db.session):
+        row = db.session.execute(
+            sa.select(StaffPasswordToken, StaffUser)
+            .join(StaffUser, StaffUser.id == StaffPasswordToken.staff_user_id)
+            .where(StaffPasswordToken.token_hash == _hash(raw))
+        ).first()
+    if row is None or row[0].used_at is not None or row[0].expires_at < utcnow():
+        return None
+    set_tenant(db.session, row[1].vendor_account_id)
+    return row[0], row[1]
+
+
+def peek_staff(raw: str) -> StaffUser | None:
+    """The staff member of a live reset link, with the session scoped to their vendor."""
+    found = _staff_token(raw)
+    return found[1] if found else None
+
+
+def redeem_staff(raw: str) -> StaffUser | None:
+    """Use a staff reset link once (a conditional UPDATE)."""
+    found = _staff_token(raw)
+    if found is None:
+        return None
+    used = db.session.execute(
+        sa.update(StaffPasswordToken)
+        .where(StaffPasswordToken.id == found[0].id, StaffPasswordToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    return found[1] if affected(used) == 1 else None

@@ -4,7 +4,9 @@ from portal.models.account import Customer, CustomerAccount, StaffUser, VendorAc
 from portal.models.api import ApiKey, IdempotentAnswer, ManagerToken
 from portal.models.audit import AuditEvent, OutboxMail, SignInToken
 from portal.models.base import Base, TenantOwned, utcnow
+from portal.models.branding import VendorBranding
 from portal.models.catalog import LicensePolicy, Product
+from portal.models.credentials import RecoveryCode, StaffPasswordToken, TwoFactor, UserSession
 from portal.models.license import Device, License, LicenseAssignment
 from portal.models.notices import ManagerNotices
 from portal.models.order import Order, OrderManager
@@ -49,6 +51,11 @@ __all__ = [
     "OrderManager",
     "OutboxMail",
     "Product",
+    "RecoveryCode",
+    "StaffPasswordToken",
+    "TwoFactor",
+    "UserSession",
+    "VendorBranding",
     "SignInToken",
     "StaffUser",
     "TenantOwned",

@@ -24,18 +24,20 @@ def find_staff(email: str) -> StaffUser | None:
         return db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email))
 
 
-def find_managers(email: str) -> list[LicenseManager]:
-    """Managers with this email; one person may manage at several vendors."""
+def find_managers(email: str, vendor_account_id: int | None = None) -> list[LicenseManager]:
+    """Managers with this email (at one vendor, when given); one person may manage at several vendors."""
+    statement = (
+        sa.select(LicenseManager)
+        .join(LicenseManager.license_user)
+        .where(LicenseUser.email == email)
+        .options(so.contains_eager(LicenseManager.license_user))
+        .order_by(LicenseManager.id)
+    )
+    if vendor_account_id is not None:
+        # Before sign-in no tenant is set: the vendor of the sign-in address narrows the look-up.
+        statement = statement.where(LicenseManager.vendor_account_id == vendor_account_id)
     with all_tenants(db.session):
-        return list(
-            db.session.scalars(
-                sa.select(LicenseManager)
-                .join(LicenseManager.license_user)
-                .where(LicenseUser.email == email)
-                .options(so.contains_eager(LicenseManager.license_user))
-                .order_by(LicenseManager.id)
-            )
-        )
+        return list(db.session.scalars(statement))
 
 
 def reset_recipients(email: str) -> list[LicenseUser]:

@@ -1,46 +1,54 @@
 """Sign-in, sign-out and the password links, for people not signed in yet.
 
-Staff sign in at /vendor, license managers at /portal. The per-email limit on failed
-sign-ins is counted atomically: every attempt takes a hit before the password is checked
-(a successful one gives it back), so 20 simultaneous wrong passwords meet exactly the
-configured number of rejections before 429. Forgot-password answers before it looks
-anything up: the look-up and the mail are a job (portal.tasks) enqueued once the answer is sent, so a known and an
-unknown email take the same time.
+Staff sign in at /vendor, license managers at /portal, or at their vendor's own address
+/portal/<slug>/login, which looks only at that vendor's managers. At /portal/login an email
+may belong to managers at several vendors: the password is checked against each, and only
+when it is right at more than one does the page ask which vendor (listing only those), so
+the page never tells which vendors an email has without its password. A person with
+two-factor sign-in then enters a code (``portal.views.signing_in``).
+
+The per-email limit on failed sign-ins is counted atomically: every attempt takes a hit before
+the password is checked (a successful one gives it back), so 20 simultaneous wrong passwords
+meet exactly the configured number of rejections before 429; the code step is limited the
+same way per person. Forgot-password answers before it looks anything up: the look-up and the
+mail are a job (portal.tasks) enqueued once the answer is sent, so a known and an unknown
+email take the same time.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-import secrets
-import time
+from collections.abc import Callable
 
 from flask import Blueprint, Flask, Response, abort, after_this_request, current_app, flash, request, session, url_for
-from flask_login import current_user, login_user, logout_user
-from limits import parse
-from werkzeug.exceptions import TooManyRequests
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
 
-from portal import access, audit, tasks, tokens
+from portal import access, tasks, tokens
 from portal.access import safe_next
 from portal.audit import Actor
 from portal.extensions import db, email_key, limiter
-from portal.forms.auth import ForgotPasswordForm, LoginForm, SetPasswordForm
+from portal.forms.auth import ChooseVendorForm, CodeForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from portal.htmx import redirect_to, render
 from portal.identity import MANAGER, STAFF, Principal, load_principal
-from portal.models import utcnow
 from portal.passwords import verify_password
 from portal.services import sign_in
+from portal.services.accounts import passwords, two_factor
+from portal.services.branding import queries as branding
+from portal.views import signing_in
+from portal.views.signing_in import start_session
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("portal.auth")
 
 WRONG = "Email or password is incorrect."
 DISABLED = "Your access to the portal has been disabled. Ask your vendor to enable it."
-TOO_MANY = "Too many failed sign-ins for this email. Try again later."
 SENT = (
     "If that email belongs to a license manager, a link to set a new password is on its way. "
     "It works once and expires in {minutes} minutes."
 )
+STAFF_SENT = "If that email belongs to vendor staff, a link to set a new password is on its way. It works once."
+CHOICE = "sign_in_choice"
 
 
 def _ip_limit(view):
@@ -52,59 +60,27 @@ def _ip_limit(view):
     )(view)
 
 
-class EmailAttempt:
-    """One sign-in attempt counted against its email: hit first (atomic), given back on success."""
-
-    def __init__(self) -> None:
-        self.item = parse(current_app.config["LOGIN_EMAIL_LIMIT"])
-        prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
-        self.args = [part for part in (prefix, email_key(), "sign-in-email") if part]
-        self.counted = limiter.enabled and bool(limiter.initialized)
-        if self.counted and not limiter.limiter.hit(self.item, *self.args):
-            reset = limiter.limiter.get_window_stats(self.item, *self.args).reset_time
-            raise TooManyRequests(TOO_MANY, retry_after=max(1, math.ceil(reset - time.time())))
-
-    def succeeded(self) -> None:
-        if self.counted:
-            limiter.storage.incr(self.item.key_for(*self.args), self.item.get_expiry(), amount=-1)
-
-
-def start_session(principal: Principal) -> None:
-    """Begin a fresh session (new id) for the person who just proved who they are."""
-    session.clear()
-    login_user(principal)
-    session["sid"] = secrets.token_urlsafe(16)
-    principal.record.last_login_at = utcnow()
-
-
-def _end_session() -> None:
-    """End this person's sessions on the server, not only in this browser."""
-    if current_user.is_authenticated:
-        current_user.record.session_version += 1
-        db.session.commit()
-    logout_user()
-    session.clear()
-
-
 def _text(value: str | None, strip: bool = True) -> str:
     """A validated text field's value (the form checked it is there)."""
     return (value or "").strip() if strip else value or ""
 
 
-def _login_page(template: str, form: LoginForm, status: int, error: str | None = None):
-    return render(template, "form", status=status, form=form, error=error, next=safe_next(request.args.get("next")))
+def _next() -> str | None:
+    return safe_next(request.args.get("next"))
+
+
+def _login_page(template: str, form: LoginForm, status: int, error: str | None = None, **context):
+    return render(template, "form", status=status, form=form, error=error, next=_next(), **context)
 
 
 @bp.route("/vendor/login", methods=["GET", "POST"])
 @_ip_limit
 def vendor_login() -> Response:
-    """Sign vendor staff in."""
+    """Sign vendor staff in (then the code step, when they have one)."""
     form = LoginForm()
-    if request.method == "GET":
-        return _login_page("auth/vendor_login.html", form, 200)
-    if not form.validate():
-        return _login_page("auth/vendor_login.html", form, 422)
-    attempt = EmailAttempt()
+    if request.method == "GET" or not form.validate():
+        return _login_page("auth/vendor_login.html", form, 200 if request.method == "GET" else 422)
+    attempt = signing_in.email_attempt()
     staff = sign_in.find_staff(_text(form.email.data).lower())
     if not verify_password(staff.password_hash if staff else None, _text(form.password.data, strip=False)) or not (
         staff and staff.is_active
@@ -113,86 +89,171 @@ def vendor_login() -> Response:
     attempt.succeeded()
     principal = load_principal(STAFF, staff.id)
     assert principal is not None
-    start_session(principal)
-    audit.record("staff.signed_in", principal.staff, actor=Actor.of(principal.staff, ip=access.actor().ip))
-    db.session.commit()
-    return redirect_to(safe_next(request.args.get("next")) or url_for("vendor.index"))
+    return signing_in.after_password(principal, _next())
+
+
+def _portal_sign_in(template: str, vendor_account_id: int | None = None, **context) -> Response:
+    """Check a manager's email and password at /portal/login or one vendor's own sign-in page."""
+    form = LoginForm()
+    if request.method == "GET" or not form.validate():
+        return _login_page(template, form, 200 if request.method == "GET" else 422, **context)
+    attempt = signing_in.email_attempt()
+    candidates = sign_in.find_managers(_text(form.email.data).lower(), vendor_account_id)
+    password = _text(form.password.data, strip=False)
+    matched = [m for m in candidates if verify_password(m.license_user.password_hash, password)]
+    if not candidates:
+        verify_password(None, password)
+    if not matched:
+        return _login_page(template, form, 401, _(WRONG), **context)
+    usable = [m for m in matched if m.status != "disabled" and m.license_user.is_active]
+    if not usable:
+        return _login_page(template, form, 403, _(DISABLED), **context)
+    attempt.succeeded()
+    principals = [p for p in (load_principal(MANAGER, m.id) for m in usable) if p is not None]
+    if len(principals) > 1:
+        session.clear()
+        session[CHOICE] = {"ids": [p.record.id for p in principals], "next": _next()}
+        return redirect_to(url_for("auth.portal_choose_vendor"))
+    return signing_in.after_password(principals[0], _next())
 
 
 @bp.route("/portal/login", methods=["GET", "POST"])
 @_ip_limit
 def portal_login() -> Response:
-    """Sign a license manager in to the End User Portal."""
-    form = LoginForm()
-    if request.method == "GET":
-        return _login_page("auth/portal_login.html", form, 200)
-    if not form.validate():
-        return _login_page("auth/portal_login.html", form, 422)
-    attempt = EmailAttempt()
-    candidates = sign_in.find_managers(_text(form.email.data).lower())
-    password = _text(form.password.data, strip=False)
-    manager = next((m for m in candidates if verify_password(m.license_user.password_hash, password)), None)
-    if not candidates:
-        verify_password(None, password)
-    if manager is None:
-        return _login_page("auth/portal_login.html", form, 401, WRONG)
-    if manager.status == "disabled" or not manager.license_user.is_active:
-        return _login_page("auth/portal_login.html", form, 403, DISABLED)
+    """Sign a license manager in to the End User Portal, asking which vendor when several match."""
+    return _portal_sign_in("auth/portal_login.html")
+
+
+@bp.route("/portal/<slug>/login", methods=["GET", "POST"])
+@_ip_limit
+def vendor_portal_login(slug: str) -> Response:
+    """Sign a license manager in to one vendor's portal, at its own address."""
+    found = branding.by_slug(slug)
+    if found is None:
+        abort(404)
+    brand, vendor_name = found
+    return _portal_sign_in("auth/portal_login.html", brand.vendor_account_id, brand=brand, vendor_name=vendor_name)
+
+
+@bp.route("/portal/login/choose", methods=["GET", "POST"])
+def portal_choose_vendor() -> Response:
+    """Choose the vendor's portal to enter, among those where the password was right."""
+    held, form = session.get(CHOICE), ChooseVendorForm()
+    if not isinstance(held, dict):
+        return redirect_to(url_for("auth.portal_login"))
+    principals = [p for p in (load_principal(MANAGER, int(i)) for i in held["ids"]) if p is not None]
+    choices = signing_in.vendor_choices(principals)
+    if request.method == "GET" or not form.validate() or form.manager.data not in held["ids"]:
+        status = 200 if request.method == "GET" else 422
+        return render("auth/portal_choose.html", "form", status=status, form=form, choices=choices)
+    chosen = next(p for p in principals if p.record.id == form.manager.data)
+    return signing_in.after_password(chosen, held.get("next"))
+
+
+def _code_step(kind: str, template: str) -> Response:
+    held, form = signing_in.pending(kind), CodeForm()
+    if held is None:
+        flash(_("Sign in again: the sign-in waited too long for its code."), "warning")
+        return redirect_to(url_for(access.LOGIN_ENDPOINT[kind]))
+    principal, next_url = held
+    if request.method == "GET" or not form.validate():
+        return render(template, "form", status=200 if request.method == "GET" else 422, form=form)
+    attempt = signing_in.code_attempt(kind, principal.record.id)
+    factor = two_factor.of(principal.record)
+    via = two_factor.verify(factor, _text(form.code.data)) if factor else None
+    if via is None:
+        db.session.commit()  # nothing was spent; ends the write transaction
+        form.code.errors = [*form.code.errors, _(two_factor.WRONG_CODE)]
+        return render(template, "form", status=401, form=form)
     attempt.succeeded()
-    principal = load_principal(MANAGER, manager.id)
-    assert principal is not None
-    if principal.manager.status == "invited":
-        principal.manager.status = "active"
-    principal.manager.license_user.last_login_at = utcnow()
-    start_session(principal)
-    audit.record("manager.signed_in", principal.manager, actor=Actor.of(principal.manager, ip=access.actor().ip))
-    db.session.commit()
-    if principal.manager.license_user.is_initial_password:
-        return redirect_to(url_for("end_user.account.change_password"))
-    return redirect_to(safe_next(request.args.get("next")) or url_for("end_user.dashboard.index"))
+    return signing_in.complete(principal, next_url, via=via)
+
+
+@bp.route("/vendor/login/two-factor", methods=["GET", "POST"])
+@_ip_limit
+def vendor_two_factor() -> Response:
+    """Take the code of a staff member's second factor, after their password."""
+    return _code_step(STAFF, "auth/vendor_two_factor.html")
+
+
+@bp.route("/portal/login/two-factor", methods=["GET", "POST"])
+@_ip_limit
+def portal_two_factor() -> Response:
+    """Take the code of a manager's second factor, after their password."""
+    return _code_step(MANAGER, "auth/portal_two_factor.html")
+
+
+def _sign_out(login_endpoint: str) -> Response:
+    if current_user.is_authenticated:
+        signing_in.end_session(current_user._get_current_object())
+        db.session.commit()
+    logout_user()
+    session.clear()
+    return redirect_to(url_for(login_endpoint))
 
 
 @bp.post("/vendor/logout")
 def vendor_logout() -> Response:
     """Sign staff out, ending the session on the server."""
-    _end_session()
-    return redirect_to(url_for("auth.vendor_login"))
+    return _sign_out("auth.vendor_login")
 
 
 @bp.post("/portal/logout")
 def portal_logout() -> Response:
     """Sign a license manager out, ending the session on the server."""
-    _end_session()
-    return redirect_to(url_for("auth.portal_login"))
+    return _sign_out("auth.portal_login")
 
 
-def enqueue_reset_links(app: Flask, email: str) -> None:
+def enqueue_reset_links(app: Flask, email: str, job: Callable[[str], object] | None = None) -> None:
     """Enqueue the reset-link job for this email, known or not; runs after the answer."""
     with app.app_context():
         try:
-            tasks.mail_reset_links(email)
+            (job or tasks.mail_reset_links)(email)
         except Exception:
             log.exception("reset mail for %s failed", email)
+
+
+def _forgot(template: str, sent: str, job: Callable[[str], object]) -> Response:
+    form = ForgotPasswordForm()
+    if not form.is_submitted():
+        return render(template, "form", form=form, sent=None)
+    if not form.validate():
+        return render(template, "form", status=422, form=form, sent=None)
+    email, app = _text(form.email.data).lower(), current_app._get_current_object()  # type: ignore[attr-defined]
+
+    @after_this_request
+    def _after_the_answer(response: Response) -> Response:
+        response.call_on_close(lambda: enqueue_reset_links(app, email, job))
+        return response
+
+    return render(template, "form", form=form, sent=sent)
 
 
 @bp.route("/portal/password/forgot", methods=["GET", "POST"])
 @limiter.limit("5 per 15 minutes", key_func=email_key, methods=["POST"], scope="forgot-email")
 def forgot_password() -> Response:
     """Mail a single-use reset link; answer the same, in the same time, for known and unknown emails."""
-    form = ForgotPasswordForm()
-    if not form.is_submitted():
-        return render("auth/password_forgot.html", "form", form=form, sent=None)
-    if not form.validate():
-        return render("auth/password_forgot.html", "form", status=422, form=form, sent=None)
-    email, app = _text(form.email.data).lower(), current_app._get_current_object()  # type: ignore[attr-defined]
-
-    @after_this_request
-    def _after_the_answer(response: Response) -> Response:
-        response.call_on_close(lambda: enqueue_reset_links(app, email))
-        return response
-
     minutes = int(tokens.max_age(tokens.PASSWORD_RESET).total_seconds() // 60)  # .seconds drops days
-    return render("auth/password_forgot.html", "form", form=form, sent=SENT.format(minutes=minutes))
+    return _forgot("auth/password_forgot.html", SENT.format(minutes=minutes), tasks.mail_reset_links)
+
+
+@bp.route("/vendor/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per 15 minutes", key_func=email_key, methods=["POST"], scope="forgot-email")
+def vendor_forgot_password() -> Response:
+    """Mail staff a single-use reset link; the same answer, in the same time, for any email."""
+    return _forgot("auth/vendor_password_forgot.html", STAFF_SENT, tasks.mail_staff_reset_link)
+
+
+def _signed_in_after_reset(principal: Principal, home: str) -> Response:
+    """A reset link proves the mailbox, not the second factor: with one, sign in again."""
+    if two_factor.of(principal.record) is not None:
+        db.session.commit()
+        flash(_("Password set. Sign in with it and your code."), "success")
+        return redirect_to(url_for(access.LOGIN_ENDPOINT[principal.kind]))
+    start_session(principal)
+    db.session.commit()
+    flash(_("Password set. You are signed in."), "success")
+    return redirect_to(home)
 
 
 @bp.route("/portal/password/reset/<token>", methods=["GET", "POST"])
@@ -209,7 +270,7 @@ def reset_password(token: str) -> Response:
         return render("auth/password_link_expired.html", status=410)
     manager = sign_in.manager_of(user)
     if manager is None or manager.status == "disabled":
-        abort(403, description="Your access to the portal has been disabled.")
+        abort(403, description=_("Your access to the portal has been disabled."))
     sign_in.set_own_password(
         manager,
         _text(form.password.data, strip=False),
@@ -218,7 +279,23 @@ def reset_password(token: str) -> Response:
     )
     principal = load_principal(MANAGER, manager.id)
     assert principal is not None
-    start_session(principal)
-    db.session.commit()
-    flash("Password set. You are signed in.", "success")
-    return redirect_to(url_for("end_user.dashboard.index"))
+    return _signed_in_after_reset(principal, url_for("end_user.dashboard.index"))
+
+
+@bp.route("/vendor/password/reset/<token>", methods=["GET", "POST"])
+def vendor_reset_password(token: str) -> Response:
+    """Set a staff password from a reset link, then sign in."""
+    form, staff = SetPasswordForm(), tokens.peek_staff(token)
+    if staff is None or not staff.is_active:
+        return render("auth/vendor_password_link_expired.html", status=410)
+    if not form.is_submitted() or not form.validate():
+        status = 422 if form.is_submitted() else 200
+        return render("auth/vendor_password_set.html", "form", status=status, form=form, staff=staff)
+    if tokens.redeem_staff(token) is None:
+        return render("auth/vendor_password_link_expired.html", status=410)
+    passwords.reset_staff_password(
+        staff, _text(form.password.data, strip=False), actor=Actor.of(staff, ip=access.actor().ip)
+    )
+    principal = load_principal(STAFF, staff.id)
+    assert principal is not None
+    return _signed_in_after_reset(principal, url_for("vendor.index"))

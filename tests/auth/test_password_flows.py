@@ -99,8 +99,9 @@ def _forgot(client, email):
     return response
 
 
-def _set_password(client, path, password=NEW_PASSWORD, confirm=None):
-    return client.post(path, data={"password": password, "confirm": confirm or password})
+def _set_password(client, path, password=NEW_PASSWORD, confirm=None, current=PASSWORD):
+    # A chosen password is changed with the current one; a link or someone else's password needs none.
+    return client.post(path, data={"password": password, "confirm": confirm or password, "current_password": current})
 
 
 def _invite(app, manager, vendor_name="Acme Software"):

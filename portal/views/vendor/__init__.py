@@ -12,10 +12,11 @@ from flask import Blueprint, Response, redirect
 
 from portal.access import check_staff_role, require_side, staff_can
 from portal.identity import STAFF
-from portal.views.vendor import api_keys, audit_log, jobs, license_managers, settings, webhooks
+from portal.views.vendor import account, api_keys, audit_log, jobs, license_managers, settings, webhooks
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 require_side(bp, STAFF)
+bp.before_request(account.require_enrolment)
 # App-wide rather than bp.before_request: areas not yet moved under this blueprint serve /vendor too.
 bp.before_app_request(check_staff_role)
 bp.add_app_template_global(staff_can, "staff_can")
@@ -28,6 +29,14 @@ def index() -> Response:
 
 
 # Each area module defines ``bp``; add new areas here.
-AREAS: list[Blueprint] = [license_managers.bp, audit_log.bp, settings.bp, api_keys.bp, webhooks.bp, jobs.bp]
+AREAS: list[Blueprint] = [
+    license_managers.bp,
+    audit_log.bp,
+    settings.bp,
+    api_keys.bp,
+    webhooks.bp,
+    jobs.bp,
+    account.bp,
+]
 for _area in AREAS:
     bp.register_blueprint(_area)

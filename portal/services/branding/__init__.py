@@ -1,0 +1,1 @@
+"""Each vendor's portal brand: reads here, writes in ``actions``, logo checks in ``logos``."""
