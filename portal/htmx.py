@@ -83,3 +83,18 @@ def trigger(response: Response, event: str, detail: Any = True) -> Response:
 def push_url(response: Response, url: str) -> Response:
     """Put this URL in the browser's history for the swap just made."""
     return make_response(response, push_url=url)
+
+
+def replace_url(response: Response, url: str) -> Response:
+    """Replace the browser's current history entry with this URL for the swap just made."""
+    return make_response(response, replace_url=url)
+
+
+def target_id() -> str | None:
+    """The id of the element an htmx request swaps into (HX-Target), if it has one."""
+    return hx_request.htmx.target if is_htmx() else None
+
+
+def trigger_id() -> str | None:
+    """The id of the element that sent an htmx request (HX-Trigger), if it has one."""
+    return hx_request.htmx.trigger if is_htmx() else None

@@ -239,3 +239,15 @@ def order_count(manager: LicenseManager, keep: int) -> OrderCount:
         .limit(keep)
     ).all()
     return OrderCount(total, list(references))
+
+
+def managed_order_list(manager: LicenseManager, limit: int) -> list[int]:
+    """The ids of the orders a manager manages, at most ``limit`` of them (to offer an Undo)."""
+    return list(
+        db.session.scalars(
+            sa.select(OrderManager.order_id)
+            .where(OrderManager.manager_id == manager.id)
+            .order_by(OrderManager.order_id)
+            .limit(limit)
+        )
+    )

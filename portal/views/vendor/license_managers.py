@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request
 from flask_login import current_user
 
 from portal import charts
@@ -22,7 +22,7 @@ from portal.access import actor
 from portal.extensions import db
 from portal.forms import submit
 from portal.forms.license_managers import MAX_ORDERS, AddOrderForm, NewManagerForm, OrderSearchForm, PermissionSetForm
-from portal.htmx import is_htmx, redirect_to, render, trigger, wants_fragment
+from portal.htmx import is_htmx, redirect_to, render, target_id, trigger, wants_fragment
 from portal.lists import page_number, positive_id
 from portal.models import LicenseManager
 from portal.models.people import MANAGER_STATUSES
@@ -30,8 +30,10 @@ from portal.services.license_managers import actions, overview, permission_sets,
 from portal.services.license_managers import report as usage
 from portal.services.license_managers.permission_sets import PermissionSet
 from portal.views.csv_export import stream_csv
+from portal.views.vendor import license_manager_pane as pane
 
 bp = Blueprint("license_managers", __name__)
+bp.add_app_template_global(pane.state, "manager_pane")
 
 BASE = overview.BASE_URL
 T = "vendor/license_managers/"
@@ -66,7 +68,7 @@ def index() -> Response:
     """List the account's license managers with search, filters, sorting and pages."""
     query = overview.OverviewQuery.from_args(request.args)
     accounts, more = ([], False) if wants_fragment() else queries.customer_account_choices(query.customer_account)
-    return render(
+    response = render(
         f"{T}overview.html",
         "results",
         query=query,
@@ -76,6 +78,7 @@ def index() -> Response:
         statuses=MANAGER_STATUSES,
         permissions=perms.PERMISSIONS,
     )
+    return pane.keep_pane_in_url(response, query)
 
 
 @bp.get("/license-managers.csv")
@@ -173,13 +176,19 @@ def load_manager(manager_id: int) -> LicenseManager:
 
 
 def show(manager: LicenseManager, tab: str, block: str = "tab", status: int = 200, **context: Any) -> Response:
-    """Render a tab's page: the block an htmx request swaps, or the whole page."""
+    """Render a tab's page: the block an htmx request swaps, or the whole page (the list beside the pane)."""
+    context.update(pane.list_context(manager.id))
     return render(f"{T}{tab}.html", block, status=status, manager=manager, tabs=TABS, current_tab=tab, **context)
 
 
 def done(url: str, fragment: Callable[[], Response]) -> Response:
     """After a change: htmx gets the fresh region (with the flash) and the event, a form post a 303."""
     return trigger(fragment(), CHANGED) if is_htmx() else redirect(url, code=303)  # type: ignore[return-value]
+
+
+def in_pane() -> str:
+    """The block an htmx answer fills: the whole pane when it targets the pane (an Undo in a toast)."""
+    return "pane" if target_id() == "detail-pane" else "tab"
 
 
 def _permissions(manager: LicenseManager, form: PermissionSetForm | None = None, **kw: Any) -> Response:
@@ -196,8 +205,8 @@ def _pane(manager: LicenseManager) -> Response:
 
 @bp.get("/license-managers/<int:manager_id>")
 def detail(manager_id: int) -> Response:
-    """Show a manager: the detail pane for htmx, the whole page (Permissions tab) otherwise."""
-    return _pane(load_manager(manager_id))
+    """Show a manager: the detail pane for htmx, the overview with the pane open otherwise."""
+    return pane.opened(_pane(load_manager(manager_id)), manager_id)
 
 
 @bp.route("/license-managers/<int:manager_id>/permissions", methods=["GET", "POST"])
@@ -216,7 +225,7 @@ def permissions(manager_id: int) -> Response:
         f"Permissions of {email} saved; they apply from their next request." if changed else "Nothing changed.",
         "success",
     )
-    return done(url_for(".permissions", manager_id=manager.id), lambda: _permissions(manager))
+    return done(pane.state().tab_url("permissions", manager.id), lambda: _permissions(manager))
 
 
 def _orders(
@@ -225,8 +234,9 @@ def _orders(
     search = OrderSearchForm(formdata=request.args)
     options, more = queries.search_orders(manager, search.search.data or "") if search.validate() else ([], False)
     context: dict[str, Any] = dict(options=options, more=more, search=search, form=form or AddOrderForm(formdata=None))
-    if block == "tab":
-        context["page"], context["license_counts"] = queries.orders_page(manager, page_number(request.args.get("page")))
+    if block in ("tab", "pane"):
+        number = page_number(request.args.get("page"))
+        context["tab_page"], context["license_counts"] = queries.orders_page(manager, number)
     return show(manager, "orders", block, status if not search.errors else 422, **context)
 
 
@@ -239,17 +249,18 @@ def orders(manager_id: int) -> Response:
     form = AddOrderForm()
     order = submit(form, lambda: actions.add_order(manager, form.order.data, actor=actor()))
     if order is None:
-        return _orders(manager, form, 422)
+        return _orders(manager, form, 422, in_pane())
     db.session.commit()
     flash(f"{manager.license_user.email} now manages order {order.reference}.", "success")
-    return done(url_for(".orders", manager_id=manager.id), lambda: _orders(manager))
+    url = pane.state().tab_url("orders", manager.id)
+    return done(url, lambda: pane.shown(_orders(manager, block=in_pane()), url))
 
 
 @bp.get("/license-managers/<int:manager_id>/licenses")
 def licenses(manager_id: int) -> Response:
     """List the licenses under the manager's orders, a page at a time."""
     manager = load_manager(manager_id)
-    return show(manager, "licenses", page=queries.licenses_page(manager, page_number(request.args.get("page"))))
+    return show(manager, "licenses", tab_page=queries.licenses_page(manager, page_number(request.args.get("page"))))
 
 
 @bp.get("/license-managers/<int:manager_id>/user-groups")
@@ -257,7 +268,7 @@ def user_groups(manager_id: int) -> Response:
     """List the user groups the manager manages, with their member counts."""
     manager = load_manager(manager_id)
     page, member_counts = queries.user_groups_page(manager, page_number(request.args.get("page")))
-    return show(manager, "user_groups", page=page, member_counts=member_counts)
+    return show(manager, "user_groups", tab_page=page, member_counts=member_counts)
 
 
 @bp.get("/license-managers/<int:manager_id>/report")
@@ -279,15 +290,20 @@ def _confirm(manager: LicenseManager, title: str, question: str, button: str, ca
         title=title,
         question=question,
         button=button,
-        action=request.path,
-        cancel_url=cancel_url or url_for(".detail", manager_id=manager.id),
+        action=pane.state().action_url(str(request.endpoint).rsplit(".", 1)[-1], **(request.view_args or {})),
+        cancel_url=cancel_url or pane.state().detail_url(manager.id),
     )
 
 
-def _acted(manager: LicenseManager, message: str, category: str = "success") -> Response:
+def _acted(manager: LicenseManager, message: str, category: str = "success", undo: str = "", **fields: Any) -> Response:
+    """Commit, say so (with an Undo button when the change has a reversal) and show the fresh pane."""
     db.session.commit()
-    flash(message, category)
-    return done(url_for(".detail", manager_id=manager.id), lambda: _pane(manager))
+    if undo:
+        pane.flash_undo(message, undo, fields)
+    else:
+        flash(message, category)
+    url = pane.state().detail_url(manager.id)
+    return done(url, lambda: pane.shown(_pane(manager), url))
 
 
 @bp.route("/license-managers/<int:manager_id>/disable", methods=["GET", "POST"])
@@ -302,7 +318,8 @@ def disable(manager_id: int) -> Response:
         )
         return _confirm(manager, f"Disable {email}?", question, "Disable")
     actions.disable(manager, actor=actor())
-    return _acted(manager, f"{email} is disabled; their open sessions have ended.")
+    undo = pane.state().action_url("enable", manager_id=manager.id)
+    return _acted(manager, f"{email} is disabled; their open sessions have ended.", undo=undo)
 
 
 @bp.post("/license-managers/<int:manager_id>/enable")
@@ -330,10 +347,26 @@ def remove_from_orders(manager_id: int) -> Response:
             "any license until you add orders again."
         )
         return _confirm(manager, f"Remove {email} from all orders?", question, "Remove from all orders")
+    removed = queries.managed_order_list(manager, pane.UNDO_ORDERS + 1)
     count = actions.remove_from_all_orders(manager, actor=actor())
     if not count:
         return _acted(manager, f"{email} manages no orders.", "info")
-    return _acted(manager, f"{email} no longer manages any order ({count} removed).")
+    message = f"{email} no longer manages any order ({count} removed)."
+    if count > pane.UNDO_ORDERS:  # too many to put back in one small form: the audit log keeps them
+        return _acted(manager, message)
+    undo = pane.state().action_url("restore_orders", manager_id=manager.id)
+    return _acted(manager, message, undo=undo, order=removed)
+
+
+@bp.post("/license-managers/<int:manager_id>/orders/restore")
+def restore_orders(manager_id: int) -> Response:
+    """Undo "Remove from all orders": manage these orders again, each added as its own audited change."""
+    manager = load_manager(manager_id)
+    ids = [i for i in map(positive_id, request.form.getlist("order")[: pane.UNDO_ORDERS]) if i]
+    for order_id in ids:
+        if queries.managed_order(manager, order_id) is None:
+            actions.add_order(manager, order_id, actor=actor())  # an order gone since is refused (422)
+    return _acted(manager, f"{manager.license_user.email} manages their {len(ids)} orders again.")
 
 
 @bp.route("/license-managers/<int:manager_id>/orders/<int:order_id>/remove", methods=["GET", "POST"])
@@ -341,11 +374,12 @@ def remove_order(manager_id: int, order_id: int) -> Response:
     """Stop the manager managing one order (GET: ask first)."""
     manager = load_manager(manager_id)
     order = queries.managed_order(manager, order_id) or abort(404)
-    email, orders_url = manager.license_user.email, url_for(".orders", manager_id=manager.id)
+    email, orders_url = manager.license_user.email, pane.state().tab_url("orders", manager.id)
     if request.method == "GET":
         question = "They no longer see or manage its licenses. The order itself stays."
         return _confirm(manager, f"Remove order {order.reference} from {email}?", question, "Remove order", orders_url)
     actions.remove_order(manager, order, actor=actor())
     db.session.commit()
-    flash(f"{email} no longer manages order {order.reference}.", "success")
+    undo = pane.state().action_url("orders", manager_id=manager.id)
+    pane.flash_undo(f"{email} no longer manages order {order.reference}.", undo, {"order": [order.id]})
     return done(orders_url, lambda: _orders(manager))

@@ -53,6 +53,7 @@ def _urls(manager_id: int, order_id: int) -> list[tuple[str, str]]:
         "/enable",
         "/resend-invitation",
         "/remove-from-orders",
+        "/orders/restore",
         f"/orders/{order_id}/remove",
     ]
     return [("GET", base + p) for p in gets] + [("POST", base + p) for p in posts]
@@ -108,7 +109,8 @@ def test_a_post_without_csrf_token_is_400_and_writes_nothing(app, client, w):
 def test_disable_asks_first_without_javascript(app, client, w):
     url = f"{BASE}/{w['manager'].id}/disable"
     pane = client.get(f"{BASE}/{w['manager'].id}").get_data(as_text=True)
-    assert f'href="{url}"' in pane and f'hx-post="{url}"' in pane and 'hx-confirm="Disable' in pane
+    # A button, never a link: its GET form opens the confirmation page, htmx posts after hx-confirm.
+    assert f'<form method="get" action="{url}"' in pane and f'hx-post="{url}"' in pane and 'hx-confirm="Disable' in pane
     confirm = client.get(url)
     assert confirm.status_code == 200 and not is_fragment(confirm)
     assert f'<form method="post" action="{url}"' in confirm.get_data(as_text=True)

@@ -35,7 +35,11 @@ def _pages(world) -> dict[str, tuple[str, dict, list[str]]]:
         "pane": (
             f"{BASE}/{active.id}",
             {},
-            [f'hx-post="{BASE}/{active.id}/disable"', f'hx-post="{BASE}/{active.id}/remove-from-orders"', ">Actions<"],
+            [
+                f'hx-post="{BASE}/{active.id}/disable"',
+                f'hx-post="{BASE}/{active.id}/remove-from-orders"',
+                ">Remove from all orders<",
+            ],
         ),
         "pane over htmx": (f"{BASE}/{active.id}", HX, [f'hx-post="{BASE}/{active.id}/disable"']),
         "invited pane": (f"{BASE}/{invited.id}", {}, [f'action="{BASE}/{invited.id}/resend-invitation"']),
