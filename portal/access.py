@@ -35,12 +35,14 @@ from portal.identity import MANAGER, STAFF
 from portal.lists import MAX_ID
 from portal.models import (
     ApiKey,
+    BulkRun,
     Device,
     FailedJob,
     License,
     LicenseManager,
     LicenseUser,
     Order,
+    SavedView,
     UserGroup,
     WebhookDelivery,
     WebhookEndpoint,
@@ -202,7 +204,8 @@ STAFF_ACTIONS = {
     "manage_staff": OWNER,
 }
 # Endpoints any staff member may post to whatever their role (signing out, for one).
-ANY_ROLE_ENDPOINTS = {"auth.vendor_login", "auth.vendor_logout"}
+# The columns a staff member sees in the managers list are their own display choice, not a change to the account.
+ANY_ROLE_ENDPOINTS = {"auth.vendor_login", "auth.vendor_logout", "vendor.license_manager_list.columns"}
 # Endpoints only an owner may write to, besides the views marked ``@owner_only``.
 OWNER_ONLY_ENDPOINTS: set[str] = set()
 
@@ -264,6 +267,8 @@ SCOPED_ARGUMENTS: dict[str, type[Any]] = {
     "endpoint_id": WebhookEndpoint,
     "delivery_id": WebhookDelivery,
     "job_id": FailedJob,
+    "run_id": BulkRun,
+    "view_id": SavedView,
 }
 
 

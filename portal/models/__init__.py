@@ -20,6 +20,7 @@ from portal.models.people import (
     UserGroupManager,
     UserGroupMember,
 )
+from portal.models.views import BulkRun, BulkRunItem, ColumnChoice, SavedView
 from portal.models.webhook import FailedJob, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -28,6 +29,9 @@ __all__ = [
     "ManagerToken",
     "AuditEvent",
     "Base",
+    "BulkRun",
+    "BulkRunItem",
+    "ColumnChoice",
     "Customer",
     "CustomerAccount",
     "DefaultPermissionSet",
@@ -47,6 +51,7 @@ __all__ = [
     "OrderManager",
     "OutboxMail",
     "Product",
+    "SavedView",
     "SignInToken",
     "StaffUser",
     "TenantOwned",
