@@ -35,12 +35,14 @@ from portal.identity import MANAGER, STAFF
 from portal.lists import MAX_ID
 from portal.models import (
     ApiKey,
+    BulkRun,
     Device,
     FailedJob,
     License,
     LicenseManager,
     LicenseUser,
     Order,
+    SavedView,
     UserGroup,
     UserSession,
     WebhookDelivery,
@@ -216,6 +218,8 @@ ANY_ROLE_ENDPOINTS = {
     "vendor.account.recovery_codes",
     "vendor.account.end_session",
     "vendor.account.end_other_sessions",
+    # The columns a staff member sees in the managers list are their own display choice.
+    "vendor.license_manager_list.columns",
 }
 # Endpoints only an owner may write to, besides the views marked ``@owner_only``.
 OWNER_ONLY_ENDPOINTS: set[str] = set()
@@ -279,6 +283,8 @@ SCOPED_ARGUMENTS: dict[str, type[Any]] = {
     "delivery_id": WebhookDelivery,
     "job_id": FailedJob,
     "session_id": UserSession,
+    "run_id": BulkRun,
+    "view_id": SavedView,
 }
 
 

@@ -156,6 +156,9 @@ ACTION_LABELS = {
     "license_manager.disabled": "Disabled a license manager",
     "license_manager.enabled": "Enabled a license manager",
     "license_manager.invitation_resent": "Sent an invitation again",
+    "saved_view.created": "Saved a view of the managers list",
+    "saved_view.renamed": "Renamed a saved view",
+    "saved_view.deleted": "Deleted a saved view",
     "staff.signed_in": "Signed in",
     "manager.signed_in": "Signed in",
     "manager.password_set": "Set their password",
@@ -184,6 +187,7 @@ OBJECT_TYPE_LABELS = {
     "product": "Product",
     "staff": "Staff",
     "default_permission_set": "Default permission set",
+    "saved_view": "Saved view",
     "vendor_account": "Vendor account",
 }
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 
+from flask import current_app
 from huey import crontab
 
 from portal import digest, jobs, mail, webhooks
 from portal.extensions import db
 from portal.services import sign_in
 from portal.services.jobs import sweeps
+from portal.services.license_managers import bulk
 from portal.tenancy import all_tenants
 
 log = logging.getLogger("portal.tasks")
@@ -46,6 +48,22 @@ def mail_staff_reset_link(email: str) -> int:
             return 0
         mail.send_staff_password_reset(staff)
     return 1
+# How many managers one job of a bulk run changes before it hands over to the next job.
+BULK_CHUNK = 200
+
+
+@jobs.task(retries=2, retry_delay=30)
+def bulk_chunk(vendor_account_id: int, run_id: int) -> bool:
+    """Apply the next chunk of a bulk run's items, then queue the chunk after it.
+
+    One chunk per job, committed on its own: a run of thousands shows its progress as it goes
+    and never holds a worker for its whole length; a chunk that fails is retried whole.
+    """
+    jobs.tenant(vendor_account_id)
+    more = bulk.run_chunk(run_id, int(current_app.config.get("BULK_CHUNK", BULK_CHUNK)))
+    if more:
+        jobs.after_commit(db.session, bulk_chunk, vendor_account_id, run_id)
+    return more
 
 
 @jobs.periodic(crontab(minute="*"))

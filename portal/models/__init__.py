@@ -23,6 +23,7 @@ from portal.models.people import (
     UserGroupManager,
     UserGroupMember,
 )
+from portal.models.views import BulkRun, BulkRunItem, ColumnChoice, SavedView
 from portal.models.webhook import FailedJob, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -31,6 +32,9 @@ __all__ = [
     "ManagerToken",
     "AuditEvent",
     "Base",
+    "BulkRun",
+    "BulkRunItem",
+    "ColumnChoice",
     "Customer",
     "CustomerAccount",
     "DefaultPermissionSet",
@@ -56,6 +60,7 @@ __all__ = [
     "TwoFactor",
     "UserSession",
     "VendorBranding",
+    "SavedView",
     "SignInToken",
     "StaffUser",
     "TenantOwned",

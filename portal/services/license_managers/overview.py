@@ -26,7 +26,7 @@ from portal.models.people import MANAGER_STATUSES, last_login_sort, shown_status
 
 BASE_URL = "/vendor/license-managers"
 MAX_PAGE = 100_000
-SORT_NAMES = ("name", "email", "created", "last_login")
+SORT_NAMES = ("name", "email", "created", "last_login", "customer_account", "status")
 SORTS = [*SORT_NAMES, *(f"-{key}" for key in SORT_NAMES)]
 DEFAULT_SORT = "-created"
 # Never signed in sorts as the oldest sign-in: first ascending, last descending, on both databases.
@@ -38,19 +38,28 @@ SORT_KEYS: dict[str, tuple[Any, ...]] = {
     "email": (LicenseUser.email, LicenseManager.id),
     "created": (LicenseManager.created_at, LicenseManager.id),
     "last_login": (_LAST_LOGIN, LicenseManager.id),
+    # No customer account sorts as "" (first ascending): a keyset key must never be NULL.
+    "customer_account": (sa.func.coalesce(CustomerAccount.name, ""), LicenseManager.id),
+    "status": (LicenseManager.status, LicenseManager.id),  # served by ix_license_manager_vendor_status
 }
 KEY_KINDS: dict[str, tuple[type, ...]] = {
     "name": (str, str, int),
     "email": (str, int),
     "created": (dt.datetime, int),
     "last_login": (dt.datetime, int),
+    "customer_account": (str, int),
+    "status": (str, int),
 }
 KEY_OF = {
     "name": lambda row: [row.first_name, row.last_name, row.license_user_id],
     "email": lambda row: [row.email, row.id],
     "created": lambda row: [row.created_at, row.id],
     "last_login": lambda row: [row.last_login_at or EPOCH, row.id],
+    "customer_account": lambda row: [row.customer_account_name or "", row.id],
+    "status": lambda row: [row.status, row.id],
 }
+# Sign-in filter values: never signed in, or signed in at least once.
+SIGNED_IN = {"never": "Never signed in", "ever": "Signed in"}
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,9 @@ class OverviewQuery:
     # Keyset cursors from the pager links; a page number alone falls back to OFFSET.
     after: str = ""
     before: str = ""
+    signed_in: str = ""  # "never" or "ever" (SIGNED_IN); blank: either
+    # Exactly these managers (a bulk selection's export); never read from or written to the URL.
+    ids: tuple[int, ...] = ()
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> OverviewQuery:
@@ -82,6 +94,7 @@ class OverviewQuery:
             page=min(positive_id(args.get("page")) or 1, MAX_PAGE),
             after=(args.get("after") or "")[:500],
             before=(args.get("before") or "")[:500],
+            signed_in=args.get("signed_in", "") if args.get("signed_in", "") in SIGNED_IN else "",
         )
 
     @property
@@ -91,7 +104,7 @@ class OverviewQuery:
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.q or self.status or self.permission or self.customer_account)
+        return bool(self.q or self.status or self.permission or self.customer_account or self.signed_in)
 
     @property
     def sort_key(self) -> str:
@@ -114,6 +127,7 @@ class OverviewQuery:
             "status": state.status,
             "permission": state.permission,
             "customer_account": state.customer_account or "",
+            "signed_in": state.signed_in,
             "sort": "" if state.sort == DEFAULT_SORT else state.sort,
             "page": "" if state.page == 1 else state.page,
             "after": state.after,
@@ -186,6 +200,11 @@ def _filters(query: OverviewQuery) -> list[sa.ColumnElement[bool]]:
         clauses.append(LicenseManager.permissions.bitwise_and(perms.BY_CODE[query.permission].bit) != 0)
     if query.customer_account:
         clauses.append(LicenseManager.customer_account_id == query.customer_account)
+    if query.signed_in:
+        signed_in = LicenseManager.last_login_at
+        clauses.append(signed_in.is_(None) if query.signed_in == "never" else signed_in.is_not(None))
+    if query.ids:
+        clauses.append(LicenseManager.id.in_(query.ids))
     # Each word must match one of name, email or customer account: "ada globex" finds Ada at Globex.
     for term in search.terms(query.q):
         clauses.append(LicenseManager.id.in_(matching_managers(term)))

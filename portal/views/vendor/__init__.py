@@ -12,7 +12,17 @@ from flask import Blueprint, Response, redirect
 
 from portal.access import check_staff_role, require_side, staff_can
 from portal.identity import STAFF
-from portal.views.vendor import account, api_keys, audit_log, jobs, license_managers, settings, webhooks
+from portal.views.vendor import (
+    account,
+    api_keys,
+    audit_log,
+    jobs,
+    license_manager_bulk,
+    license_manager_list,
+    license_managers,
+    settings,
+    webhooks,
+)
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 require_side(bp, STAFF)
@@ -31,6 +41,8 @@ def index() -> Response:
 # Each area module defines ``bp``; add new areas here.
 AREAS: list[Blueprint] = [
     license_managers.bp,
+    license_manager_list.bp,
+    license_manager_bulk.bp,
     audit_log.bp,
     settings.bp,
     api_keys.bp,

@@ -31,6 +31,7 @@ from portal.services.license_managers import report as usage
 from portal.services.license_managers.permission_sets import PermissionSet
 from portal.views.csv_export import stream_csv
 from portal.views.vendor import license_manager_pane as pane
+from portal.views.vendor.license_manager_list import list_context
 
 bp = Blueprint("license_managers", __name__)
 bp.add_app_template_global(pane.state, "manager_pane")
@@ -77,6 +78,7 @@ def index() -> Response:
         more_accounts=more,
         statuses=MANAGER_STATUSES,
         permissions=perms.PERMISSIONS,
+        **list_context(query),
     )
     return pane.keep_pane_in_url(response, query)
 
