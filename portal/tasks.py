@@ -20,7 +20,7 @@ log = logging.getLogger("portal.tasks")
 
 
 @jobs.task(retries=2, retry_delay=60)
-def mail_reset_links(email: str) -> int:
+def mail_reset_links(email: str, locale: str | None = None) -> int:
     """Mail a reset link to every manager (not disabled) with this email.
 
     The forgot-password view enqueues this for every email it is given, known or not, so the
@@ -30,7 +30,7 @@ def mail_reset_links(email: str) -> int:
         with all_tenants(db.session):
             users = sign_in.reset_recipients(email)
             for user in users:
-                mail.send_password_reset(user)
+                mail.send_password_reset(user, locale)
         return len(users)
     except Exception:
         log.exception("reset mail for %s failed", email)

@@ -84,6 +84,8 @@ class LicenseManager(TenantOwned, Base):
     session_version: so.Mapped[int] = so.mapped_column(default=1)
     last_login_at: so.Mapped[dt.datetime | None]
     invited_at: so.Mapped[dt.datetime | None]
+    # The End User Portal's language the manager chose (en, es, fr, de); None: the browser's.
+    locale: so.Mapped[str | None] = so.mapped_column(sa.String(5))
     created_at: so.Mapped[dt.datetime] = created_at_column()
 
     license_user: so.Mapped[LicenseUser] = so.relationship(back_populates="manager", lazy="raise")

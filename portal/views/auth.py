@@ -16,13 +16,15 @@ import secrets
 import time
 
 from flask import Blueprint, Flask, Response, abort, after_this_request, current_app, flash, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from limits import parse
 from werkzeug.exceptions import TooManyRequests
 
-from portal import access, audit, tasks, tokens
+from portal import access, audit, i18n, tasks, tokens
 from portal.access import safe_next
 from portal.audit import Actor
+from portal.errors import N_
 from portal.extensions import db, email_key, limiter
 from portal.forms.auth import ForgotPasswordForm, LoginForm, SetPasswordForm
 from portal.htmx import redirect_to, render
@@ -30,16 +32,19 @@ from portal.identity import MANAGER, STAFF, Principal, load_principal
 from portal.models import utcnow
 from portal.passwords import verify_password
 from portal.services import sign_in
+from portal.views import language
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("portal.auth")
 
-WRONG = "Email or password is incorrect."
-DISABLED = "Your access to the portal has been disabled. Ask your vendor to enable it."
-TOO_MANY = "Too many failed sign-ins for this email. Try again later."
+# Marked, not translated here: the portal's sign-in answers in the request's language, the vendor's in English.
+WRONG = N_("Email or password is incorrect.")
+DISABLED = N_("Your access to the portal has been disabled. Ask your vendor to enable it.")
+TOO_MANY = N_("Too many failed sign-ins for this email. Try again later.")
+TOO_MANY_FROM_HERE = N_("Too many sign-in attempts from this address. Try again in a minute.")
 SENT = (
     "If that email belongs to a license manager, a link to set a new password is on its way. "
-    "It works once and expires in {minutes} minutes."
+    "It works once and expires in %(minutes)s minutes."
 )
 
 
@@ -48,7 +53,7 @@ def _ip_limit(view):
         lambda: current_app.config["LOGIN_IP_LIMIT"],
         methods=["POST"],
         scope="sign-in-ip",
-        error_message="Too many sign-in attempts from this address. Try again in a minute.",
+        error_message=TOO_MANY_FROM_HERE,
     )(view)
 
 
@@ -70,10 +75,13 @@ class EmailAttempt:
 
 
 def start_session(principal: Principal) -> None:
-    """Begin a fresh session (new id) for the person who just proved who they are."""
+    """Begin a fresh session (new id) for the person who just proved who they are; the language stays."""
+    locale = session.get(i18n.SESSION_KEY)
     session.clear()
     login_user(principal)
     session["sid"] = secrets.token_urlsafe(16)
+    if locale:
+        session[i18n.SESSION_KEY] = locale
     principal.record.last_login_at = utcnow()
 
 
@@ -92,6 +100,7 @@ def _text(value: str | None, strip: bool = True) -> str:
 
 
 def _login_page(template: str, form: LoginForm, status: int, error: str | None = None):
+    error = i18n.translate(error) if error else None
     return render(template, "form", status=status, form=form, error=error, next=safe_next(request.args.get("next")))
 
 
@@ -145,6 +154,7 @@ def portal_login() -> Response:
         principal.manager.status = "active"
     principal.manager.license_user.last_login_at = utcnow()
     start_session(principal)
+    language.after_sign_in(principal)
     audit.record("manager.signed_in", principal.manager, actor=Actor.of(principal.manager, ip=access.actor().ip))
     db.session.commit()
     if principal.manager.license_user.is_initial_password:
@@ -166,11 +176,11 @@ def portal_logout() -> Response:
     return redirect_to(url_for("auth.portal_login"))
 
 
-def enqueue_reset_links(app: Flask, email: str) -> None:
+def enqueue_reset_links(app: Flask, email: str, locale: str | None = None) -> None:
     """Enqueue the reset-link job for this email, known or not; runs after the answer."""
     with app.app_context():
         try:
-            tasks.mail_reset_links(email)
+            tasks.mail_reset_links(email, locale)
         except Exception:
             log.exception("reset mail for %s failed", email)
 
@@ -185,14 +195,15 @@ def forgot_password() -> Response:
     if not form.validate():
         return render("auth/password_forgot.html", "form", status=422, form=form, sent=None)
     email, app = _text(form.email.data).lower(), current_app._get_current_object()  # type: ignore[attr-defined]
+    locale = i18n.current_locale()
 
     @after_this_request
     def _after_the_answer(response: Response) -> Response:
-        response.call_on_close(lambda: enqueue_reset_links(app, email))
+        response.call_on_close(lambda: enqueue_reset_links(app, email, locale))
         return response
 
     minutes = int(tokens.max_age(tokens.PASSWORD_RESET).total_seconds() // 60)  # .seconds drops days
-    return render("auth/password_forgot.html", "form", form=form, sent=SENT.format(minutes=minutes))
+    return render("auth/password_forgot.html", "form", form=form, sent=_(SENT, minutes=minutes))
 
 
 @bp.route("/portal/password/reset/<token>", methods=["GET", "POST"])
@@ -209,7 +220,7 @@ def reset_password(token: str) -> Response:
         return render("auth/password_link_expired.html", status=410)
     manager = sign_in.manager_of(user)
     if manager is None or manager.status == "disabled":
-        abort(403, description="Your access to the portal has been disabled.")
+        abort(403, description=_("Your access to the portal has been disabled."))
     sign_in.set_own_password(
         manager,
         _text(form.password.data, strip=False),
@@ -219,6 +230,7 @@ def reset_password(token: str) -> Response:
     principal = load_principal(MANAGER, manager.id)
     assert principal is not None
     start_session(principal)
+    language.after_sign_in(principal)
     db.session.commit()
-    flash("Password set. You are signed in.", "success")
+    flash(_("Password set. You are signed in."), "success")
     return redirect_to(url_for("end_user.dashboard.index"))

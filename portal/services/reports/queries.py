@@ -15,6 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from portal import lists as listing
+from portal.errors import N_
 from portal.extensions import db
 from portal.models import (
     Device,
@@ -28,7 +29,7 @@ from portal.scope import managed_order_ids
 
 WEEKS = 13  # the last 90 days, in whole weeks
 TOP_LICENSES = 10
-DEVICE_BUCKETS = ["No devices", "1 device", "2–5 devices", "6–10 devices", "More than 10"]
+DEVICE_BUCKETS = [N_("No devices"), N_("1 device"), N_("2–5 devices"), N_("6–10 devices"), N_("More than 10")]
 BATCH = 1000
 
 
@@ -133,10 +134,10 @@ def _week_of(column: so.InstrumentedAttribute[dt.datetime], start: dt.datetime) 
     return sa.cast(sa.func.floor(days / 7), sa.Integer)
 
 
-def weekly_activations(manager_id: int) -> tuple[list[str], dict[str, list[int]]]:
+def weekly_activations(manager_id: int) -> tuple[list[dt.datetime], dict[str, list[int]]]:
     """Devices first activated per product and week, over the last 90 days.
 
-    Returns the week labels (their first day) and, per product, one count per week.
+    Returns the weeks (their first day) and, per product, one count per week.
     """
     today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     start = today - dt.timedelta(weeks=WEEKS) + dt.timedelta(days=1)
@@ -156,7 +157,7 @@ def weekly_activations(manager_id: int) -> tuple[list[str], dict[str, list[int]]
     for product, week, count in rows:
         if 0 <= week < WEEKS:
             series.setdefault(product, [0] * WEEKS)[week] += count
-    labels = [(start + dt.timedelta(weeks=i)).strftime("%d %b") for i in range(WEEKS)]
+    labels = [start + dt.timedelta(weeks=i) for i in range(WEEKS)]
     return labels, dict(sorted(series.items()))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import access
@@ -27,5 +28,5 @@ def change_password() -> Response:
     sign_in.set_own_password(manager, form.password.data or "", actor=access.actor(), action="manager.password_changed")
     start_session(current_user._get_current_object())  # signed in again, with the new version
     db.session.commit()
-    flash("Password set.", "success")
+    flash(_("Password set."), "success")
     return redirect_to(url_for("end_user.dashboard.index"))

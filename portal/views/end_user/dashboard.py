@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response
+from flask_babel import gettext as _
 
 from portal import access, audit, charts
 from portal.htmx import render
-from portal.lists import COUNT_CAP
 from portal.services.activity import queries as activity
 from portal.services.reports import queries as reports
 
@@ -29,13 +29,12 @@ def index() -> Response:
         latest_orders=latest_orders,
         seats=seats,
         seats_chart=charts.usage_chart(
-            [(s.product, s.used, s.total) for s in seats], "Seats used of total per product"
+            [(s.product, s.used, s.total) for s in seats], _("Seats used of total per product")
         ),
         expiring_count=expiring_count,
         expiring=expiring,
         expiring_days=EXPIRING_DAYS,
         floating=reports.floating(manager.id),
         activity=activity.recent(manager),
-        count_cap=COUNT_CAP,
         audit=audit,
     )
