@@ -6,10 +6,29 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 STAMP := $(VENV)/.install-stamp
 HTMX := portal/static/vendor/htmx.min.js
+PYBABEL := $(VENV)/bin/pybabel
+# The End User Portal's catalogues (es, fr, de): the .po files are written by people and kept in git,
+# the .mo files Flask-Babel reads are compiled here and ignored by git.
+CATALOGUES := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+LOCALES := es fr de
 
-.PHONY: install run simulate lint test bench clean
+.PHONY: install run simulate lint test bench clean translations
 
-install: $(STAMP) $(HTMX)
+install: $(STAMP) $(HTMX) $(COMPILED)
+
+# Only a catalogue newer than its .mo is compiled again.
+portal/translations/%/LC_MESSAGES/messages.mo: portal/translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(PYBABEL) -q compile -i $< -o $@
+
+# For developers: extract every marked string (babel.cfg) and merge it into each catalogue;
+# then fill in the new msgstr (portal/translations/README.md) and `make install` compiles them.
+translations: $(STAMP)
+	$(PYBABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ --add-location=file --sort-by-file \
+		--project="License Portal" --msgid-bugs-address="" -o portal/translations/messages.pot .
+	for locale in $(LOCALES); do test -f portal/translations/$$locale/LC_MESSAGES/messages.po || \
+		$(PYBABEL) -q init -i portal/translations/messages.pot -d portal/translations -l $$locale; done
+	$(PYBABEL) -q update -i portal/translations/messages.pot -d portal/translations --ignore-obsolete
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

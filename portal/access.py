@@ -29,6 +29,7 @@ from flask_login import current_user
 from portal import permissions as perms
 from portal import scope
 from portal.audit import Actor
+from portal.errors import N_
 from portal.extensions import db
 from portal.htmx import current_url, hx_redirect, is_htmx
 from portal.identity import MANAGER, STAFF
@@ -54,7 +55,7 @@ T = TypeVar("T")
 
 LOGIN_ENDPOINT = {STAFF: "auth.vendor_login", MANAGER: "auth.portal_login"}
 CHANGE = "end_user.account.change_password"
-SIDE_NAME = {STAFF: "vendor staff", MANAGER: "license managers"}
+SIDE_NAME = {STAFF: N_("vendor staff"), MANAGER: N_("license managers")}
 
 
 # Sides
@@ -90,7 +91,7 @@ def require_side(blueprint: Blueprint, kind: str) -> None:
         if not current_user.is_authenticated:
             return _login_redirect(kind)
         if current_user.kind != kind:
-            abort(403, description=f"This page is for {SIDE_NAME[kind]}.")
+            abort(403, description=N_("This page is for %(side)s.", side=SIDE_NAME[kind]))
         if kind == MANAGER and current_user.manager.license_user.is_initial_password and request.endpoint != CHANGE:
             # Someone else chose this password: nothing else until the manager picks their own.
             url = url_for(CHANGE)
@@ -183,7 +184,12 @@ def require(code: str) -> None:
     """Abort 403 naming the permission when the signed-in manager does not hold it."""
     if not can(code):
         label = perms.label(code)
-        abort(403, description=f"You need the “{label}” permission ({code}) to do this. Ask your vendor to grant it.")
+        message = N_(
+            "You need the “%(label)s” permission (%(code)s) to do this. Ask your vendor to grant it.",
+            label=label,
+            code=code,
+        )
+        abort(403, description=message)
 
 
 # Vendor platform: staff roles

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from portal import permissions as perms
+from portal.errors import N_
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
@@ -125,44 +126,45 @@ def record(
 # Reading events: the one wording of every page that shows them
 
 ACTION_LABELS = {
-    "license.disabled": "Disabled a license",
-    "license.enabled": "Enabled a license",
-    "license.note_changed": "Edited a license's note",
-    "license.reset": "Reset a license and all its devices",
-    "license.user_assigned": "Assigned a license",
-    "license.user_unassigned": "Unassigned a license",
-    "device.reset": "Reset a device",
-    "device.seat_released": "Released a floating seat",
-    "device.revoked": "Blacklisted a device",
-    "device.unrevoked": "Lifted a device's block",
-    "device.borrowed": "Borrowed a floating seat",
-    "device.activated": "Activated a device",
-    "device.seat_acquired": "Acquired a floating seat",
-    "license_user.created": "Added a license user",
-    "license_user.password_set": "Set a license user's password",
-    "user_group.created": "Created a user group",
-    "user_group.renamed": "Renamed a user group",
-    "user_group.member_added": "Added a group member",
-    "user_group.member_removed": "Removed a group member",
-    "order.created": "Created an order",
-    "order.manager_added": "Added a manager to an order",
-    "order.manager_removed": "Removed a manager from an order",
-    "licenses.issued": "Issued licenses",
-    "license_manager.created": "Added a license manager",
-    "license_manager.permissions_updated": "Changed a manager's permissions",
-    "license_manager.order_added": "Gave a manager an order",
-    "license_manager.order_removed": "Took an order from a manager",
-    "license_manager.removed_from_all_orders": "Took every order from a manager",
-    "license_manager.disabled": "Disabled a license manager",
-    "license_manager.enabled": "Enabled a license manager",
-    "license_manager.invitation_resent": "Sent an invitation again",
-    "saved_view.created": "Saved a view of the managers list",
-    "saved_view.renamed": "Renamed a saved view",
-    "saved_view.deleted": "Deleted a saved view",
-    "staff.signed_in": "Signed in",
-    "manager.signed_in": "Signed in",
-    "manager.password_set": "Set their password",
-    "manager.password_changed": "Changed their password",
+    "license.disabled": N_("Disabled a license"),
+    "license.enabled": N_("Enabled a license"),
+    "license.note_changed": N_("Edited a license's note"),
+    "license.reset": N_("Reset a license and all its devices"),
+    "license.user_assigned": N_("Assigned a license"),
+    "license.user_unassigned": N_("Unassigned a license"),
+    "device.reset": N_("Reset a device"),
+    "device.seat_released": N_("Released a floating seat"),
+    "device.revoked": N_("Blacklisted a device"),
+    "device.unrevoked": N_("Lifted a device's block"),
+    "device.borrowed": N_("Borrowed a floating seat"),
+    "device.activated": N_("Activated a device"),
+    "device.seat_acquired": N_("Acquired a floating seat"),
+    "license_user.created": N_("Added a license user"),
+    "license_user.password_set": N_("Set a license user's password"),
+    "user_group.created": N_("Created a user group"),
+    "user_group.renamed": N_("Renamed a user group"),
+    "user_group.member_added": N_("Added a group member"),
+    "user_group.member_removed": N_("Removed a group member"),
+    "order.created": N_("Created an order"),
+    "order.manager_added": N_("Added a manager to an order"),
+    "order.manager_removed": N_("Removed a manager from an order"),
+    "licenses.issued": N_("Issued licenses"),
+    "license_manager.created": N_("Added a license manager"),
+    "license_manager.permissions_updated": N_("Changed a manager's permissions"),
+    "license_manager.order_added": N_("Gave a manager an order"),
+    "license_manager.order_removed": N_("Took an order from a manager"),
+    "license_manager.removed_from_all_orders": N_("Took every order from a manager"),
+    "license_manager.disabled": N_("Disabled a license manager"),
+    "license_manager.enabled": N_("Enabled a license manager"),
+    "license_manager.invitation_resent": N_("Sent an invitation again"),
+    "saved_view.created": N_("Saved a view of the managers list"),
+    "saved_view.renamed": N_("Renamed a saved view"),
+    "saved_view.deleted": N_("Deleted a saved view"),
+    "staff.signed_in": N_("Signed in"),
+    "manager.signed_in": N_("Signed in"),
+    "manager.password_set": N_("Set their password"),
+    "manager.password_changed": N_("Changed their password"),
+    "manager.locale_changed": N_("Changed their language"),
 }
 
 
@@ -176,19 +178,19 @@ def action_label(action: str) -> str:
 
 
 OBJECT_TYPE_LABELS = {
-    "license_manager": "License manager",
-    "license_user": "License user",
-    "order": "Order",
-    "license": "License",
-    "device": "Device",
-    "user_group": "User group",
-    "customer_account": "Customer account",
-    "customer": "Customer",
-    "product": "Product",
-    "staff": "Staff",
-    "default_permission_set": "Default permission set",
-    "saved_view": "Saved view",
-    "vendor_account": "Vendor account",
+    "license_manager": N_("License manager"),
+    "license_user": N_("License user"),
+    "order": N_("Order"),
+    "license": N_("License"),
+    "device": N_("Device"),
+    "user_group": N_("User group"),
+    "customer_account": N_("Customer account"),
+    "customer": N_("Customer"),
+    "product": N_("Product"),
+    "staff": N_("Staff"),
+    "default_permission_set": N_("Default permission set"),
+    "saved_view": N_("Saved view"),
+    "vendor_account": N_("Vendor account"),
 }
 
 
@@ -232,9 +234,9 @@ def _identity(item: Any) -> Any:
 
 def _text(key: str, value: Any) -> str:
     if value is None:
-        return "no cap" if key == "cap" else "—"
+        return N_("no cap") if key == "cap" else "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return N_("yes") if value else N_("no")
     if isinstance(value, dict):
         name_key = next((k for k in NAME_KEYS if k in value), None)
         name = str(value[name_key]) if name_key else str(value.get("id", ""))

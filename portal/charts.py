@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 ROW = 26
@@ -25,7 +27,8 @@ VALUE_W = 110
 
 
 def _fmt(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    """A value with the locale's grouping and decimal sign (the vendor side speaks English)."""
+    return str(format_decimal(value, "#,##0" if float(value).is_integer() else "#,##0.0"))
 
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
@@ -50,7 +53,7 @@ def bar_chart(rows: Sequence[tuple[str, float]], title: str, unit: str = "") -> 
             f'<text x="{LABEL_W + BAR_W + 8}" y="{y + 17}">{_fmt(value)}{escape(unit)}</text>'
         )
     if not rows:
-        body.append('<text x="10" y="17">No data yet</text>')
+        body.append(f'<text x="10" y="17">{escape(_("No data yet"))}</text>')
     return _svg(LABEL_W + BAR_W + VALUE_W, max(len(rows), 1) * ROW + 4, title, body)
 
 
@@ -61,7 +64,11 @@ def usage_chart(rows: Sequence[tuple[str, float, float | None]], title: str) -> 
         y = i * ROW
         share = (used / total) if total else 0
         width = round(BAR_W * min(share, 1))
-        text = f"{_fmt(used)} of {_fmt(total)}" if total else f"{_fmt(used)} (unlimited)"
+        text = escape(
+            _("%(used)s of %(total)s", used=_fmt(used), total=_fmt(total))
+            if total
+            else _("%(used)s (unlimited)", used=_fmt(used))
+        )
         body.append(
             f'<text x="{LABEL_W - 8}" y="{y + 17}" text-anchor="end">{escape(_clip(label))}</text>'
             f'<rect class="track" x="{LABEL_W}" y="{y + 6}" width="{BAR_W}" height="14" rx="2"/>'
@@ -69,7 +76,7 @@ def usage_chart(rows: Sequence[tuple[str, float, float | None]], title: str) -> 
             f'<text x="{LABEL_W + BAR_W + 8}" y="{y + 17}">{text}</text>'
         )
     if not rows:
-        body.append('<text x="10" y="17">No data yet</text>')
+        body.append(f'<text x="10" y="17">{escape(_("No data yet"))}</text>')
     return _svg(LABEL_W + BAR_W + VALUE_W + 30, max(len(rows), 1) * ROW + 4, title, body)
 
 

@@ -3,11 +3,35 @@
 Services raise these before, or instead of, writing; they know nothing of requests. The web
 answers them in one place (``portal.views.errors`` and ``portal.forms.submit``), the API in
 its own; whatever was written inside the action's savepoint is rolled back.
+
+Messages are English. ``N_`` marks one for the translation catalogues without importing
+anything of the web: ``N_("%(email)s is already a member of this group.", email=user.email)``
+is the English text (a ``str``), and keeps its template and values so the End User Portal
+translates it at the edge (``portal.i18n.translate``). The API answers the English text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+class Message(str):
+    """An English message that remembers the template and values it was made from."""
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, **values: Any) -> Message:
+        message = super().__new__(cls, template % values if values else template)
+        message.template = template
+        message.values = values
+        return message
+
+
+def N_(template: str, **values: Any) -> Message:  # noqa: N802 (gettext's name for a no-op marker)
+    """Mark an English message for the catalogues; format it with ``values`` (``%(name)s``)."""
+    return Message(template, **values)
 
 
 class Invalid(Exception):

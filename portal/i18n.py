@@ -1,22 +1,35 @@
-"""Languages of the End User Portal (Flask-Babel): which locale a request speaks.
+"""Languages of the End User Portal (Flask-Babel): which locale a request speaks, and how it formats.
 
-The End User Portal speaks English, Spanish, French and German: the manager's own choice
-(kept in the session until the account stores it) first, then the browser's
-``Accept-Language``. The vendor platform and the API stay in English. Catalogues live in
-``portal/translations/<locale>/LC_MESSAGES/messages.po`` and are compiled at install.
+The End User Portal speaks English, Spanish, French and German: the manager's own choice (the
+language chooser keeps it in the session, and on the manager, who gets it back at the next
+sign-in) first, then the browser's ``Accept-Language``. The vendor platform and the API stay in
+English. Catalogues live in ``portal/translations/<locale>/LC_MESSAGES/messages.po`` and are
+compiled at install (``make install``; ``make translations`` extracts and updates them).
+
+Services raise English messages (``portal.errors.N_`` marks them for the catalogues); ``translate``
+puts one into the request's language at the edge: the error handler and ``portal.forms.submit``.
+Dates, numbers and relative times go through the filters registered here, so each locale formats
+them its own way (English keeps the portal's ``05 Jan 2026``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import Any
 
-from flask import Flask, request, session
-from flask_babel import Babel
+from babel.dates import format_skeleton
+from flask import Flask, has_request_context, request, session
+from flask_babel import Babel, force_locale, format_date, format_decimal, format_time, format_timedelta, get_locale
+from flask_babel import gettext as _
+
+from portal.lists import COUNT_CAP
 
 LOCALES = ("en", "es", "fr", "de")
 DEFAULT_LOCALE = "en"
 LOCALE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "de": "Deutsch"}
 SESSION_KEY = "locale"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 babel = Babel()
 
@@ -28,7 +41,7 @@ def portal_request() -> bool:
 
 def select_locale() -> str:
     """The locale of this request: the manager's choice, then Accept-Language, then English."""
-    if not portal_request():
+    if not has_request_context() or not portal_request():
         return DEFAULT_LOCALE
     chosen = session.get(SESSION_KEY)
     if chosen in LOCALES:
@@ -36,8 +49,85 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LOCALES) or DEFAULT_LOCALE
 
 
+def current_locale() -> str:
+    return str(get_locale() or DEFAULT_LOCALE)
+
+
+def valid(locale: str | None) -> str | None:
+    """The locale if the portal speaks it, else None."""
+    return locale if locale in LOCALES else None
+
+
+def translate(message: str) -> str:
+    """An English message (a service's ``N_`` message, or a plain one) in the request's language.
+
+    A message not in the catalogues stays as it is, in English.
+    """
+    if not message:
+        return message  # gettext("") would answer the catalogue's header
+    template = getattr(message, "template", None)
+    if template is not None:
+        values = message.values  # type: ignore[attr-defined]
+        # A value that is itself a marked message (a permission's label) is translated too.
+        return _(template, **{k: translate(v) if hasattr(v, "template") else v for k, v in values.items()})
+    return _(str(message))
+
+
+def in_locale(locale: str | None) -> Any:
+    """Speak ``locale`` (or English) inside the block: mail written outside the recipient's request."""
+    return force_locale(valid(locale) or DEFAULT_LOCALE)
+
+
+# Formatting: English keeps the portal's own day-month-year; the others their locale's usual form.
+
+
+def _english() -> bool:
+    return current_locale() == DEFAULT_LOCALE
+
+
+def date(value: dt.datetime | dt.date | None, empty: str = "") -> str:
+    """A day: ``05 Jan 2026``, ``5 janv. 2026``, ``05.01.2026``, ``5 ene 2026``."""
+    if value is None:
+        return empty
+    return str(format_date(value, "dd MMM yyyy" if _english() else "medium"))
+
+
+def day_month(value: dt.datetime | dt.date) -> str:
+    """A day of the year without the year, for chart axes: ``05 Jan``, ``5 janv.``, ``5. Jan.``."""
+    if _english():
+        return str(format_date(value, "dd MMM"))
+    return str(format_skeleton("dMMM", value, locale=current_locale()))
+
+
+def minute(value: dt.datetime | None, empty: str = "") -> str:
+    """A moment to the minute (UTC): ``05 Jan 2026 14:03``, ``05.01.2026 14:03``."""
+    if value is None:
+        return empty
+    return f"{date(value)} {format_time(value, 'HH:mm')}"
+
+
+def number(value: int | float | None) -> str:
+    """A number with the locale's grouping: ``1,234``, ``1 234``, ``1.234``."""
+    return "" if value is None else str(format_decimal(value))
+
+
+def count(total: int) -> str:
+    """A list's count, capped like ``portal.lists.count_label``: ``10.000+`` in German."""
+    return number(min(total, COUNT_CAP)) + ("+" if total > COUNT_CAP else "")
+
+
+def ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """How long ago (or how far ahead) a moment is: ``3 hours ago``, ``il y a 3 heures``, ``in 2 Tagen``."""
+    if value is None:
+        return ""
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return str(format_timedelta(value - now, add_direction=True, granularity="minute"))
+
+
 def init_app(app: Flask) -> None:
-    """Bind Flask-Babel with the portal's locale selector and catalogue folder."""
+    """Bind Flask-Babel with the portal's locale selector and catalogue folder; add the Jinja filters."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).resolve().parent / "translations"))
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters.update(date=date, minute=minute, number=number, count=count, ago=ago, translate=translate)
+    app.jinja_env.globals.update(current_locale=current_locale, locale_names=LOCALE_NAMES)

@@ -4,7 +4,8 @@ When ``MAIL_SERVER`` is unset the mail is written to the log instead. The job is
 only once the transaction commits, so a rolled-back change never mails anyone, and the
 request never waits on SMTP (``portal.jobs``; a failing send is retried with backoff). Links in mail come from
 ``PORTAL_BASE_URL`` (``portal.tokens.link``), never from a request, so the command line and
-the web send the same mail.
+the web send the same mail. Mail to a license manager is written in the language they chose in the
+portal (``license_manager.locale``), else in the language of the page that asked for it, else English.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
-from portal import jobs, tokens
+from portal import i18n, jobs, tokens
 from portal.extensions import db
 from portal.models import (
     CustomerAccount,
@@ -108,8 +110,9 @@ def _organisation(user: LicenseUser) -> str:
 
 
 def _signature(brand: str, organisation: str, sign_in: str) -> str:
-    who = f"{brand} · for {organisation}" if organisation else brand
-    return f"\n\n-- \n{who}\nYour portal: {sign_in}"
+    """The mail's signature, in the language of the enclosing ``i18n.in_locale`` block."""
+    who = _("%(brand)s · for %(organisation)s", brand=brand, organisation=organisation) if organisation else brand
+    return "\n\n-- \n" + who + "\n" + _("Your portal: %(url)s", url=sign_in)
 
 
 def send_invitation(manager: LicenseManager, vendor_name: str) -> str:
@@ -122,41 +125,67 @@ def send_invitation(manager: LicenseManager, vendor_name: str) -> str:
     raw = tokens.issue(user, tokens.INVITATION)
     link = tokens.link(raw)
     hours = int(tokens.max_age(tokens.INVITATION).total_seconds() // 3600)
-    greeting = f"Hello {user.first_name}," if user.first_name else "Hello,"
     brand, sign_in = brand_of(manager.vendor_account_id, vendor_name)
     organisation = _organisation(user)
-    send_mail(
-        user.email,
-        f"{brand} invites you to manage your licenses",
-        f"{greeting}\n\n{brand} made you a license manager"
-        + (f" for {organisation}" if organisation else "")
-        + " in the End User Portal, where you can assign seats, reset devices and see how your licenses are used.\n\n"
-        f"Choose your password here (the link works once and expires in {hours} hours):\n{link}\n\n"
-        "If you did not expect this mail, you can ignore it." + _signature(brand, organisation, sign_in),
-        vendor_account_id=manager.vendor_account_id,
-    )
+    with i18n.in_locale(manager.locale):
+        greeting = _("Hello %(name)s,", name=user.first_name) if user.first_name else _("Hello,")
+        subject = _("%(vendor)s invites you to manage your licenses", vendor=brand)
+        made = (
+            _(
+                "%(vendor)s made you a license manager for %(organisation)s in the End User Portal, "
+                "where you can assign seats, reset devices and see how your licenses are used.",
+                vendor=brand,
+                organisation=organisation,
+            )
+            if organisation
+            else _(
+                "%(vendor)s made you a license manager in the End User Portal, "
+                "where you can assign seats, reset devices and see how your licenses are used.",
+                vendor=brand,
+            )
+        )
+        body = "\n\n".join(
+            [
+                greeting,
+                made,
+                _("Choose your password here (the link works once and expires in %(hours)s hours):", hours=hours)
+                + "\n"
+                + link,
+                _("If you did not expect this mail, you can ignore it."),
+            ]
+        ) + _signature(brand, organisation, sign_in)
+    send_mail(user.email, subject, body, vendor_account_id=manager.vendor_account_id)
     manager.invited_at = utcnow()
     manager.invitation_expires_at = manager.invited_at + tokens.max_age(tokens.INVITATION)
     return link
 
 
-def send_password_reset(user: LicenseUser) -> None:
-    """Issue a single-use reset link for the user and queue the mail, signed with the vendor's brand."""
+def send_password_reset(user: LicenseUser, locale: str | None = None) -> None:
+    """Issue a single-use reset link for the user and queue the mail, signed with the vendor's brand.
+
+    In the manager's own language, else ``locale`` (the language of the page that asked for it).
+    """
     raw = tokens.issue(user, tokens.PASSWORD_RESET)
     brand, sign_in = brand_of(user.vendor_account_id)
-    send_mail(
-        user.email,
-        f"Reset your {brand} portal password",
-        f"Someone asked to reset the password of {user.email} in the {brand} End User Portal.\n\n"
-        f"Set a new password here (the link works once and expires):\n{tokens.link(raw)}\n\n"
-        "If this was not you, ignore this mail; your password stays as it is."
-        + _signature(brand, _organisation(user), sign_in),
-        vendor_account_id=user.vendor_account_id,
-    )
+    chosen = db.session.scalar(sa.select(LicenseManager.locale).where(LicenseManager.license_user_id == user.id))
+    with i18n.in_locale(i18n.valid(chosen) or locale):
+        subject = _("Reset your %(brand)s portal password", brand=brand)
+        body = "\n\n".join(
+            [
+                _(
+                    "Someone asked to reset the password of %(email)s in the %(brand)s End User Portal.",
+                    email=user.email,
+                    brand=brand,
+                ),
+                _("Set a new password here (the link works once and expires):") + "\n" + tokens.link(raw),
+                _("If this was not you, ignore this mail; your password stays as it is."),
+            ]
+        ) + _signature(brand, _organisation(user), sign_in)
+    send_mail(user.email, subject, body, vendor_account_id=user.vendor_account_id)
 
 
 def send_staff_password_reset(staff: StaffUser) -> None:
-    """Issue a single-use reset link for a staff member and queue the mail."""
+    """Issue a single-use reset link for a staff member and queue the mail (the vendor platform is English)."""
     raw = tokens.issue_staff(staff)
     send_mail(
         staff.email,

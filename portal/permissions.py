@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from portal.errors import N_
+
 
 @dataclass(frozen=True)
 class Permission:
@@ -15,22 +17,26 @@ class Permission:
 
 
 _DEFINITIONS = [
-    ("create_order", "Create order", "Create an order, which the manager then manages."),
-    ("create_bundle_order", "Create bundle order", "Create one order holding licenses of several products."),
+    ("create_order", N_("Create order"), "Create an order, which the manager then manages."),
+    ("create_bundle_order", N_("Create bundle order"), "Create one order holding licenses of several products."),
     (
         "issue_license",
-        "Issue license",
+        N_("Issue license"),
         "Issue licenses, limited to the allowed products (with their caps) and policies.",
     ),
-    ("edit_license", "Edit license", "Enable or disable a license and edit its note."),
-    ("reset_license", "Reset license", "Remove all devices from a license."),
-    ("reset_device", "Reset device", "Deactivate one device, or release a floating seat."),
-    ("revoke_device", "Revoke device", "Block a device from activating again, and lift the block."),
-    ("borrow_license", "Borrow license", "Let a device borrow a floating seat until a date."),
-    ("manage_license_users", "Manage license users", "Assign and unassign users on user-based licenses."),
-    ("manage_license_user_credentials", "Manage license user credentials", "Set or reset license users' passwords."),
-    ("manage_managers", "Manage managers", "Add or remove other license managers on their orders."),
-    ("manage_user_groups", "Manage user groups", "Create groups and add or remove members."),
+    ("edit_license", N_("Edit license"), "Enable or disable a license and edit its note."),
+    ("reset_license", N_("Reset license"), "Remove all devices from a license."),
+    ("reset_device", N_("Reset device"), "Deactivate one device, or release a floating seat."),
+    ("revoke_device", N_("Revoke device"), "Block a device from activating again, and lift the block."),
+    ("borrow_license", N_("Borrow license"), "Let a device borrow a floating seat until a date."),
+    ("manage_license_users", N_("Manage license users"), "Assign and unassign users on user-based licenses."),
+    (
+        "manage_license_user_credentials",
+        N_("Manage license user credentials"),
+        "Set or reset license users' passwords.",
+    ),
+    ("manage_managers", N_("Manage managers"), "Add or remove other license managers on their orders."),
+    ("manage_user_groups", N_("Manage user groups"), "Create groups and add or remove members."),
 ]
 
 PERMISSIONS: list[Permission] = [

@@ -22,7 +22,7 @@ log = logging.getLogger("portal.tasks")
 
 
 @jobs.task(retries=2, retry_delay=60)
-def mail_reset_links(email: str) -> int:
+def mail_reset_links(email: str, locale: str | None = None) -> int:
     """Mail a reset link to every manager (not disabled) with this email.
 
     The forgot-password view enqueues this for every email it is given, known or not, so the
@@ -32,7 +32,7 @@ def mail_reset_links(email: str) -> int:
         with all_tenants(db.session):
             users = sign_in.reset_recipients(email)
             for user in users:
-                mail.send_password_reset(user)
+                mail.send_password_reset(user, locale)
         return len(users)
     except Exception:
         log.exception("reset mail for %s failed", email)
@@ -40,8 +40,11 @@ def mail_reset_links(email: str) -> int:
 
 
 @jobs.task(retries=2, retry_delay=60)
-def mail_staff_reset_link(email: str) -> int:
-    """Mail a reset link to the active staff member with this email, if any (enqueued for every email)."""
+def mail_staff_reset_link(email: str, locale: str | None = None) -> int:
+    """Mail a reset link to the active staff member with this email, if any (enqueued for every email).
+
+    ``locale`` is taken like the managers' job takes it, and unused: the vendor platform speaks English.
+    """
     with all_tenants(db.session):
         staff = sign_in.find_staff(email)
         if staff is None or not staff.is_active:

@@ -2,7 +2,8 @@
 
 A view validates its form and runs the domain action through ``submit``: the action runs
 in a savepoint, and an ``Invalid`` it raises undoes its writes and puts each message at its
-field (a repeated line's field, a form-wide message at the top) for the 422 the view renders.
+field (a repeated line's field, a form-wide message at the top) for the 422 the view renders,
+in the request's language (``portal.i18n.translate``: services speak English).
 A ``Conflict`` passes through to the error handler, which answers 409.
 """
 
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 
 from flask_wtf import FlaskForm
 
+from portal import i18n
 from portal.errors import Invalid
 from portal.extensions import db
 
@@ -41,7 +43,8 @@ def put_errors(form: FlaskForm, error: Invalid, lines: Sequence[int] | None = No
     if error.line is not None and "lines" in form:
         index = lines[error.line] if lines is not None else error.line
         fields = form["lines"][index].form
-    for name, messages in error.errors.items():
+    for name, english in error.errors.items():
+        messages = [i18n.translate(message) for message in english]
         field = fields[name] if name in fields else None
         if field is None:
             form.form_errors.extend(messages)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
 from wtforms.validators import DataRequired, Length
@@ -18,4 +19,4 @@ class ApiKeyForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(message="Give the token a name."), Length(max=100)])
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the token a name.")), Length(max=100)])

@@ -13,22 +13,22 @@ def _strip(value: str | None) -> str | None:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
 
 
 class SetPasswordForm(FlaskForm):
     password = PasswordField(
-        "New password",
-        validators=[DataRequired(), Length(min=10, max=1024, message="Use at least 10 characters.")],
+        _l("New password"),
+        validators=[DataRequired(), Length(min=10, max=1024, message=_l("Use at least 10 characters."))],
     )
     confirm = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -11,14 +12,14 @@ from portal.forms.users import EmailAddress
 
 class NoteForm(FlaskForm):
     note = TextAreaField(
-        "Your note on this license",
-        validators=[Optional(), Length(max=2000, message="Keep the note to 2,000 characters or fewer.")],
+        _l("Your note on this license"),
+        validators=[Optional(), Length(max=2000, message=_l("Keep the note to 2,000 characters or fewer."))],
     )
 
 
 class AssignUserForm(FlaskForm):
     email = EmailField(
-        "Email", validators=[DataRequired(message="Enter the user's email."), Length(max=254), EmailAddress()]
+        _l("Email"), validators=[DataRequired(message=_l("Enter the user's email.")), Length(max=254), EmailAddress()]
     )
-    first_name = StringField("First name", validators=[Optional(), Length(max=100)])
-    last_name = StringField("Last name", validators=[Optional(), Length(max=100)])
+    first_name = StringField(_l("First name"), validators=[Optional(), Length(max=100)])
+    last_name = StringField(_l("Last name"), validators=[Optional(), Length(max=100)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 
@@ -11,10 +12,10 @@ MAX_REQUEST_BYTES = 16 * 1024
 
 class OfflineRequestForm(FlaskForm):
     request_file = FileField(
-        "Request file",
+        _l("Request file"),
         validators=[
-            FileRequired(message="Choose the request file the software wrote."),
-            FileAllowed(["json", "req"], message="Choose a .json or .req request file."),
-            FileSize(max_size=MAX_REQUEST_BYTES, message="A request file is at most 16 KB: this is not one."),
+            FileRequired(message=_l("Choose the request file the software wrote.")),
+            FileAllowed(["json", "req"], message=_l("Choose a .json or .req request file.")),
+            FileSize(max_size=MAX_REQUEST_BYTES, message=_l("A request file is at most 16 KB: this is not one.")),
         ],
     )

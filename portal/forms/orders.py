@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import cast
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -37,75 +39,75 @@ def _strip(value):
 
 
 def product_choices(products: Iterable[Product]) -> list[tuple[str, str]]:
-    return [("", "Choose a product…")] + [(str(p.id), p.name) for p in products]
+    return [("", _("Choose a product…"))] + [(str(p.id), p.name) for p in products]
 
 
 def policy_choices(policies: Iterable[LicensePolicy], products: Iterable[Product]) -> dict:
     """Policies grouped by product name (optgroups), so a policy's product is plain to see."""
     names = {p.id: p.name for p in products}
-    groups: dict[str, list[tuple[str, str]]] = {"": [("", "Choose a policy…")]}
+    groups: dict[str, list[tuple[str, str]]] = {"": [("", _("Choose a policy…"))]}
     for policy in policies:
-        groups.setdefault(names.get(policy.product_id, "Other"), []).append((str(policy.id), policy.name))
+        groups.setdefault(names.get(policy.product_id, _("Other")), []).append((str(policy.id), policy.name))
     return groups
 
 
 QUANTITY = [
-    InputRequired("Enter how many licenses to issue."),
-    NumberRange(1, MAX_QUANTITY, f"Issue between 1 and {MAX_QUANTITY} licenses at a time."),
+    InputRequired(_l("Enter how many licenses to issue.")),
+    NumberRange(1, MAX_QUANTITY, _l("Issue between 1 and %(max)s licenses at a time.", max=MAX_QUANTITY)),
 ]
 
 
 class OrderForm(FlaskForm):
     reference = StringField(
-        "Reference",
+        _l("Reference"),
         filters=[_strip],
         validators=[
             Optional(),
             Length(max=64),
-            Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$", message="Use letters, digits and . _ / - only."),
+            Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$", message=_l("Use letters, digits and . _ / - only.")),
         ],
     )
-    customer = SelectField("Customer", coerce=optional_int, validate_choice=False)
-    is_trial = BooleanField("Trial order")
-    is_test = BooleanField("Test order")
+    customer = SelectField(_l("Customer"), coerce=optional_int, validate_choice=False)
+    is_trial = BooleanField(_l("Trial order"))
+    is_test = BooleanField(_l("Test order"))
 
     def set_customers(self, customers) -> None:
-        self.customer.choices = [("", "No customer")] + [
+        self.customer.choices = [("", _("No customer"))] + [
             (str(c.id), f"{c.display_name} ({c.email})" if c.display_name != c.email else c.email) for c in customers
         ]
 
 
 class IssueForm(FlaskForm):
     product = SelectField(
-        "Product", coerce=optional_int, validate_choice=False, validators=[InputRequired("Choose a product.")]
+        _l("Product"), coerce=optional_int, validate_choice=False, validators=[InputRequired(_l("Choose a product."))]
     )
     policy = SelectField(
-        "Policy", coerce=optional_int, validate_choice=False, validators=[InputRequired("Choose a policy.")]
+        _l("Policy"), coerce=optional_int, validate_choice=False, validators=[InputRequired(_l("Choose a policy."))]
     )
-    quantity = IntegerField("Quantity", default=1, validators=QUANTITY)
+    quantity = IntegerField(_l("Quantity"), default=1, validators=QUANTITY)
 
     def set_choices(self, products, policies) -> None:
         self.product.choices = product_choices(products)
         self.policy.choices = policy_choices(policies, products)
 
     def product_name(self) -> str:
-        return dict(cast(list[tuple[str, str]], self.product.choices)).get(str(self.product.data), "the product")
+        return dict(cast(list[tuple[str, str]], self.product.choices)).get(str(self.product.data), _("the product"))
 
 
 class BundleLineForm(Form):
     """One line of a bundle; a line with no product is left out."""
 
-    product = SelectField("Product", coerce=optional_int, validate_choice=False)
-    policy = SelectField("Policy", coerce=optional_int, validate_choice=False)
-    quantity = IntegerField("Quantity", default=1, validators=[Optional(), *QUANTITY[1:]])
+    product = SelectField(_l("Product"), coerce=optional_int, validate_choice=False)
+    policy = SelectField(_l("Policy"), coerce=optional_int, validate_choice=False)
+    quantity = IntegerField(_l("Quantity"), default=1, validators=[Optional(), *QUANTITY[1:]])
 
     def validate_policy(self, field) -> None:
         if self.product.data is not None and field.data is None:
-            raise ValidationError("Choose a policy.")
+            raise ValidationError(_("Choose a policy."))
 
     def validate_quantity(self, field) -> None:
         if self.product.data is not None and field.data is None:
-            raise ValidationError("Enter how many licenses to issue.")
+            raise ValidationError(_("Enter how many licenses to issue."))
 
 
 class BundleOrderForm(OrderForm):
@@ -131,5 +133,5 @@ class BundleOrderForm(OrderForm):
 
 class AddManagerForm(FlaskForm):
     email = EmailField(
-        "Email of the manager", filters=[_strip], validators=[InputRequired("Enter an email."), Length(max=254)]
+        _l("Email of the manager"), filters=[_strip], validators=[InputRequired(_l("Enter an email.")), Length(max=254)]
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
@@ -10,26 +11,26 @@ from portal.forms.users import EmailAddress
 
 
 class UserGroupForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(message="Give the group a name."), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the group a name.")), Length(max=200)])
     code = StringField(
-        "Code",
+        _l("Code"),
         validators=[
-            DataRequired(message="Give the group a code."),
+            DataRequired(message=_l("Give the group a code.")),
             Length(max=64),
-            Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", message="Use letters, digits, dots, dashes and underscores."),
+            Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", message=_l("Use letters, digits, dots, dashes and underscores.")),
         ],
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=1000)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000)])
 
 
 class RenameUserGroupForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(message="Give the group a name."), Length(max=200)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=1000)])
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the group a name.")), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000)])
 
 
 class MemberForm(FlaskForm):
     email = EmailField(
-        "Email", validators=[DataRequired(message="Enter the user's email."), Length(max=254), EmailAddress()]
+        _l("Email"), validators=[DataRequired(message=_l("Enter the user's email.")), Length(max=254), EmailAddress()]
     )
-    first_name = StringField("First name", validators=[Optional(), Length(max=100)])
-    last_name = StringField("Last name", validators=[Optional(), Length(max=100)])
+    first_name = StringField(_l("First name"), validators=[Optional(), Length(max=100)])
+    last_name = StringField(_l("Last name"), validators=[Optional(), Length(max=100)])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import email_validator
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField
 from wtforms.validators import Length, Optional, ValidationError
@@ -15,14 +17,14 @@ class EmailAddress:
         try:
             email_validator.validate_email(field.data or "", check_deliverability=False, test_environment=True)
         except email_validator.EmailNotValidError:
-            raise ValidationError("Enter a valid email address.") from None
+            raise ValidationError(_("Enter a valid email address.")) from None
 
 
 class SetUserPasswordForm(FlaskForm):
     """Set a chosen password, or (``generate``) have one made and shown once."""
 
     password = PasswordField(
-        "New password", validators=[Optional(), Length(min=10, max=1024, message="Use at least 10 characters.")]
+        _l("New password"), validators=[Optional(), Length(min=10, max=1024, message=_l("Use at least 10 characters."))]
     )
     generate = HiddenField()
 
@@ -32,7 +34,7 @@ class SetUserPasswordForm(FlaskForm):
         if not self.password.data and not self.generate.data:
             self.password.errors = [
                 *self.password.errors,
-                "Enter a password of at least 10 characters, or generate one.",
+                _("Enter a password of at least 10 characters, or generate one."),
             ]
             return False
         return True

@@ -92,6 +92,8 @@ class LicenseManager(TenantOwned, Base):
     # When the latest invitation link stops working (set with it); past it an invited manager
     # shows "Invitation expired" until the invitation is sent again.
     invitation_expires_at: so.Mapped[dt.datetime | None]
+    # The End User Portal's language the manager chose (en, es, fr, de); None: the browser's.
+    locale: so.Mapped[str | None] = so.mapped_column(sa.String(5))
     created_at: so.Mapped[dt.datetime] = created_at_column()
 
     license_user: so.Mapped[LicenseUser] = so.relationship(back_populates="manager", lazy="raise")

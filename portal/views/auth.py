@@ -24,9 +24,10 @@ from flask import Blueprint, Flask, Response, abort, after_this_request, current
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from portal import access, tasks, tokens
+from portal import access, i18n, tasks, tokens
 from portal.access import safe_next
 from portal.audit import Actor
+from portal.errors import N_
 from portal.extensions import db, email_key, limiter
 from portal.forms.auth import ChooseVendorForm, CodeForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from portal.htmx import redirect_to, render
@@ -37,15 +38,18 @@ from portal.services.accounts import passwords, two_factor
 from portal.services.branding import queries as branding
 from portal.views import signing_in
 from portal.views.signing_in import start_session
+from portal.views import language
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("portal.auth")
 
-WRONG = "Email or password is incorrect."
-DISABLED = "Your access to the portal has been disabled. Ask your vendor to enable it."
+# Marked, not translated here: the portal's sign-in answers in the request's language, the vendor's in English.
+WRONG = N_("Email or password is incorrect.")
+DISABLED = N_("Your access to the portal has been disabled. Ask your vendor to enable it.")
+TOO_MANY_FROM_HERE = N_("Too many sign-in attempts from this address. Try again in a minute.")
 SENT = (
     "If that email belongs to a license manager, a link to set a new password is on its way. "
-    "It works once and expires in {minutes} minutes."
+    "It works once and expires in %(minutes)s minutes."
 )
 STAFF_SENT = "If that email belongs to vendor staff, a link to set a new password is on its way. It works once."
 CHOICE = "sign_in_choice"
@@ -56,7 +60,7 @@ def _ip_limit(view):
         lambda: current_app.config["LOGIN_IP_LIMIT"],
         methods=["POST"],
         scope="sign-in-ip",
-        error_message="Too many sign-in attempts from this address. Try again in a minute.",
+        error_message=TOO_MANY_FROM_HERE,
     )(view)
 
 
@@ -70,6 +74,7 @@ def _next() -> str | None:
 
 
 def _login_page(template: str, form: LoginForm, status: int, error: str | None = None, **context):
+    error = i18n.translate(error) if error else None
     return render(template, "form", status=status, form=form, error=error, next=_next(), **context)
 
 
@@ -204,11 +209,13 @@ def portal_logout() -> Response:
     return _sign_out("auth.portal_login")
 
 
-def enqueue_reset_links(app: Flask, email: str, job: Callable[[str], object] | None = None) -> None:
+def enqueue_reset_links(
+    app: Flask, email: str, job: Callable[..., object] | None = None, locale: str | None = None
+) -> None:
     """Enqueue the reset-link job for this email, known or not; runs after the answer."""
     with app.app_context():
         try:
-            (job or tasks.mail_reset_links)(email)
+            (job or tasks.mail_reset_links)(email, locale)
         except Exception:
             log.exception("reset mail for %s failed", email)
 
@@ -220,10 +227,11 @@ def _forgot(template: str, sent: str, job: Callable[[str], object]) -> Response:
     if not form.validate():
         return render(template, "form", status=422, form=form, sent=None)
     email, app = _text(form.email.data).lower(), current_app._get_current_object()  # type: ignore[attr-defined]
+    locale = i18n.current_locale()
 
     @after_this_request
     def _after_the_answer(response: Response) -> Response:
-        response.call_on_close(lambda: enqueue_reset_links(app, email, job))
+        response.call_on_close(lambda: enqueue_reset_links(app, email, job, locale))
         return response
 
     return render(template, "form", form=form, sent=sent)
@@ -234,7 +242,7 @@ def _forgot(template: str, sent: str, job: Callable[[str], object]) -> Response:
 def forgot_password() -> Response:
     """Mail a single-use reset link; answer the same, in the same time, for known and unknown emails."""
     minutes = int(tokens.max_age(tokens.PASSWORD_RESET).total_seconds() // 60)  # .seconds drops days
-    return _forgot("auth/password_forgot.html", SENT.format(minutes=minutes), tasks.mail_reset_links)
+    return _forgot("auth/password_forgot.html", _(SENT, minutes=minutes), tasks.mail_reset_links)
 
 
 @bp.route("/vendor/password/forgot", methods=["GET", "POST"])
@@ -251,6 +259,8 @@ def _signed_in_after_reset(principal: Principal, home: str) -> Response:
         flash(_("Password set. Sign in with it and your code."), "success")
         return redirect_to(url_for(access.LOGIN_ENDPOINT[principal.kind]))
     start_session(principal)
+    if principal.is_manager:
+        language.after_sign_in(principal)
     db.session.commit()
     flash(_("Password set. You are signed in."), "success")
     return redirect_to(home)

@@ -3,46 +3,65 @@
 The two domain errors are answered here too, so no view catches them one by one: a
 ``Conflict`` is a 409 with its message; an ``Invalid`` that no form took (see
 ``portal.forms.submit``) is a 422 with its messages. Every error rolls the transaction back.
+On the End User Portal every title and message is in the request's language (``portal.i18n``).
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal.errors import Conflict, Invalid
+from portal import i18n
+from portal.errors import N_, Conflict, Invalid
 from portal.extensions import db
 from portal.htmx import is_htmx, retarget
 from portal.views.api import errors as api_errors
 
 TITLES = {
-    400: "Bad request",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Too large",
-    422: "Invalid input",
-    429: "Too many attempts",
-    500: "Something went wrong",
+    400: _l("Bad request"),
+    403: _l("Not allowed"),
+    404: _l("Not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    413: _l("Too large"),
+    422: _l("Invalid input"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong"),
 }
+NOT_FOUND = _l("There is nothing here, or it is not yours to see.")
+WENT_WRONG = _l("Something went wrong on our side; nothing was changed.")
+# Werkzeug's and the portal's own descriptions of refused requests, marked for the catalogues:
+# ``i18n.translate`` finds them there by their English text.
+DESCRIPTIONS = [
+    N_("The browser (or proxy) sent a request that this server could not understand."),
+    N_("The method is not allowed for the requested URL."),
+    N_("The data value transmitted exceeds the capacity limit."),
+    N_("This user has exceeded an allotted request count. Try again later."),
+    N_("The address holds bytes that are not UTF-8 text."),
+    N_("The request contains a NUL character, which no field accepts."),
+    N_("This form takes no files: send its fields as text."),
+]
 PASSED_ON_HEADERS = {"retry-after", "allow"}
 
 
 def error_response(code: int, message: str) -> Response:
     """The error's message: in the flash area for htmx, on an error page otherwise."""
-    title = TITLES.get(code, "Error")
+    title = str(TITLES.get(code) or _("Error"))
+    message = i18n.translate(message)
     if is_htmx():
         html = render_template("_flash.html", messages=[("error", message)], oob=False)
         return retarget(Response(html, status=code), "#flash")
-    html = render_template("error.html", code=code, title=title, message=message)
+    home = "/portal/" if i18n.portal_request() else None
+    html = render_template("error.html", code=code, title=title, message=message, home_url=home)
     return Response(html, status=code)
 
 
 def _message(error: HTTPException) -> str:
     if error.code == 404:
-        return "There is nothing here, or it is not yours to see."
+        return str(NOT_FOUND)
     return error.description or InternalServerError.description
 
 
@@ -50,7 +69,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Response:
         db.session.rollback()
-        return error_response(400, "The form expired or was not sent from this site. Reload the page and try again.")
+        return error_response(400, _("The form expired or was not sent from this site. Reload the page and try again."))
 
     @app.errorhandler(Conflict)
     def conflict(error: Conflict) -> Response:
@@ -60,7 +79,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Invalid)
     def invalid(error: Invalid) -> Response:
         db.session.rollback()
-        return error_response(422, " ".join(error.messages))
+        return error_response(422, " ".join(i18n.translate(m) for m in error.messages))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
@@ -82,4 +101,4 @@ def register_error_handlers(app: Flask) -> None:
             raise error
         if api_errors.is_api_request():
             return api_errors.error(500, "internal", "Something went wrong on our side; nothing was changed.")
-        return error_response(500, "Something went wrong on our side; nothing was changed.")
+        return error_response(500, str(WENT_WRONG))

@@ -16,17 +16,19 @@ from flask_login import login_user
 from limits import parse
 from werkzeug.exceptions import TooManyRequests
 
-from portal import access, audit
+from portal import access, audit, i18n
 from portal.audit import Actor
+from portal.errors import N_
 from portal.extensions import db, email_key, limiter
 from portal.htmx import redirect_to
 from portal.identity import MANAGER, STAFF, Principal, load_principal
 from portal.models import utcnow
 from portal.services.accounts import sessions, two_factor
 from portal.services.branding import queries as branding
+from portal.views import language
 
-TOO_MANY = "Too many failed sign-ins for this email. Try again later."
-TOO_MANY_CODES = "Too many wrong codes. Try again later."
+TOO_MANY = N_("Too many failed sign-ins for this email. Try again later.")
+TOO_MANY_CODES = N_("Too many wrong codes. Try again later.")
 PENDING = "pending_sign_in"
 PENDING_SECONDS = 300
 # Set for staff of an account that requires two-factor sign-in until they turn it on.
@@ -61,11 +63,14 @@ def code_attempt(kind: str, record_id: int) -> Attempt:
 
 
 def start_session(principal: Principal) -> None:
-    """Begin a fresh session (new id, new record) for the person who just proved who they are."""
+    """Begin a fresh session (new id, new record) for the person who just proved who they are; the language stays."""
+    locale = session.get(i18n.SESSION_KEY)
     session.clear()
     login_user(principal)
     sid = secrets.token_urlsafe(16)
     session["sid"] = sid
+    if locale:
+        session[i18n.SESSION_KEY] = locale
     sessions.begin(
         principal.record, sid, user_agent=request.headers.get("User-Agent", ""), ip=(request.remote_addr or "")
     )
@@ -116,6 +121,8 @@ def complete(principal: Principal, next_url: str | None, *, via: str = "password
     if principal.is_manager:
         principal.manager.license_user.last_login_at = utcnow()
     start_session(principal)
+    if principal.is_manager:
+        language.after_sign_in(principal)
     actor = Actor.of(principal.record, ip=access.actor().ip)
     action = "staff.signed_in" if principal.is_staff else "manager.signed_in"
     audit.record(action, principal.record, actor=actor, after={"second_factor": via} if via != "password" else None)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from portal import audit
 from portal.audit import Actor
-from portal.errors import Conflict, Invalid
+from portal.errors import N_, Conflict, Invalid
 from portal.extensions import db
 from portal.models import ApiKey, IdempotentAnswer, ManagerToken, utcnow
 from portal.models.api import API_ACCESS
@@ -88,7 +88,7 @@ def create_token(manager_id: int, name: str, *, actor: Actor) -> tuple[ManagerTo
 
 def revoke_token(token: ManagerToken, *, actor: Actor) -> ManagerToken:
     if token.revoked_at is not None:
-        raise Conflict(f"API token {token.name} is already revoked.", code="already_revoked")
+        raise Conflict(N_("API token %(name)s is already revoked.", name=token.name), code="already_revoked")
     token.revoked_at = utcnow()
     audit.record(
         "manager_token.revoked",

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from portal import audit, webhooks
 from portal.audit import Actor
-from portal.errors import Conflict, Invalid
+from portal.errors import N_, Conflict, Invalid
 from portal.extensions import db
 from portal.models import Device, License, utcnow
 from portal.services import affected
@@ -110,19 +110,26 @@ def borrow(device: Device, until: dt.datetime | None, *, actor: Actor) -> Device
     """Let the device hold a floating seat until a date within the license's max borrow time."""
     license_ = device.license
     if until is None:
-        raise Invalid.at("until", "Enter the date and time the seat returns.")
+        raise Invalid.at("until", N_("Enter the date and time the seat returns."))
     if not license_.is_floating:
-        raise Invalid.at("until", "Only a floating license can be borrowed.")
+        raise Invalid.at("until", N_("Only a floating license can be borrowed."))
     if not license_.max_borrow_hours:
-        raise Invalid.at("until", "This license's policy does not allow borrowing.")
+        raise Invalid.at("until", N_("This license's policy does not allow borrowing."))
     if not device.is_active or device.is_revoked:
-        raise Invalid.at("until", "Only an active device that is not revoked can borrow a seat.")
+        raise Invalid.at("until", N_("Only an active device that is not revoked can borrow a seat."))
     now = utcnow()
     latest = now + dt.timedelta(hours=license_.max_borrow_hours)
     if until <= now:
-        raise Invalid.at("until", "Choose a date and time in the future.")
+        raise Invalid.at("until", N_("Choose a date and time in the future."))
     if until > latest:
-        raise Invalid.at("until", f"At most {license_.max_borrow_hours} hours from now: {latest:%Y-%m-%d %H:%M} UTC.")
+        raise Invalid.at(
+            "until",
+            N_(
+                "At most %(hours)s hours from now: %(latest)s UTC.",
+                hours=license_.max_borrow_hours,
+                latest=f"{latest:%Y-%m-%d %H:%M}",
+            ),
+        )
     before = _state(device)
     if _update(Device, device.id, sa.not_(Device.floating_in_use), floating_in_use=True, floating_since=now):
         if not _update(
@@ -131,7 +138,12 @@ def borrow(device: Device, until: dt.datetime | None, *, actor: Actor) -> Device
             License.floating_in_use < License.floating_seats,
             floating_in_use=License.floating_in_use + 1,
         ):
-            raise Conflict(f"No free floating seat: all {license_.floating_seats} seats of this license are in use.")
+            raise Conflict(
+                N_(
+                    "No free floating seat: all %(seats)s seats of this license are in use.",
+                    seats=license_.floating_seats,
+                )
+            )
     _update(Device, device.id, borrowed_until=until)
     _refresh(device)
     audit.record("device.borrowed", device, actor=actor, before=before, after=_state(device))

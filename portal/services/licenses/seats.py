@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import audit, webhooks
 from portal.audit import Actor
-from portal.errors import Conflict, Invalid
+from portal.errors import N_, Conflict, Invalid
 from portal.extensions import db
 from portal.models import License, LicenseAssignment, LicenseManager, LicenseUser
 from portal.services import affected
@@ -22,7 +22,7 @@ from portal.services.users.actions import find_or_create_user
 
 
 def no_free_seat(license_: License) -> str:
-    return f"No free seat: all {license_.max_license_users} seats of this license are assigned."
+    return N_("No free seat: all %(seats)s seats of this license are assigned.", seats=license_.max_license_users)
 
 
 def assign(
@@ -36,7 +36,7 @@ def assign(
     """
     account_id = queries.customer_account_id(license_)
     if not license_.max_license_users:
-        raise Conflict("This license is not user-based: it has no seats to assign.")
+        raise Conflict(N_("This license is not user-based: it has no seats to assign."))
     user, created = find_or_create_user(
         email,
         first_name,
@@ -46,7 +46,7 @@ def assign(
         actor=actor,
     )
     if not created and queries.is_assigned(license_, user):
-        raise Invalid.at("email", f"{user.email} is already assigned to this license.")
+        raise Invalid.at("email", N_("%(email)s is already assigned to this license.", email=user.email))
     taken = db.session.execute(
         sa.update(License)
         .where(License.id == license_.id, License.assigned_users < License.max_license_users)
@@ -59,7 +59,7 @@ def assign(
         with db.session.begin_nested():
             db.session.add(LicenseAssignment(license_id=license_.id, license_user_id=user.id))
     except IntegrityError:
-        raise Invalid.at("email", f"{user.email} is already assigned to this license.") from None
+        raise Invalid.at("email", N_("%(email)s is already assigned to this license.", email=user.email)) from None
     db.session.refresh(license_)
     audit.record(
         "license.user_assigned",

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from portal import signing
 from portal.audit import Actor
-from portal.errors import Invalid
+from portal.errors import N_, Invalid
 from portal.extensions import db
 from portal.models import Device, License, LicenseAssignment, LicenseUser, Product, VendorAccount, utcnow
 from portal.services.activations import actions as activations
@@ -29,19 +29,22 @@ def _check_matches(license_: License, request: OfflineRequest) -> None:
     """The request must be for this license: its product, and its key or one of its users."""
     product = db.session.get(Product, license_.product_id)
     if product is None or request.product != product.code:
-        raise Invalid.at(FIELD, f"This request is for product {request.product!r}, not this license's product.")
+        raise Invalid.at(
+            FIELD,
+            N_("This request is for product %(product)s, not this license's product.", product=repr(request.product)),
+        )
     if product.is_user_based:
         if not request.user:
-            raise Invalid.at(FIELD, "This license is user-based: the request must name a license user.")
+            raise Invalid.at(FIELD, N_("This license is user-based: the request must name a license user."))
         assigned = db.session.scalar(
             sa.select(LicenseAssignment.id)
             .join(LicenseUser, LicenseUser.id == LicenseAssignment.license_user_id)
             .where(LicenseAssignment.license_id == license_.id, sa.func.lower(LicenseUser.email) == request.user)
         )
         if assigned is None:
-            raise Invalid.at(FIELD, f"{request.user} is not assigned to this license.")
+            raise Invalid.at(FIELD, N_("%(user)s is not assigned to this license.", user=request.user))
     elif request.license_key != license_.license_key:
-        raise Invalid.at(FIELD, "This request names another license key than this license's.")
+        raise Invalid.at(FIELD, N_("This request names another license key than this license's."))
 
 
 def _answer(license_: License, request: OfflineRequest, device: Device | None) -> dict[str, Any]:

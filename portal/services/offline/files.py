@@ -17,7 +17,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from portal.errors import Invalid
+from portal.errors import N_, Invalid
 
 FIELD = "request_file"
 FORMAT = "license-portal/offline-{kind}-request"
@@ -55,28 +55,34 @@ def _text(data: dict, name: str, required: bool = False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str) or any(ord(c) < 32 for c in value):
-        raise _bad(f"The request file's {name} is not text.")
+        raise _bad(N_("The request file's %(name)s is not text.", name=name))
     value = value.strip()
     if required and not value:
-        raise _bad(f"The request file has no {name}.")
+        raise _bad(N_("The request file has no %(name)s.", name=name))
     if len(value) > TEXT_LIMITS.get(name, 255):
-        raise _bad(f"The request file's {name} is longer than {TEXT_LIMITS.get(name, 255)} characters.")
+        raise _bad(
+            N_(
+                "The request file's %(name)s is longer than %(limit)s characters.",
+                name=name,
+                limit=TEXT_LIMITS.get(name, 255),
+            )
+        )
     return value
 
 
 def _timestamp(value: object, now: dt.datetime) -> dt.datetime:
     if not isinstance(value, str):
-        raise _bad("The request file has no timestamp.")
+        raise _bad(N_("The request file has no timestamp."))
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise _bad("The request file's timestamp is not a date and time.") from None
+        raise _bad(N_("The request file's timestamp is not a date and time.")) from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     if moment < now - MAX_AGE:
-        raise _bad("The request file is more than 30 days old: write a new one on the machine.")
+        raise _bad(N_("The request file is more than 30 days old: write a new one on the machine."))
     if moment > now + MAX_SKEW:
-        raise _bad("The request file is dated in the future: check the machine's clock.")
+        raise _bad(N_("The request file is dated in the future: check the machine's clock."))
     return moment
 
 
@@ -85,20 +91,22 @@ def parse_request(raw: bytes, kind: str, now: dt.datetime) -> OfflineRequest:
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise _bad("This is not a request file: it is not JSON.") from None
+        raise _bad(N_("This is not a request file: it is not JSON.")) from None
     if not isinstance(data, dict):
-        raise _bad("This is not a request file: it holds no JSON object.")
+        raise _bad(N_("This is not a request file: it holds no JSON object."))
     other = next(k for k in KINDS if k != kind)
     if data.get("format") == FORMAT.format(kind=other):
-        raise _bad(f"This is an offline {other} request: upload it on the offline {other} page.")
+        raise _bad(N_("This is an offline %(kind)s request: upload it on the offline %(kind)s page.", kind=other))
     if data.get("format") != FORMAT.format(kind=kind) or data.get("version") != VERSION:
-        raise _bad(f"This is not an offline {kind} request file (version {VERSION}).")
+        raise _bad(
+            N_("This is not an offline %(kind)s request file (version %(version)s).", kind=kind, version=VERSION)
+        )
     nonce = data.get("nonce")
     if not isinstance(nonce, str) or not NONCE.match(nonce):
-        raise _bad("The request file's nonce is missing or malformed.")
+        raise _bad(N_("The request file's nonce is missing or malformed."))
     key, user = _text(data, "license_key"), _text(data, "user").lower()
     if not key and not user:
-        raise _bad("The request file names neither a license key nor a user.")
+        raise _bad(N_("The request file names neither a license key nor a user."))
     return OfflineRequest(
         kind=kind,
         product=_text(data, "product", required=True),

@@ -15,7 +15,7 @@ import sqlalchemy.orm as so
 
 from portal import audit, webhooks
 from portal.audit import Actor
-from portal.errors import Conflict, Invalid
+from portal.errors import N_, Conflict, Invalid
 from portal.extensions import db
 from portal.models import Customer, LicenseManager, LicenseUser, Order, OrderManager, utcnow
 from portal.scope import managed_order_ids
@@ -49,12 +49,12 @@ def create_order(
     """Create an order the manager then manages; raise Invalid on a bad reference or customer."""
     reference = reference.strip()
     if reference and _reference_taken(reference):
-        raise Invalid.at("reference", "An order with this reference already exists.")
+        raise Invalid.at("reference", N_("An order with this reference already exists."))
     customer = None
     if customer_id is not None:
         customer = db.session.scalar(sa.select(Customer).where(Customer.id == customer_id, my_customers(manager)))
         if customer is None:
-            raise Invalid.at("customer", "Choose one of your customers.")
+            raise Invalid.at("customer", N_("Choose one of your customers."))
     order = Order(
         reference=reference or _new_reference(),
         customer_id=customer_id,
@@ -68,7 +68,7 @@ def create_order(
             db.session.add(order)
             db.session.flush()
     except sa.exc.IntegrityError:
-        raise Invalid.at("reference", "An order with this reference already exists.") from None
+        raise Invalid.at("reference", N_("An order with this reference already exists.")) from None
     db.session.add(OrderManager(order_id=order.id, manager_id=manager.id))
     audit.record(
         "order.created",
@@ -96,7 +96,7 @@ def create_bundle_order(
     Invalid or Conflict.
     """
     if len({product_id for product_id, _, _ in lines}) < 2:
-        raise Invalid.at("bundle", "A bundle holds licenses of at least two products.")
+        raise Invalid.at("bundle", N_("A bundle holds licenses of at least two products."))
     for i, (product_id, policy_id, _) in enumerate(lines):
         issuing.check(manager.id, product_id, policy_id, line=i)
     order = create_order(manager, actor, is_bundle=True, **order_fields)
@@ -120,9 +120,9 @@ def add_manager(order: Order, signer: LicenseManager, actor: Actor, email: str) 
     )
     # One answer for "no such manager" and "not yours to add": it does not reveal who exists.
     if other is None:
-        raise Invalid.at("email", "No license manager you work with has this email.")
+        raise Invalid.at("email", N_("No license manager you work with has this email."))
     if find_order_manager(order.id, other.id) is not None:
-        raise Invalid.at("email", f"{other.license_user.email} already manages this order.")
+        raise Invalid.at("email", N_("%(email)s already manages this order.", email=other.license_user.email))
     db.session.add(OrderManager(order_id=order.id, manager_id=other.id))
     audit.record("order.manager_added", order, actor=actor, after={"manager": other.license_user.email})
     return other
@@ -141,7 +141,10 @@ def remove_manager(order: Order, signer: LicenseManager, actor: Actor, other: Li
         )
         if not others:
             raise Conflict(
-                f"You are the only manager of order {order.reference}: add another manager before you leave it."
+                N_(
+                    "You are the only manager of order %(reference)s: add another manager before you leave it.",
+                    reference=order.reference,
+                )
             )
     db.session.execute(
         sa.delete(OrderManager).where(OrderManager.order_id == order.id, OrderManager.manager_id == other.id)

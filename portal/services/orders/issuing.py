@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from portal import audit, webhooks
 from portal.audit import Actor
-from portal.errors import Conflict, Invalid
+from portal.errors import N_, Conflict, Invalid
 from portal.extensions import db
 from portal.models import (
     License,
@@ -43,7 +43,7 @@ def check(
         else None
     )
     if product is None:
-        raise Invalid.at("product", "You may not issue licenses of this product.", line)
+        raise Invalid.at("product", N_("You may not issue licenses of this product."), line)
     policy = (
         db.session.scalar(
             sa.select(LicensePolicy)
@@ -54,9 +54,9 @@ def check(
         else None
     )
     if policy is None:
-        raise Invalid.at("policy", "You may not issue licenses from this policy.", line)
+        raise Invalid.at("policy", N_("You may not issue licenses from this policy."), line)
     if policy.product_id != product.id:
-        raise Invalid.at("policy", f"This policy is not one of {product.name}.", line)
+        raise Invalid.at("policy", N_("This policy is not one of %(product)s.", product=product.name), line)
     return product, policy
 
 
@@ -74,9 +74,11 @@ def claim(manager_id: int, product: Product, quantity: int) -> None:
         return
     row = db.session.execute(sa.select(mp.cap, mp.issued).where(*where)).first()
     if row is None:  # the vendor took the product away a moment ago
-        raise Invalid.at("product", "You may not issue licenses of this product.")
+        raise Invalid.at("product", N_("You may not issue licenses of this product."))
     left = max(row.cap - row.issued, 0)
-    raise Conflict(f"Cap reached: you may issue {left} more {product.name} licenses.")
+    raise Conflict(
+        N_("Cap reached: you may issue %(left)s more %(product)s licenses.", left=left, product=product.name)
+    )
 
 
 def issue(
@@ -90,7 +92,7 @@ def issue(
 ) -> list[License]:
     """Issue ``quantity`` licenses from a policy into an order; add and flush only."""
     if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
-        raise Invalid.at("quantity", f"Issue between 1 and {MAX_QUANTITY} licenses at a time.", line)
+        raise Invalid.at("quantity", N_("Issue between 1 and %(max)s licenses at a time.", max=MAX_QUANTITY), line)
     product, policy = check(manager.id, product_id, policy_id, line)
     claim(manager.id, product, quantity)
     return add_licenses(order, product, policy, quantity, actor=actor, issued_by_manager_id=manager.id)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from portal import lists as listing
+from portal.errors import N_
 from portal.extensions import db
 from portal.models import (
     Device,
@@ -28,7 +29,7 @@ from portal.models import (
 from portal.scope import managed_order_ids
 
 TOP_LICENSES = 10
-DEVICE_BUCKETS = ["No devices", "1 device", "2–5 devices", "6–10 devices", "More than 10"]
+DEVICE_BUCKETS = [N_("No devices"), N_("1 device"), N_("2–5 devices"), N_("6–10 devices"), N_("More than 10")]
 BATCH = 1000
 
 

@@ -7,14 +7,14 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import audit
 from portal.audit import Actor
-from portal.errors import Invalid
+from portal.errors import N_, Invalid
 from portal.extensions import db
 from portal.models import LicenseManager, LicenseUser, UserGroup, UserGroupManager, UserGroupMember
 from portal.services import affected
 from portal.services.user_groups import queries
 from portal.services.users.actions import find_or_create_user
 
-CODE_TAKEN = "This code is already used by another group; choose another."
+CODE_TAKEN = N_("This code is already used by another group; choose another.")
 
 
 def create(name: str, code: str, description: str, *, manager: LicenseManager, actor: Actor) -> UserGroup:
@@ -68,12 +68,12 @@ def add_member(
         email, first_name, last_name, customer_account_id=account_id, manager=manager, actor=actor
     )
     if not created and queries.is_member(group, user):
-        raise Invalid.at("email", f"{user.email} is already a member of this group.")
+        raise Invalid.at("email", N_("%(email)s is already a member of this group.", email=user.email))
     try:
         with db.session.begin_nested():
             db.session.add(UserGroupMember(user_group_id=group.id, license_user_id=user.id))
     except IntegrityError:
-        raise Invalid.at("email", f"{user.email} is already a member of this group.") from None
+        raise Invalid.at("email", N_("%(email)s is already a member of this group.", email=user.email)) from None
     audit.record("user_group.member_added", group, actor=actor, after={"member": user.email})
     return user
 

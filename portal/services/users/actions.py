@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import audit
 from portal.audit import Actor
-from portal.errors import Invalid
+from portal.errors import N_, Invalid
 from portal.extensions import db
 from portal.models import LicenseManager, LicenseUser
 from portal.passwords import hash_password
@@ -19,7 +19,7 @@ ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 # The same words whoever holds the email (another customer's user, or one outside the manager's
 # reach): the answer must not tell that such a person exists, nor who or where they are.
-UNREACHABLE = "This email cannot be used here. Check the address, or ask your vendor to add this person."
+UNREACHABLE = N_("This email cannot be used here. Check the address, or ask your vendor to add this person.")
 
 
 def find_or_create_user(
@@ -70,12 +70,16 @@ def refusal(user: LicenseUser, manager: LicenseManager) -> str | None:
         return None
     if queries.manager_of(user) is not None:
         # Setting another manager's password would let one manager sign in as another.
-        return (
-            f"{user.email} is a license manager: only they can change their password "
-            "(or reset it by email), not another manager."
+        return N_(
+            "%(email)s is a license manager: only they can change their password "
+            "(or reset it by email), not another manager.",
+            email=user.email,
         )
     if user.customer_account_id not in (None, manager.customer_account_id):
-        return f"{user.email} belongs to another organisation: its own managers or the vendor set their password."
+        return N_(
+            "%(email)s belongs to another organisation: its own managers or the vendor set their password.",
+            email=user.email,
+        )
     return None
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response
+from flask_babel import gettext as _
 
 from portal import access, audit
 from portal.htmx import render
-from portal.lists import COUNT_CAP
 from portal.services.activity import queries as activity
 from portal.services.notices import queries as notices
 from portal.services.reports import queries as reports
@@ -36,7 +36,6 @@ def index() -> Response:
         expiring_days=EXPIRING_DAYS,
         floating=reports.floating(manager.id),
         activity=activity.recent(manager),
-        count_cap=COUNT_CAP,
         audit=audit,
         attention=notices.attention(manager.id),
     )

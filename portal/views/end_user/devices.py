@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, Response, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from portal import access
+from portal import access, i18n
 from portal.audit import Actor
 from portal.extensions import db
 from portal.forms import submit
@@ -56,18 +58,19 @@ Action = Callable[..., bool]
 def _act(
     device_id: int, permission: str, question: str, label: str, action: Action, done: str, unchanged: str
 ) -> Response:
+    # The texts come marked (lazy): they are put into words here, in the request's language.
     """Load in scope, check the permission, confirm without JS, act, commit, answer."""
     device = access.load_device(device_id)
     access.require(permission)
     if request.method == "GET":
         name = device.hostname or device.hardware_id
         return confirm(
-            question.format(device=name), request.path, label, _back(device), back=request.args.get("back", "")
+            str(question) % {"device": name}, request.path, str(label), _back(device), back=request.args.get("back", "")
         )
     actor: Actor = access.actor()
     changed = action(device, actor=actor)
     db.session.commit()
-    flash(done if changed else unchanged, "success" if changed else "info")
+    flash(str(done if changed else unchanged), "success" if changed else "info")
     return after_action(device)
 
 
@@ -83,11 +86,11 @@ def reset(device_id: int) -> Response:
     return _act(
         device_id,
         "reset_device",
-        "Reset {device}? It is deactivated and must activate again to use the license.",
-        "Reset device",
+        _l("Reset %(device)s? It is deactivated and must activate again to use the license."),
+        _l("Reset device"),
         actions.reset,
-        "Device reset and license updated.",
-        "The device was already deactivated.",
+        _l("Device reset and license updated."),
+        _l("The device was already deactivated."),
     )
 
 
@@ -97,11 +100,11 @@ def release(device_id: int) -> Response:
     return _act(
         device_id,
         "reset_device",
-        "Release the floating seat held by {device}?",
-        "Release seat",
+        _l("Release the floating seat held by %(device)s?"),
+        _l("Release seat"),
         actions.release,
-        "Floating seat released.",
-        "The device holds no floating seat.",
+        _l("Floating seat released."),
+        _l("The device holds no floating seat."),
     )
 
 
@@ -111,11 +114,11 @@ def revoke(device_id: int) -> Response:
     return _act(
         device_id,
         "revoke_device",
-        "Revoke {device}? It is deactivated and cannot activate this license again until the block is lifted.",
-        "Revoke device",
+        _l("Revoke %(device)s? It is deactivated and cannot activate this license again until the block is lifted."),
+        _l("Revoke device"),
         actions.revoke,
-        "Device blacklisted. It cannot activate this license again until you lift the block.",
-        "The device was already revoked.",
+        _l("Device blacklisted. It cannot activate this license again until you lift the block."),
+        _l("The device was already revoked."),
     )
 
 
@@ -128,8 +131,8 @@ def unrevoke(device_id: int) -> Response:
         "",
         "",
         actions.unrevoke,
-        "Block lifted: the device may activate again.",
-        "The device was not revoked.",
+        _l("Block lifted: the device may activate again."),
+        _l("The device was not revoked."),
     )
 
 
@@ -144,5 +147,5 @@ def borrow(device_id: int) -> Response:
     if submit(form, lambda: actions.borrow(device, form.until.data, actor=access.actor())) is None:
         return render(BORROW, "form", status=422, device=device, form=form)
     db.session.commit()
-    flash(f"Seat borrowed until {device.borrowed_until:%Y-%m-%d %H:%M} UTC.", "success")
+    flash(_("Seat borrowed until %(until)s UTC.", until=i18n.minute(device.borrowed_until)), "success")
     return redirect_to(_back(device))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, request, url_for
+from flask_babel import gettext as _
 
-from portal import access, scope
+from portal import access, i18n, scope
 from portal.extensions import db
 from portal.forms import submit
 from portal.forms.licenses import AssignUserForm, NoteForm
@@ -83,7 +84,7 @@ def enable(license_id: int) -> Response:
     access.require("edit_license")
     changed = actions.enable(license_, actor=access.actor())
     db.session.commit()
-    flash("License enabled." if changed else "The license is not disabled.", "success" if changed else "info")
+    flash(_("License enabled.") if changed else _("The license is not disabled."), "success" if changed else "info")
     return after_action(license_)
 
 
@@ -93,13 +94,14 @@ def disable(license_id: int) -> Response:
     license_ = access.load_license(license_id)
     access.require("edit_license")
     if request.method == "GET":
-        name = license_.license_key or "this license"
-        return _confirm_here(
-            license_, f"Disable {name}? Its devices will be refused until it is enabled again.", "Disable"
-        )
+        name = license_.license_key or _("this license")
+        question = _("Disable %(license)s? Its devices will be refused until it is enabled again.", license=name)
+        return _confirm_here(license_, question, _("Disable"))
     changed = actions.disable(license_, actor=access.actor())
     db.session.commit()
-    flash("License disabled." if changed else "The license was already disabled.", "success" if changed else "info")
+    flash(
+        _("License disabled.") if changed else _("The license was already disabled."), "success" if changed else "info"
+    )
     return after_action(license_)
 
 
@@ -112,7 +114,7 @@ def note(license_id: int) -> Response:
     if submit(form, lambda: actions.set_note(license_, (form.note.data or "").strip(), actor=access.actor())) is None:
         return render_detail(license_, 422, note_form=form)
     db.session.commit()
-    flash("Note saved.", "success")
+    flash(_("Note saved."), "success")
     return after_action(license_)
 
 
@@ -122,12 +124,16 @@ def reset(license_id: int) -> Response:
     license_ = access.load_license(license_id)
     access.require("reset_license")
     if request.method == "GET":
-        name = license_.license_key or "this license"
-        question = f"Reset {name}? All {license_.times_activated} active devices will be deactivated."
-        return _confirm_here(license_, question, "Reset license")
+        name = license_.license_key or _("this license")
+        question = _(
+            "Reset %(license)s? All %(count)s active devices will be deactivated.",
+            license=name,
+            count=i18n.number(license_.times_activated),
+        )
+        return _confirm_here(license_, question, _("Reset license"))
     actions.reset(license_, actor=access.actor())
     db.session.commit()
-    flash("License and all devices reset.", "success")
+    flash(_("License and all devices reset."), "success")
     return after_action(license_)
 
 
@@ -151,7 +157,7 @@ def assign_user(license_id: int) -> Response:
     if user is None:
         return render_detail(license_, 422, assign_form=form)
     db.session.commit()
-    flash(f"License assigned. {user.email} now holds a seat on this license.", "success")
+    flash(_("License assigned. %(email)s now holds a seat on this license.", email=user.email), "success")
     return after_action(license_)
 
 
@@ -164,11 +170,12 @@ def unassign_user(license_id: int, user_id: int) -> Response:
         abort(404)
     access.require("manage_license_users")
     if request.method == "GET":
-        return _confirm_here(
-            license_, f"Unassign {user.email} from {license_.license_key or 'this license'}?", "Unassign"
+        question = _(
+            "Unassign %(email)s from %(license)s?", email=user.email, license=license_.license_key or _("this license")
         )
+        return _confirm_here(license_, question, _("Unassign"))
     if not seats.unassign(license_, user, actor=access.actor()):
         abort(404)
     db.session.commit()
-    flash(f"License unassigned. {user.email} no longer holds a seat on this license.", "success")
+    flash(_("License unassigned. %(email)s no longer holds a seat on this license.", email=user.email), "success")
     return after_action(license_)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response
+from flask_babel import lazy_gettext as _l
 
 from portal import access
 from portal.extensions import db
@@ -23,17 +24,21 @@ bp = Blueprint("offline", __name__)
 UPLOAD = "end_user/offline/upload.html"
 PAGES = {
     "activation": dict(
-        heading="Offline activation",
-        explanation="Upload the request file the software wrote on a machine without network access. "
-        "The portal activates the machine under this license's rules and gives you a signed response "
-        "file to copy back to it.",
-        button="Activate and download the response",
+        heading=_l("Offline activation"),
+        explanation=_l(
+            "Upload the request file the software wrote on a machine without network access. "
+            "The portal activates the machine under this license's rules and gives you a signed response "
+            "file to copy back to it."
+        ),
+        button=_l("Activate and download the response"),
     ),
     "deactivation": dict(
-        heading="Offline deactivation",
-        explanation="Upload the deactivation request the software wrote on the offline machine. "
-        "The portal deactivates the machine, frees its seat and gives you a signed response file.",
-        button="Deactivate and download the response",
+        heading=_l("Offline deactivation"),
+        explanation=_l(
+            "Upload the deactivation request the software wrote on the offline machine. "
+            "The portal deactivates the machine, frees its seat and gives you a signed response file."
+        ),
+        button=_l("Deactivate and download the response"),
     ),
 }
 

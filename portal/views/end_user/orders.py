@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TypeVar
 
 from flask import Blueprint, Response, abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from portal import access
 from portal.extensions import db
@@ -76,7 +78,7 @@ def create() -> Response:
     )
     if order is None:
         return render("end_user/orders/new.html", "form", status=422, form=form)
-    return _done(f"Order {order.reference} created.", url_for(".detail", order_id=order.id))
+    return _done(_("Order %(reference)s created.", reference=order.reference), url_for(".detail", order_id=order.id))
 
 
 def _bundle_form() -> BundleOrderForm:
@@ -116,9 +118,13 @@ def bundle() -> Response:
     if order is None:
         return render("end_user/orders/bundle.html", "form", status=422, form=form)
     count = sum(q or 0 for *_, q in lines)
-    return _done(
-        f"Bundle order {order.reference} created with {count} licenses.", url_for(".detail", order_id=order.id)
+    message = ngettext(
+        "Bundle order %(reference)s created with %(num)s license.",
+        "Bundle order %(reference)s created with %(num)s licenses.",
+        count,
+        reference=order.reference,
     )
+    return _done(message, url_for(".detail", order_id=order.id))
 
 
 def _issue_form() -> IssueForm:
@@ -173,11 +179,16 @@ def issue(order_id: int) -> Response:
     )
     if licenses is None:
         return _detail(order, "issue_form", status=422, issue_form=form)
-    plural = "s" if len(licenses) != 1 else ""
     keyed = [lic.id for lic in licenses if lic.license_key]
     issued = _new_keys.sign(access.manager().id, order.id, keyed) if keyed else None
     url = url_for(".detail", order_id=order.id, product=form.product.data, issued=issued)
-    return _done(f"Issued {len(licenses)} license{plural} of {form.product_name()}.", url)
+    message = ngettext(
+        "Issued %(num)s license of %(product)s.",
+        "Issued %(num)s licenses of %(product)s.",
+        len(licenses),
+        product=form.product_name(),
+    )
+    return _done(message, url)
 
 
 @bp.get("/<int:order_id>/new-keys.csv")
@@ -197,7 +208,7 @@ def add_manager(order_id: int) -> Response:
     added = submit(form, lambda: actions.add_manager(order, access.manager(), access.actor(), form.email.data or ""))
     if added is None:
         return _detail(order, "managers", status=422, manager_form=form)
-    message = f"{added.license_user.email} now manages order {order.reference}."
+    message = _("%(email)s now manages order %(reference)s.", email=added.license_user.email, reference=order.reference)
     return _done(message, url_for(".detail", order_id=order.id))
 
 
@@ -211,5 +222,7 @@ def remove_manager(order_id: int, manager_id: int) -> Response:
         return render("end_user/orders/remove_manager.html", order=order, other=other)
     actions.remove_manager(order, access.manager(), access.actor(), other)
     left = other.id == access.manager().id
-    message = f"{other.license_user.email} no longer manages order {order.reference}."
+    message = _(
+        "%(email)s no longer manages order %(reference)s.", email=other.license_user.email, reference=order.reference
+    )
     return _done(message, url_for(".index") if left else url_for(".detail", order_id=order.id))

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 
-from portal import access, charts
+from portal import access, charts, i18n
 from portal.forms.reports import ReportRangeForm
 from portal.htmx import render
 from portal.services.reports import queries as reports
@@ -26,7 +26,7 @@ def index() -> Response:
     activity = reports.activations(manager_id, first, last)
     seats = reports.seats_by_product(manager_id)
     top = reports.top_licenses_by_devices(manager_id)
-    distribution = reports.device_distribution(manager_id)
+    distribution = [(i18n.translate(label), count) for label, count in reports.device_distribution(manager_id)]
     per = _("Day") if activity.bucket_days == 1 else _("Week of")
     return render(
         "end_user/reports/index.html",

@@ -6,6 +6,7 @@ A token allows exactly what the manager's permissions allow in the portal, insid
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, url_for
+from flask_babel import gettext as _
 
 from portal import access
 from portal.extensions import db
@@ -50,5 +51,5 @@ def revoke(token_id: int) -> Response:
     token = queries.token(access.manager().id, token_id) or abort(404)
     actions.revoke_token(token, actor=access.actor())
     db.session.commit()
-    flash(f"API token {token.name} revoked.", "success")
+    flash(_("API token %(name)s revoked.", name=token.name), "success")
     return redirect_to(url_for("end_user.tokens.index"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, request, url_for
+from flask_babel import gettext as _
 
 from portal import access, scope
 from portal.extensions import db
@@ -79,7 +80,7 @@ def create() -> Response:
     if group is None:
         return render_index(422, form)
     db.session.commit()
-    flash(f"Group {group.name} created.", "success")
+    flash(_("Group %(name)s created.", name=group.name), "success")
     return redirect_to(url_for(".detail", group_id=group.id))
 
 
@@ -101,7 +102,7 @@ def rename(group_id: int) -> Response:
     if renamed is None:
         return render_group(group, 422, rename_form=form)
     db.session.commit()
-    flash("Group saved.", "success")
+    flash(_("Group saved."), "success")
     return after_action(group)
 
 
@@ -125,7 +126,7 @@ def add_member(group_id: int) -> Response:
     if user is None:
         return render_group(group, 422, member_form=form)
     db.session.commit()
-    flash(f"{user.email} added to the group.", "success")
+    flash(_("%(email)s added to the group.", email=user.email), "success")
     return after_action(group)
 
 
@@ -138,9 +139,9 @@ def remove_member(group_id: int, user_id: int) -> Response:
         abort(404)
     access.require("manage_user_groups")
     if request.method == "GET":
-        question = f"Remove {user.email} from {group.name}?"
-        return confirm(question, request.path, "Remove", url_for(".detail", group_id=group.id))
+        question = _("Remove %(email)s from %(group)s?", email=user.email, group=group.name)
+        return confirm(question, request.path, _("Remove"), url_for(".detail", group_id=group.id))
     actions.remove_member(group, user, actor=access.actor())
     db.session.commit()
-    flash(f"{user.email} removed from the group.", "success")
+    flash(_("%(email)s removed from the group.", email=user.email), "success")
     return after_action(group)

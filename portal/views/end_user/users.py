@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
-from portal import access
+from portal import access, i18n
 from portal.extensions import db
 from portal.forms import submit
 from portal.forms.users import SetUserPasswordForm
@@ -46,7 +47,7 @@ def render_user(
         licenses=queries.licenses_of(user, me.id),
         form=form or SetUserPasswordForm(formdata=None),
         generated=generated,
-        refusal=actions.refusal(user, me),
+        refusal=i18n.translate(actions.refusal(user, me) or ""),
     )
     if generated:
         response.headers["Cache-Control"] = "no-store"  # the password is shown this once
@@ -69,7 +70,7 @@ def password(user_id: int) -> Response:
     me = access.manager()
     refusal = actions.refusal(user, me)
     if refusal:
-        abort(403, description=refusal)
+        abort(403, description=i18n.translate(refusal))
     form = SetUserPasswordForm()
     chosen = form.password.data or None
     generated = submit(form, lambda: actions.set_password(user, chosen, manager=me, actor=access.actor()))
@@ -79,7 +80,7 @@ def password(user_id: int) -> Response:
         # Their other sessions ended with the old session version; this one goes on with the new.
         login_user(current_user._get_current_object())
     db.session.commit()
-    flash("Password set.", "success")
+    flash(_("Password set."), "success")
     if chosen is None:
         return render_user(user, generated=generated)
     if wants_fragment():
