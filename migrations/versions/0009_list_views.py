@@ -1,7 +1,7 @@
 """Lists staff work in: saved views, per-staff column choices, bulk runs with their items.
 
 Revision ID: 0009_list_views
-Revises: 0006_webhooks
+Revises: 0007_search_indexes
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0009_list_views"
-down_revision = "0006_webhooks"
+down_revision = "0007_search_indexes"
 branch_labels = None
 depends_on = None
 

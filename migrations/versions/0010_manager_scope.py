@@ -1,7 +1,7 @@
 """A manager's scope and invitation: when the invitation link lapses; customer-account scope looked up by account.
 
 Revision ID: 0010_manager_scope
-Revises: 0006_webhooks
+Revises: 0009_list_views
 
 ``license_manager.invitation_expires_at`` is a plain nullable column (no batch mode: SQLite keeps
 the table). Invitations already sent get the link lifetime they were sent with (72 hours, the
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_manager_scope"
-down_revision = "0006_webhooks"
+down_revision = "0009_list_views"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """The End User Portal's language a license manager chose: license_manager.locale.
 
 Revision ID: 0011_manager_locale
-Revises: 0006_webhooks
+Revises: 0010_manager_scope
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_manager_locale"
-down_revision = "0006_webhooks"
+down_revision = "0010_manager_scope"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ New tables only (vendor_account is never rebuilt on SQLite); every existing vend
 with a slug from its name.
 
 Revision ID: 0012_branding_and_sign_in
-Revises: 0006_webhooks
+Revises: 0011_manager_locale
 """
 
 import datetime as dt
@@ -47,7 +47,7 @@ def _backfill(branding):
 
 # revision identifiers, used by Alembic.
 revision = "0012_branding_and_sign_in"
-down_revision = "0006_webhooks"
+down_revision = "0011_manager_locale"
 branch_labels = None
 depends_on = None
 

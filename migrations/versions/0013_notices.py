@@ -1,14 +1,14 @@
 """Notices: a manager's digest switches and private calendar feed (manager_notices).
 
 Revision ID: 0013_notices
-Revises: 0006_webhooks
+Revises: 0012_branding_and_sign_in
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_notices"
-down_revision = "0006_webhooks"
+down_revision = "0012_branding_and_sign_in"
 branch_labels = None
 depends_on = None
 
