@@ -9,7 +9,6 @@ the list, so it works the same without JavaScript.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
@@ -31,22 +30,7 @@ BASE = overview.BASE_URL
 T = "vendor/license_managers/"
 
 
-def ago(value: dt.datetime, now: dt.datetime) -> str:
-    """A past moment as people say it: "just now", "5 min ago", "3 h ago", "2 days ago", a date after a month."""
-    seconds = (now - value).total_seconds()
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
-    days = int(seconds // 86400)
-    if days < 31:
-        return "yesterday" if days == 1 else f"{days} days ago"
-    return value.strftime("%d %b %Y")
-
-
-bp.add_app_template_filter(ago, "ago")
+# Relative times ("3 hours ago") come from the one ``ago`` filter, ``portal.i18n.ago``.
 
 
 def chips(query: OverviewQuery) -> list[tuple[str, str]]:
