@@ -160,6 +160,16 @@ ACTION_LABELS = {
     "manager.signed_in": "Signed in",
     "manager.password_set": "Set their password",
     "manager.password_changed": "Changed their password",
+    "staff.password_changed": "Changed their password",
+    "staff.password_reset": "Set a new password from a reset link",
+    "account.two_factor_enabled": "Turned on two-factor sign-in",
+    "account.two_factor_disabled": "Turned off two-factor sign-in",
+    "account.recovery_codes_renewed": "Made new recovery codes",
+    "account.session_ended": "Ended one of their sessions",
+    "account.other_sessions_ended": "Ended all their other sessions",
+    "vendor.branding_changed": "Changed the portal's branding",
+    "vendor.staff_two_factor_required": "Required two-factor sign-in of staff",
+    "vendor.staff_two_factor_optional": "Stopped requiring two-factor sign-in of staff",
 }
 
 
