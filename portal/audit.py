@@ -165,6 +165,16 @@ ACTION_LABELS = {
     "manager.password_set": N_("Set their password"),
     "manager.password_changed": N_("Changed their password"),
     "manager.locale_changed": N_("Changed their language"),
+    "staff.password_changed": N_("Changed their password"),
+    "staff.password_reset": N_("Set a new password from a reset link"),
+    "account.two_factor_enabled": N_("Turned on two-factor sign-in"),
+    "account.two_factor_disabled": N_("Turned off two-factor sign-in"),
+    "account.recovery_codes_renewed": N_("Made new recovery codes"),
+    "account.session_ended": N_("Ended one of their sessions"),
+    "account.other_sessions_ended": N_("Ended all their other sessions"),
+    "vendor.branding_changed": N_("Changed the portal's branding"),
+    "vendor.staff_two_factor_required": N_("Required two-factor sign-in of staff"),
+    "vendor.staff_two_factor_optional": N_("Stopped requiring two-factor sign-in of staff"),
 }
 
 
