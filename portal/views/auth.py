@@ -86,12 +86,15 @@ def start_session(principal: Principal) -> None:
 
 
 def _end_session() -> None:
-    """End this person's sessions on the server, not only in this browser."""
+    """End this person's sessions on the server, not only in this browser; the browser keeps its language."""
     if current_user.is_authenticated:
         current_user.record.session_version += 1
         db.session.commit()
+    locale = session.get(i18n.SESSION_KEY)
     logout_user()
     session.clear()
+    if locale:
+        session[i18n.SESSION_KEY] = locale
 
 
 def _text(value: str | None, strip: bool = True) -> str:
