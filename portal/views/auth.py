@@ -42,7 +42,7 @@ WRONG = N_("Email or password is incorrect.")
 DISABLED = N_("Your access to the portal has been disabled. Ask your vendor to enable it.")
 TOO_MANY = N_("Too many failed sign-ins for this email. Try again later.")
 TOO_MANY_FROM_HERE = N_("Too many sign-in attempts from this address. Try again in a minute.")
-SENT = (
+SENT = N_(
     "If that email belongs to a license manager, a link to set a new password is on its way. "
     "It works once and expires in %(minutes)s minutes."
 )
