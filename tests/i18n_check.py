@@ -9,12 +9,18 @@ import re
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+from portal.extensions import db
+from portal.models import AuditEvent
+from portal.models.base import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "portal" / "translations"
@@ -129,3 +135,31 @@ def english_left(html: str, locale: str, data: tuple[str, ...] = ()) -> list[str
         # Whole values only: a short code must not cut a word of the page in two.
         text = re.sub(r"(?<!\w)(?:" + "|".join(map(re.escape, values)) + r")(?!\w)", " ", text)
     return [piece for piece, pattern in _english_fragments(locale) if pattern.search(text)]
+
+
+# Columns whose values are data: shown as they are, in whatever language they were written.
+DATA_COLUMNS = {
+    "name", "email", "first_name", "last_name", "company", "phone", "reference", "license_key", "note",
+    "hostname", "hardware_id", "os", "ip", "code", "description", "actor_label", "object_label", "prefix",
+}  # fmt: skip
+
+
+def data_shown() -> tuple[str, ...]:
+    """Every value of a data column in the database, and the values the audit events carry."""
+    values: set[str] = set()
+    for mapper in Base.registry.mappers:
+        columns = [c for c in mapper.columns if c.key in DATA_COLUMNS and isinstance(c.type, sa.String)]
+        for column in columns:
+            values.update(v for v in db.session.scalars(sa.select(column).distinct()) if isinstance(v, str))
+    for before, after in db.session.execute(sa.select(AuditEvent.before, AuditEvent.after)):
+        for blob in (before, after):
+            values.update(_strings(blob))
+    return tuple(v for v in values if len(v) > 1)
+
+
+def _strings(blob: Any) -> list[str]:
+    if isinstance(blob, dict):
+        return [s for v in blob.values() for s in _strings(v)]
+    if isinstance(blob, list):
+        return [s for v in blob for s in _strings(v)]
+    return [blob] if isinstance(blob, str) else []

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from portal import tokens
 from portal.extensions import db
 from portal.models import (
-    AuditEvent,
     Device,
     License,
     LicenseAssignment,
@@ -28,18 +27,10 @@ from portal.models import (
     UserGroup,
     UserGroupMember,
 )
-from portal.models.base import Base
 from portal.tenancy import all_tenants
-from tests.i18n_check import english_left, ensure_compiled
+from tests.i18n_check import data_shown, english_left, ensure_compiled
 
 DEMO_PASSWORD = "demo-password"
-# Columns whose values are data: shown as they are, in whatever language they were written.
-DATA_COLUMNS = {
-    "name", "email", "first_name", "last_name", "company", "phone", "reference", "license_key", "note",
-    "hostname", "hardware_id", "os", "ip", "code", "description", "actor_label", "object_label", "prefix",
-}  # fmt: skip
-# The words of the data's own shapes: "order ORD-…", "license ABCD-…" in the audit's object labels.
-DATA_WORDS = ("order ", "license ", "group ", "system")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -51,27 +42,6 @@ def _compiled():
 def demo(app):
     result = app.test_cli_runner().invoke(args=["seed", "demo"])
     assert result.exit_code == 0, result.output
-
-
-def _data() -> tuple[str, ...]:
-    """Every value of a data column in the database, and the values the audit events carry."""
-    values: set[str] = set()
-    for mapper in Base.registry.mappers:
-        columns = [c for c in mapper.columns if c.key in DATA_COLUMNS and isinstance(c.type, sa.String)]
-        for column in columns:
-            values.update(v for v in db.session.scalars(sa.select(column).distinct()) if isinstance(v, str))
-    for before, after in db.session.execute(sa.select(AuditEvent.before, AuditEvent.after)):
-        for blob in (before, after):
-            values.update(_strings(blob))
-    return tuple(v for v in values if len(v) > 1) + DATA_WORDS
-
-
-def _strings(blob: Any) -> list[str]:
-    if isinstance(blob, dict):
-        return [s for v in blob.values() for s in _strings(v)]
-    if isinstance(blob, list):
-        return [s for v in blob for s in _strings(v)]
-    return [blob] if isinstance(blob, str) else []
 
 
 def _arguments(manager: LicenseManager) -> dict[str, list[dict[str, Any]]]:
@@ -187,7 +157,7 @@ def test_every_portal_page_speaks_the_chosen_language(app, client, demo, locale)
     signed_in, skipped = _pages(app, _manager(app, "full@globex.test"))
     assert len(signed_in) >= 30, signed_in
     with app.app_context(), all_tenants(db.session):
-        data = _data()
+        data = data_shown()
     english: dict[str, list[str]] = {}
     for path in signed_in:
         if path.endswith(".csv"):
