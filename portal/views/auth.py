@@ -76,12 +76,11 @@ class EmailAttempt:
 
 def start_session(principal: Principal) -> None:
     """Begin a fresh session (new id) for the person who just proved who they are; the language stays."""
-    locale = session.get(i18n.SESSION_KEY)
+    kept = {key: session[key] for key in (i18n.SESSION_KEY, i18n.CHOSEN_KEY) if key in session}
     session.clear()
     login_user(principal)
     session["sid"] = secrets.token_urlsafe(16)
-    if locale:
-        session[i18n.SESSION_KEY] = locale
+    session.update(kept)
     principal.record.last_login_at = utcnow()
 
 

@@ -170,3 +170,25 @@ def test_the_permission_refusal_names_the_permission_in_the_managers_language(ap
     html = response.get_data(as_text=True)
     assert "Il vous faut l’autorisation « Réinitialiser un appareil » (reset_device) pour faire cela." in html
     assert "<h1>Non autorisé</h1>" in html and 'href="/portal/"' in html
+
+
+def test_a_language_left_in_the_browser_by_someone_else_is_not_the_next_managers_choice(app, client, make):
+    vendor = make.vendor()
+    first = make.manager(vendor, email="first@customer.test")
+    second = make.manager(vendor, email="second@customer.test")
+    third = make.manager(vendor, email="third@customer.test")
+    with app.app_context(), all_tenants(db.session):
+        db.session.get(LicenseManager, second.id).locale = "de"
+        db.session.commit()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    _sign_in(client, "first@customer.test")
+    _choose(client, "fr", next_="/portal/")
+    client.post("/portal/logout", data={"csrf_token": client.csrf_token()})
+    assert _h1(client.get("/portal/login").get_data(as_text=True)) == "Se connecter"  # the browser keeps French
+
+    _sign_in(client, "second@customer.test")
+    assert _h1(client.get("/portal/").get_data(as_text=True)) == "Übersicht"  # their own German
+    client.post("/portal/logout", data={"csrf_token": client.csrf_token()})
+    _sign_in(client, "third@customer.test")
+    assert _h1(client.get("/portal/").get_data(as_text=True)) == "Dashboard"  # no choice: Accept-Language
+    assert (_locale_of(app, first), _locale_of(app, second), _locale_of(app, third)) == ("fr", "de", None)
