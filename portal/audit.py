@@ -209,6 +209,41 @@ def object_type_label(code: str) -> str:
     return OBJECT_TYPE_LABELS.get(code) or code.replace("_", " ").capitalize()
 
 
+# What the keys of before/after read as (marked for the portal's catalogues); others read as the key.
+CHANGE_LABELS = {
+    "status": N_("Status"),
+    "note": N_("Note"),
+    "email": N_("Email"),
+    "name": N_("Name"),
+    "code": N_("Code"),
+    "description": N_("Description"),
+    "member": N_("Member"),
+    "manager": N_("Manager"),
+    "user": N_("User"),
+    "revoked": N_("Revoked"),
+    "is_revoked": N_("Blocked"),
+    "assigned_users": N_("Assigned users"),
+    "times_activated": N_("Times activated"),
+    "floating_in_use": N_("Floating seats in use"),
+    "borrowed_until": N_("Borrowed until"),
+    "transfer_count": N_("Transfers"),
+    "is_initial_password": N_("Password to change"),
+    "devices_deactivated": N_("Devices deactivated"),
+    "licenses": N_("Licenses"),
+    "quantity": N_("Quantity"),
+    "product": N_("Product"),
+    "policy": N_("Policy"),
+    "permissions": N_("Permissions"),
+    "orders": N_("Orders"),
+    "products": N_("Products"),
+    "policies": N_("Policies"),
+    "locale": N_("Language"),
+    "prefix": N_("Token"),
+}
+# Status words as events store them, marked so the portal shows them in its language.
+STATUS_WORDS = (N_("active"), N_("inactive"), N_("disabled"), N_("invited"))
+
+
 @dataclass
 class Change:
     label: str
@@ -289,7 +324,7 @@ def changes(before: dict | None, after: dict | None) -> list[Change]:
         old, new = before.get(key), after.get(key)
         if old == new:
             continue
-        label = key.replace("_", " ").capitalize()
+        label = CHANGE_LABELS.get(key) or key.replace("_", " ").capitalize()
         if isinstance(old, list) or isinstance(new, list):
             change = _list_change(label, key, old or [], new or [])
             if change.is_list:

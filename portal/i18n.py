@@ -29,6 +29,8 @@ LOCALES = ("en", "es", "fr", "de")
 DEFAULT_LOCALE = "en"
 LOCALE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "de": "Deutsch"}
 SESSION_KEY = "locale"
+# Set when the language was chosen before signing in: the sign-in then keeps it on the manager.
+CHOSEN_KEY = "locale_chosen"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 babel = Babel()

@@ -47,7 +47,7 @@ log = logging.getLogger("portal.auth")
 WRONG = N_("Email or password is incorrect.")
 DISABLED = N_("Your access to the portal has been disabled. Ask your vendor to enable it.")
 TOO_MANY_FROM_HERE = N_("Too many sign-in attempts from this address. Try again in a minute.")
-SENT = (
+SENT = N_(
     "If that email belongs to a license manager, a link to set a new password is on its way. "
     "It works once and expires in %(minutes)s minutes."
 )
@@ -192,8 +192,11 @@ def _sign_out(login_endpoint: str) -> Response:
     if current_user.is_authenticated:
         signing_in.end_session(current_user._get_current_object())
         db.session.commit()
+    locale = session.get(i18n.SESSION_KEY)
     logout_user()
     session.clear()
+    if locale:
+        session[i18n.SESSION_KEY] = locale  # the browser keeps its language
     return redirect_to(url_for(login_endpoint))
 
 

@@ -31,18 +31,24 @@ def choose() -> Response:
     if current_user.is_authenticated and current_user.kind == MANAGER:
         languages.set_locale(current_user.manager, locale, actor=access.actor())
         db.session.commit()
+        return redirect_to(access.safe_next(form.next.data) or url_for("end_user.dashboard.index"))
+    session[i18n.CHOSEN_KEY] = True
     return redirect_to(access.safe_next(form.next.data) or url_for("auth.portal_login"))
 
 
 def after_sign_in(principal: Principal) -> None:
     """The new session speaks the language chosen just before signing in, else the manager's own.
 
-    A choice made on the sign-in page is the manager's newest: it is kept on the manager too.
+    A choice made on the sign-in page is the manager's newest: it is kept on the manager too. The
+    language a browser kept from an earlier session (someone else's, perhaps) is not a choice: the
+    manager's own, or else Accept-Language, replaces it.
     """
     manager = principal.manager
-    chosen = i18n.valid(session.get(i18n.SESSION_KEY))
+    chosen = i18n.valid(session.get(i18n.SESSION_KEY)) if session.pop(i18n.CHOSEN_KEY, False) else None
     if chosen:
         languages.set_locale(manager, chosen, actor=access.actor())
     locale = chosen or i18n.valid(manager.locale)
     if locale:
         session[i18n.SESSION_KEY] = locale
+    else:
+        session.pop(i18n.SESSION_KEY, None)

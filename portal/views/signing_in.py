@@ -64,13 +64,12 @@ def code_attempt(kind: str, record_id: int) -> Attempt:
 
 def start_session(principal: Principal) -> None:
     """Begin a fresh session (new id, new record) for the person who just proved who they are; the language stays."""
-    locale = session.get(i18n.SESSION_KEY)
+    kept = {key: session[key] for key in (i18n.SESSION_KEY, i18n.CHOSEN_KEY) if key in session}
     session.clear()
     login_user(principal)
     sid = secrets.token_urlsafe(16)
     session["sid"] = sid
-    if locale:
-        session[i18n.SESSION_KEY] = locale
+    session.update(kept)
     sessions.begin(
         principal.record, sid, user_agent=request.headers.get("User-Agent", ""), ip=(request.remote_addr or "")
     )

@@ -58,8 +58,10 @@ Action = Callable[..., bool]
 def _act(
     device_id: int, permission: str, question: str, label: str, action: Action, done: str, unchanged: str
 ) -> Response:
-    # The texts come marked (lazy): they are put into words here, in the request's language.
-    """Load in scope, check the permission, confirm without JS, act, commit, answer."""
+    """Load in scope, check the permission, confirm without JS, act, commit, answer.
+
+    The texts come lazy (``_l``): they are put into the request's language here.
+    """
     device = access.load_device(device_id)
     access.require(permission)
     if request.method == "GET":
