@@ -91,7 +91,9 @@ def end_session(principal: Principal) -> None:
 
 def hold_for_second_factor(principal: Principal, next_url: str | None) -> Response:
     """The password was right and a code is needed: remember who, for five minutes, then ask."""
+    kept = {key: session[key] for key in (i18n.SESSION_KEY, i18n.CHOSEN_KEY) if key in session}
     session.clear()
+    session.update(kept)
     session[PENDING] = {
         "kind": principal.kind,
         "id": principal.record.id,
