@@ -10,7 +10,6 @@ from portal.audit import OBJECT_TYPE_LABELS
 from portal.search import MIN_CHARS
 from portal.services.audit_log.queries import Filters
 
-
 # The text filters go through a trigram index, which needs three characters to find anything.
 SHORT = f"Type at least {MIN_CHARS} characters."
 
