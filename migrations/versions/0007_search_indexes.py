@@ -12,6 +12,7 @@ Revision ID: 0007_search_indexes
 Revises: 0006_webhooks
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_search_indexes"
@@ -62,6 +63,15 @@ def upgrade():
         ["vendor_account_id", "status", "created_at", "id"],
     )
     op.drop_index("ix_license_manager_vendor_status", table_name="license_manager")
+    # The managers of the customer accounts a search found; partial, so its statistics are not
+    # swamped by the managers without a customer account.
+    op.create_index(
+        "ix_license_manager_vendor_customer_account",
+        "license_manager",
+        ["vendor_account_id", "customer_account_id"],
+        sqlite_where=sa.text("customer_account_id IS NOT NULL"),
+        postgresql_where=sa.text("customer_account_id IS NOT NULL"),
+    )
     # Sort by name: the tie-break is the license user's id, which this index holds.
     op.create_index(
         "ix_license_user_vendor_name_id", "license_user", ["vendor_account_id", "first_name", "last_name", "id"]
@@ -70,6 +80,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_license_manager_vendor_customer_account", table_name="license_manager")
     op.create_index("ix_license_user_vendor_name", "license_user", ["vendor_account_id", "first_name", "last_name"])
     op.drop_index("ix_license_user_vendor_name_id", table_name="license_user")
     op.create_index("ix_license_manager_vendor_status", "license_manager", ["vendor_account_id", "status"])

@@ -7,7 +7,11 @@ from wtforms import DateField, SearchField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
 
 from portal.audit import OBJECT_TYPE_LABELS
+from portal.search import MIN_CHARS
 from portal.services.audit_log.queries import Filters
+
+# The text filters go through a trigram index, which needs three characters to find anything.
+SHORT = f"Type at least {MIN_CHARS} characters."
 
 
 class AuditFilterForm(FlaskForm):
@@ -17,11 +21,15 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     actor = SearchField(
-        "Who", validators=[Optional(), Length(max=254)], description="Email of the person who made the change"
+        "Who",
+        validators=[Optional(), Length(min=MIN_CHARS, message=SHORT), Length(max=254)],
+        description="Email of the person who made the change",
     )
     object_type = SelectField("Object type", choices=[("", "Any object"), *OBJECT_TYPE_LABELS.items()], default="")
     object = SearchField(
-        "Object", validators=[Optional(), Length(max=254)], description="Email, order reference, name…"
+        "Object",
+        validators=[Optional(), Length(min=MIN_CHARS, message=SHORT), Length(max=254)],
+        description="Email, order reference, name…",
     )
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])

@@ -12,7 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from portal.lists import Keyset, Page, contains, keyset_page
+from portal import search
+from portal.lists import Keyset, Page, keyset_page
 from portal.models import AuditEvent
 
 EVENTS_SHOWN = 50  # a page of the log: events are short rows, people scan many at once
@@ -36,12 +37,13 @@ class Filters:
 
     def conditions(self) -> list[sa.ColumnElement[bool]]:
         found = []
-        if self.actor:
-            found.append(contains(AuditEvent.actor_label, self.actor))
+        # Through the trigram index; a text too short for it is not a filter (the form says so).
+        if search.searchable(self.actor):
+            found.append(search.matches(AuditEvent, self.actor, [AuditEvent.actor_label]))
         if self.object_type:
             found.append(AuditEvent.object_type == self.object_type)
-        if self.object_label:
-            found.append(contains(AuditEvent.object_label, self.object_label))
+        if search.searchable(self.object_label):
+            found.append(search.matches(AuditEvent, self.object_label, [AuditEvent.object_label]))
         if self.date_from:
             found.append(AuditEvent.created_at >= dt.datetime.combine(self.date_from, dt.time()))
         if self.date_to:

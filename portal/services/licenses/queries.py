@@ -9,8 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from portal import search
 from portal.extensions import db
-from portal.lists import Sorts, contains, positive_id
+from portal.lists import Sorts, positive_id
 from portal.models import Customer, Device, License, LicenseAssignment, LicenseUser, Order, Product, utcnow
 from portal.models.catalog import LICENSE_TYPES
 
@@ -74,14 +75,9 @@ def licenses_query(order_ids: sa.Select[Any], filters: LicenseFilters) -> sa.Sel
         .join(Product, Product.id == License.product_id)
         .where(License.order_id.in_(order_ids))
     )
-    if filters.q:
-        stmt = stmt.where(
-            sa.or_(
-                contains(License.license_key, filters.q),
-                contains(License.note, filters.q),
-                contains(Order.reference, filters.q),
-            )
-        )
+    if search.searchable(filters.q):  # a shorter text is not searched: the box asks for more
+        by_order = sa.select(Order.id).where(search.matches(Order, filters.q))
+        stmt = stmt.where(sa.or_(search.matches(License, filters.q), License.order_id.in_(by_order)))
     if filters.product:
         stmt = stmt.where(License.product_id == filters.product)
     if filters.status:

@@ -6,9 +6,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from portal import scope
+from portal import scope, search
 from portal.extensions import db
-from portal.lists import Sorts, contains
+from portal.lists import Sorts
 from portal.models import License, LicenseAssignment, LicenseManager, LicenseUser
 
 
@@ -43,12 +43,8 @@ def users_query(manager: LicenseManager, q: str = "", sort: str = "email") -> sa
         .outerjoin(LicenseManager, LicenseManager.license_user_id == LicenseUser.id)
         .where(LicenseUser.id.in_(scope.license_user_ids(manager)))
     )
-    if q:
-        stmt = stmt.where(
-            sa.or_(
-                contains(LicenseUser.email, q), contains(LicenseUser.first_name, q), contains(LicenseUser.last_name, q)
-            )
-        )
+    if search.searchable(q):  # a shorter text is not searched: the box asks for more
+        stmt = stmt.where(search.matches(LicenseUser, q))
     return user_sorts(manager.id).apply(stmt, sort)
 
 

@@ -83,11 +83,20 @@ def index() -> Response:
     return pane.keep_pane_in_url(response, query)
 
 
+@bp.get("/license-managers/export")
+def export() -> Response:
+    """Say how many rows the CSV export will hold and about how long it takes, and start its download."""
+    query = overview.OverviewQuery.from_args(request.args)
+    rows = overview.export_count(query)
+    return render(f"{T}export.html", "export", query=query, rows=rows, seconds=overview.export_seconds(rows))
+
+
 @bp.get("/license-managers.csv")
 def export_csv() -> Response:
     """Download every manager under the overview's query as CSV, streamed in keyset batches."""
-    rows = overview.csv_rows(overview.OverviewQuery.from_args(request.args))
-    return stream_csv("license-managers.csv", overview.CSV_COLUMNS, rows)
+    batches = overview.csv_batches(overview.OverviewQuery.from_args(request.args))
+    columns, text = overview.CSV_COLUMNS, overview.CSV_TEXT_COLUMNS
+    return stream_csv("license-managers.csv", columns, batches=batches, text_columns=text)
 
 
 # A new manager, the default set

@@ -38,8 +38,17 @@ def test_search_matches_key_note_and_order_reference(client, make, w):
 
 def test_search_takes_percent_and_underscore_literally(client, make, w):
     make.license(w["order"], w["key_policy"], note="plain")
+    make.license(w["order"], w["key_policy"], note="50% off_list")
+    for q, found in (("%%%", False), ("p_ain", False), ("0% o", True), ("f_l", True)):
+        html = client.get("/portal/licenses", query_string={"q": q}).get_data(as_text=True)
+        assert ("No licenses found." not in html) is found, q
+
+
+def test_a_search_shorter_than_three_characters_is_not_applied_and_says_so(client, make, w):
+    make.license(w["order"], w["key_policy"], note="plain")
     html = client.get("/portal/licenses", query_string={"q": "%"}).get_data(as_text=True)
-    assert "No licenses found." in html
+    assert "No licenses found." not in html and "1 license" in html
+    assert 'aria-describedby="license-q-hint"' in html and "Type at least 3 characters to search." in html
 
 
 def test_filters_product_status_type_and_expiring(client, make, w):

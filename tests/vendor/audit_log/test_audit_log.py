@@ -128,7 +128,12 @@ def test_filters_by_actor_object_and_dates_as_a_plain_get_form(app, client, w):
     assert "2 events" in shown(date_from="2026-01-15", date_to="2026-01-15")
     assert "2 events" in shown(actor="bob", object_type="license_manager", date_from="2026-01-01")
     # The user's own % is literal, not a wildcard.
-    assert "No event matches" in shown(actor="%")
+    assert "No event matches" in shown(actor="%%%") and "No event matches" in shown(actor="a_n")
+    # Under three characters the trigram index finds nothing: the field says so (422).
+    response = client.get(URL, query_string={"actor": "%"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Type at least 3 characters." in html and 'aria-invalid="true"' in html
 
 
 def test_filtering_with_htmx_swaps_only_the_results(client, hx, w, app):
