@@ -12,7 +12,16 @@ from flask import Blueprint, Response, redirect
 
 from portal.access import check_staff_role, require_side, staff_can
 from portal.identity import STAFF
-from portal.views.vendor import api_keys, audit_log, jobs, license_managers, settings, webhooks
+from portal.views.vendor import (
+    api_keys,
+    audit_log,
+    impersonation,
+    jobs,
+    license_manager_profile,
+    license_managers,
+    settings,
+    webhooks,
+)
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 require_side(bp, STAFF)
@@ -28,6 +37,15 @@ def index() -> Response:
 
 
 # Each area module defines ``bp``; add new areas here.
-AREAS: list[Blueprint] = [license_managers.bp, audit_log.bp, settings.bp, api_keys.bp, webhooks.bp, jobs.bp]
+AREAS: list[Blueprint] = [
+    license_managers.bp,
+    license_manager_profile.bp,
+    impersonation.bp,
+    audit_log.bp,
+    settings.bp,
+    api_keys.bp,
+    webhooks.bp,
+    jobs.bp,
+]
 for _area in AREAS:
     bp.register_blueprint(_area)
