@@ -17,6 +17,7 @@ from portal.views.vendor import (
     audit_log,
     impersonation,
     jobs,
+    license_manager_defaults,
     license_manager_profile,
     license_managers,
     settings,
@@ -40,6 +41,7 @@ def index() -> Response:
 AREAS: list[Blueprint] = [
     license_managers.bp,
     license_manager_profile.bp,
+    license_manager_defaults.bp,
     impersonation.bp,
     audit_log.bp,
     settings.bp,
