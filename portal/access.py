@@ -350,7 +350,8 @@ def refuse_writes_while_viewing_as() -> Response | None:
         manager_id = end_view_as(impersonation.EXIT)
         db.session.commit()
         return _back_to_vendor(manager_id)
-    if viewer is not None and request.method not in READ_METHODS:
+    # The API answers to keys and tokens, not to this session; a write from the viewing browser is refused all the same.
+    if (viewer is not None or request.path.startswith("/api")) and request.method not in READ_METHODS:
         label = (session.get(VIEW_AS) or {}).get("label") or current_user.email
         abort(403, description=f"Read-only: viewing as {label}. Nothing was changed.")
     return None
