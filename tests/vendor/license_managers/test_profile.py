@@ -64,7 +64,12 @@ def test_edit_page_shows_the_form_in_the_pane_and_as_a_page(client, hx, w):
 def test_editing_name_email_and_account_is_saved_and_audited(app, client, hx, make, w):
     m = w["manager"]
     other = make.customer_account(w["vendor"], name="Initrode")
-    data = {"email": "  New.Address@Globex.test ", "first_name": "Ada", "last_name": "Byron", "customer_account": other.id}
+    data = {
+        "email": "  New.Address@Globex.test ",
+        "first_name": "Ada",
+        "last_name": "Byron",
+        "customer_account": other.id,
+    }
     response = client.post(f"{BASE}/{m.id}/edit", data=data, headers=hx)
     assert response.status_code == 200 and "Details of new.address@globex.test saved." in text(response)
     assert response.headers["HX-Trigger"] and "licenseManagerChanged" in response.headers["HX-Trigger"]
@@ -100,7 +105,9 @@ def test_another_vendors_email_is_free_and_a_bad_account_is_refused(app, client,
     other = make.world()
     make.license_user(other["vendor"], email="shared@else.test")
     m = w["manager"]
-    bad = client.post(f"{BASE}/{m.id}/edit", data={"email": "shared@else.test", "customer_account": other["account"].id})
+    bad = client.post(
+        f"{BASE}/{m.id}/edit", data={"email": "shared@else.test", "customer_account": other["account"].id}
+    )
     assert bad.status_code == 422 and "Choose a customer account of this vendor account." in text(bad)
     ok = client.post(f"{BASE}/{m.id}/edit", data={"email": "shared@else.test", "customer_account": ""})
     assert ok.status_code == 303 and _user(app, m.id).email == "shared@else.test"
@@ -121,7 +128,9 @@ def test_scope_to_several_customer_accounts_and_back(app, client, make, w):
     assert response.status_code == 303 and _scoped(app, m.id) == sorted([a.id, b.id])
     [event] = events(app)
     assert event.action == "license_manager.scope_updated"
-    assert event.before == {"customer_accounts": []} and event.after == {"customer_accounts": ["Acme East", "Acme West"]}
+    assert event.before == {"customer_accounts": []} and event.after == {
+        "customer_accounts": ["Acme East", "Acme West"]
+    }
     page = client.get(f"{BASE}/{m.id}/edit").get_data(as_text=True)
     assert f'value="{a.id}" checked' in page and f'value="{b.id}" checked' in page
     assert client.post(f"{BASE}/{m.id}/scope", data={}).status_code == 303 and _scoped(app, m.id) == []
@@ -226,7 +235,9 @@ def test_an_expired_invitation_shows_everywhere_and_is_resent_with_one_click(app
     [lapsed_row] = [line for line in csv.splitlines() if "lapsed@globex.test" in line]
     assert ",expired," in lapsed_row
     # One click: a new link, the old one ends, audited, mailed.
-    old_token = read(app, lambda: db.session.scalars(sa.select(SignInToken.id).where(SignInToken.used_at.is_(None))).all())
+    old_token = read(
+        app, lambda: db.session.scalars(sa.select(SignInToken.id).where(SignInToken.used_at.is_(None))).all()
+    )
     before_mails = scalar(app, sa.select(sa.func.count()).select_from(OutboxMail))
     response = client.post(f"{BASE}/{lapsed.id}/resend-invitation", headers=hx)
     assert response.status_code == 200 and "invitation is on its way" in text(response)
