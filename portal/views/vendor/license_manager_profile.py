@@ -61,8 +61,12 @@ def _edit_page(
     form = form or _edit_form(manager)
     accounts, more = queries.customer_account_choices(manager.customer_account_id)
     form.customer_account.choices = [("", "No customer account"), *accounts]
-    scoped = [a.id for a in profile.scoped_accounts(manager)]
+    scoped_accounts = profile.scoped_accounts(manager)
+    scoped = [a.id for a in scoped_accounts]
     scope_form = scope_form or ScopeForm(formdata=None, data={"accounts": scoped})
+    # Past the first choices by name, the ones the manager is scoped to are still listed (and stay ticked).
+    listed = {i for i, _ in accounts}
+    accounts = accounts + [(a.id, a.name) for a in scoped_accounts if a.id not in listed]
     context: dict[str, Any] = dict(manager=manager, form=form, scope_form=scope_form, accounts=accounts)
     return render(f"{T}edit.html", "pane", status=status, more_accounts=more, **context)
 
