@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user
 
 from portal import permissions as perms
@@ -32,7 +32,7 @@ from portal.audit import Actor
 from portal.errors import N_
 from portal.extensions import db
 from portal.htmx import current_url, hx_redirect, is_htmx
-from portal.identity import MANAGER, STAFF
+from portal.identity import MANAGER, STAFF, VIEW_AS
 from portal.lists import MAX_ID
 from portal.models import (
     ApiKey,
@@ -50,6 +50,7 @@ from portal.models import (
     WebhookEndpoint,
 )
 from portal.models.account import ADMIN, OWNER, SUPPORT
+from portal.services import impersonation
 
 T = TypeVar("T")
 
@@ -92,7 +93,12 @@ def require_side(blueprint: Blueprint, kind: str) -> None:
             return _login_redirect(kind)
         if current_user.kind != kind:
             abort(403, description=N_("This page is for %(side)s.", side=SIDE_NAME[kind]))
-        if kind == MANAGER and current_user.manager.license_user.is_initial_password and request.endpoint != CHANGE:
+        if (
+            kind == MANAGER
+            and current_user.impersonator is None
+            and current_user.manager.license_user.is_initial_password
+            and request.endpoint != CHANGE
+        ):
             # Someone else chose this password: nothing else until the manager picks their own.
             url = url_for(CHANGE)
             return hx_redirect(url, 200) if is_htmx() else redirect(url)  # type: ignore[return-value]
@@ -291,6 +297,7 @@ SCOPED_ARGUMENTS: dict[str, type[Any]] = {
     "session_id": UserSession,
     "run_id": BulkRun,
     "view_id": SavedView,
+    "group_id": UserGroup,
 }
 
 
@@ -325,5 +332,65 @@ def check_staff_role() -> None:
         abort(403, description=_refusal(role, needed))
 
 
+# Viewing the portal as a manager (lm-manage): read-only on the server, for every write ---------
+
+# Starting and ending it write only their audit events, so every staff role may (support's
+# whole job is to see what the customer sees); the views are portal/views/vendor/impersonation.py.
+VIEW_AS_ENDPOINTS = {"vendor.impersonation.start", "vendor.impersonation.end"}
+ANY_ROLE_ENDPOINTS |= VIEW_AS_ENDPOINTS
+READ_ONLY_PATHS = ("/portal", "/api")
+
+
+def impersonator() -> Any:
+    """The staff member viewing the portal as the signed-in manager, or None."""
+    return getattr(current_user, "impersonator", None)
+
+
+def end_view_as(reason: str) -> str | None:
+    """End viewing as a manager (audited) and return to the staff member's own session; the manager's id."""
+    view = session.pop(VIEW_AS, None)
+    if not view:
+        return None
+    staff = impersonator() or (current_user.staff if current_user.is_staff else None)
+    if staff is not None:
+        impersonation.end(view, actor=Actor.of(staff, ip=(request.remote_addr or "")[:45]), reason=reason)
+    return str(view.get("manager_id", ""))
+
+
+def refuse_writes_while_viewing_as() -> Response | None:
+    """Before every End User Portal and API request of a session viewing as a manager.
+
+    Any method but GET/HEAD/OPTIONS is refused (403, naming whom the staff member views as),
+    whatever the endpoint, so a write added later is refused too. The portal's sign-out ends
+    the view instead. A manager disabled or removed meanwhile ends it on the next request.
+    """
+    if VIEW_AS not in session or not request.path.startswith(READ_ONLY_PATHS):
+        return None
+    viewer = impersonator()
+    lapsed = viewer is None and current_user.is_authenticated and current_user.is_staff
+    if lapsed and request.path.startswith("/portal"):
+        manager_id = end_view_as(impersonation.MANAGER_GONE)
+        db.session.commit()
+        flash("The manager you were viewing the portal as was disabled or removed; the view has ended.", "info")
+        return _back_to_vendor(manager_id)
+    if viewer is not None and request.endpoint == "auth.portal_logout":
+        manager_id = end_view_as(impersonation.EXIT)
+        db.session.commit()
+        return _back_to_vendor(manager_id)
+    # The API answers to keys and tokens, not to this session; a write from the viewing browser is refused all the same.
+    if (viewer is not None or request.path.startswith("/api")) and request.method not in READ_METHODS:
+        label = (session.get(VIEW_AS) or {}).get("label") or current_user.email
+        abort(403, description=f"Read-only: viewing as {label}. Nothing was changed.")
+    return None
+
+
+def _back_to_vendor(manager_id: str | None) -> Response:
+    url = f"/vendor/license-managers/{manager_id}" if manager_id else "/vendor/license-managers"
+    return hx_redirect(url, 200) if is_htmx() else redirect(url, code=303)  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------------------------------------
+
+
 def jinja_globals() -> dict[str, Any]:
-    return {"can": can}
+    return {"can": can, "impersonator": impersonator}

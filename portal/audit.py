@@ -175,6 +175,13 @@ ACTION_LABELS = {
     "vendor.branding_changed": N_("Changed the portal's branding"),
     "vendor.staff_two_factor_required": N_("Required two-factor sign-in of staff"),
     "vendor.staff_two_factor_optional": N_("Stopped requiring two-factor sign-in of staff"),
+    "license_manager.updated": N_("Edited a manager's details"),
+    "license_manager.scope_updated": N_("Changed a manager's customer accounts"),
+    "license_manager.user_group_added": N_("Gave a manager a user group"),
+    "license_manager.user_group_removed": N_("Took a user group from a manager"),
+    "license_manager.role_removed": N_("Took the manager role away"),
+    "impersonation.started": N_("Started viewing the portal as a manager"),
+    "impersonation.ended": N_("Stopped viewing the portal as a manager"),
 }
 
 

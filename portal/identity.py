@@ -38,12 +38,16 @@ class Principal:
     brand: VendorBranding | None = None
     organisation: str = ""  # a manager's customer account
     session_record: UserSession | None = None
+    # Staff viewing the End User Portal as this manager (read-only; ``portal.access``).
+    impersonator: StaffUser | None = None
 
     is_authenticated = True
     is_active = True
     is_anonymous = False
 
     def get_id(self) -> str:
+        if self.impersonator is not None:  # the session stays the staff member's own
+            return f"{STAFF}:{self.impersonator.id}:{self.impersonator.session_version}"
         return f"{self.kind}:{self.record.id}:{self.record.session_version}"
 
     @property
@@ -85,6 +89,28 @@ class Anonymous(AnonymousUserMixin):
     kind = None
     is_staff = False
     is_manager = False
+    impersonator = None
+
+
+# Viewing the portal as a manager: the session keeps the staff member's own id and names the
+# manager under this key; only End User Portal requests load as the manager.
+VIEW_AS = "view_as"
+VIEW_AS_PATHS = ("/portal",)
+
+
+def _viewing_as(staff: Principal) -> Principal:
+    """The manager a staff member views the portal as, or the staff member when that has lapsed."""
+    manager_id = (session.get(VIEW_AS) or {}).get("manager_id")
+    if not isinstance(manager_id, int) or not request.path.startswith(VIEW_AS_PATHS):
+        return staff
+    manager = db.session.scalar(
+        sa.select(LicenseManager)
+        .where(LicenseManager.id == manager_id)
+        .options(so.joinedload(LicenseManager.license_user))
+    )
+    if manager is None or manager.status == "disabled":
+        return staff  # the portal's guard ends the lapsed view (portal.access)
+    return Principal(MANAGER, manager, impersonator=staff.staff)
 
 
 def _statement(kind: str, record_id: int, sid: str | None) -> sa.Select[Any] | None:
@@ -161,6 +187,8 @@ def _load_user(user_id: str) -> Principal | None:
         return None
     if principal.session_record is not None:
         _seen(principal.session_record)
+    if principal.is_staff and VIEW_AS in session:
+        return _viewing_as(principal)
     return principal
 
 

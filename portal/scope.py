@@ -38,15 +38,16 @@ def scoped_account_ids(manager_id: int) -> sa.Select[Any]:
     return sa.select(ManagerCustomerAccount.customer_account_id).where(ManagerCustomerAccount.manager_id == manager_id)
 
 
-def managed_order_ids(manager_id: int) -> sa.CompoundSelect[Any]:
+def managed_order_ids(manager_id: int) -> sa.Select[Any]:
     """The ids of the orders a manager manages: assigned to them, or of a customer account they are scoped to."""
-    assigned = sa.select(OrderManager.order_id).where(OrderManager.manager_id == manager_id)
+    assigned = sa.select(OrderManager.order_id.label("order_id")).where(OrderManager.manager_id == manager_id)
     of_accounts = (
-        sa.select(Order.id)
+        sa.select(Order.id.label("order_id"))
         .join(Customer, Customer.id == Order.customer_id)
         .where(Customer.customer_account_id.in_(scoped_account_ids(manager_id)))
     )
-    return sa.union(assigned, of_accounts)
+    both = sa.union(assigned, of_accounts).subquery("managed_orders")
+    return sa.select(both.c.order_id)
 
 
 def managed_license_ids(manager_id: int) -> sa.Select[Any]:

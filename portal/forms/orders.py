@@ -87,7 +87,12 @@ class IssueForm(FlaskForm):
     quantity = IntegerField(_l("Quantity"), default=1, validators=QUANTITY)
 
     def set_choices(self, products, policies) -> None:
+        """Products, and the policies of the chosen product (all, grouped by product, before one is chosen)."""
+        products = list(products)
         self.product.choices = product_choices(products)
+        chosen = self.product.data if self.product.data in {p.id for p in products} else None
+        if chosen is not None:
+            policies = [p for p in policies if p.product_id == chosen]
         self.policy.choices = policy_choices(policies, products)
 
     def product_name(self) -> str:

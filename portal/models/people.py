@@ -147,9 +147,7 @@ def shown_status() -> sa.ColumnElement[str]:
 
 def status_is(status: str) -> sa.ColumnElement[bool]:
     """The filter ``status=…`` as SQL: "invited" and "expired" split the stored "invited"."""
-    lapsed = sa.and_(
-        LicenseManager.invitation_expires_at.is_not(None), LicenseManager.invitation_expires_at < utcnow()
-    )
+    lapsed = sa.and_(LicenseManager.invitation_expires_at.is_not(None), LicenseManager.invitation_expires_at < utcnow())
     if status == "expired":
         return sa.and_(LicenseManager.status == "invited", lapsed)
     if status == "invited":

@@ -127,9 +127,7 @@ def _refuse_products_without_policy(
     if bare:
         names = ", ".join(p.name for p in bare[:10])
         noun = "this product" if len(bare) == 1 else "each of these products"
-        errors.setdefault("products", []).append(
-            f"Allow at least one license policy of {noun}, or untick it: {names}."
-        )
+        errors.setdefault("products", []).append(f"Allow at least one license policy of {noun}, or untick it: {names}.")
 
 
 def snapshot(chosen: PermissionSet, named: Named) -> dict[str, Any]:
@@ -169,6 +167,12 @@ def default_set() -> DefaultPermissionSet:
         so.attributes.set_committed_value(found, "products", [])
         so.attributes.set_committed_value(found, "policies", [])
     return found
+
+
+def default_bits() -> int:
+    """The default set's permission bits alone (one small query): what "+2 / −1" compares with."""
+    bits = db.session.scalar(sa.select(DefaultPermissionSet.permissions))
+    return perms.FACTORY_DEFAULT_BITS if bits is None else int(bits)
 
 
 def of_default(default: DefaultPermissionSet) -> PermissionSet:

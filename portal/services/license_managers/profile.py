@@ -149,7 +149,9 @@ def set_accounts(manager: LicenseManager, account_ids: Iterable[int], *, actor: 
         ManagerCustomerAccount(manager_id=manager.id, customer_account_id=i) for i in sorted(found_ids - current_ids)
     )
     db.session.flush()
-    _record("license_manager.scope_updated", manager, actor, {"customer_accounts": before}, {"customer_accounts": after})
+    _record(
+        "license_manager.scope_updated", manager, actor, {"customer_accounts": before}, {"customer_accounts": after}
+    )
     return True
 
 
@@ -191,7 +193,9 @@ def group_choices(manager: LicenseManager, limit: int = 200) -> list[UserGroup]:
     """User groups of the account the manager does not manage yet, by name (at most ``limit``)."""
     managed = sa.select(UserGroupManager.user_group_id).where(UserGroupManager.manager_id == manager.id)
     return list(
-        db.session.scalars(sa.select(UserGroup).where(UserGroup.id.not_in(managed)).order_by(UserGroup.name).limit(limit))
+        db.session.scalars(
+            sa.select(UserGroup).where(UserGroup.id.not_in(managed)).order_by(UserGroup.name).limit(limit)
+        )
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from portal.access import require_side
+from portal.access import impersonator, refuse_writes_while_viewing_as, require_side
 from portal.identity import MANAGER
 from portal.views.end_user import (
     account,
@@ -29,6 +29,9 @@ from portal.views.end_user import (
 
 bp = Blueprint("end_user", __name__, url_prefix="/portal")
 require_side(bp, MANAGER)
+# Staff viewing the portal as a manager: every write refused, on every /portal and /api URL.
+bp.before_app_request(refuse_writes_while_viewing_as)
+bp.add_app_template_global(impersonator, "impersonator")
 
 # Each area module defines ``bp``; add new areas here.
 AREAS: list[Blueprint] = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
@@ -127,8 +127,8 @@ def bundle() -> Response:
     return _done(message, url_for(".detail", order_id=order.id))
 
 
-def _issue_form() -> IssueForm:
-    form = IssueForm()
+def _issue_form(formdata: Any = None) -> IssueForm:
+    form = IssueForm(formdata=formdata) if formdata is not None else IssueForm()
     rows = queries.allowed_products(access.manager().id)
     form.set_choices([row[0] for row in rows], queries.allowed_policies(access.manager().id))
     form.caps = [(row[0].name, row.cap, row.issued) for row in rows if row.cap is not None]
@@ -163,6 +163,14 @@ def _detail(order: Order, block: str, status: int = 200, **forms: object) -> Res
 def detail(order_id: int) -> Response:
     """Show an order with its licenses (newest first), issuing and its managers."""
     return _detail(access.load_order(order_id), "licenses")
+
+
+@bp.get("/<int:order_id>/licenses/policies")
+def issue_policies(order_id: int) -> Response:
+    """The issue form with the policies of the chosen product: its policy select for htmx, the order page otherwise."""
+    order = access.load_order(order_id)
+    access.require("issue_license")
+    return _detail(order, "issue_policy", issue_form=_issue_form(request.args))
 
 
 @bp.post("/<int:order_id>/licenses")

@@ -21,12 +21,19 @@ from portal import permissions as perms
 from portal.access import actor
 from portal.extensions import db
 from portal.forms import submit
-from portal.forms.license_managers import MAX_ORDERS, AddOrderForm, NewManagerForm, OrderSearchForm, PermissionSetForm
+from portal.forms.license_managers import (
+    MAX_ORDERS,
+    AddOrderForm,
+    AddUserGroupForm,
+    NewManagerForm,
+    OrderSearchForm,
+    PermissionSetForm,
+)
 from portal.htmx import is_htmx, redirect_to, render, target_id, trigger, wants_fragment
 from portal.lists import page_number, positive_id
 from portal.models import LicenseManager
 from portal.models.people import MANAGER_STATUSES
-from portal.services.license_managers import actions, overview, permission_sets, queries
+from portal.services.license_managers import actions, overview, permission_sets, profile, queries
 from portal.services.license_managers import report as usage
 from portal.services.license_managers.permission_sets import PermissionSet
 from portal.views.csv_export import stream_csv
@@ -279,7 +286,10 @@ def user_groups(manager_id: int) -> Response:
     """List the user groups the manager manages, with their member counts."""
     manager = load_manager(manager_id)
     page, member_counts = queries.user_groups_page(manager, page_number(request.args.get("page")))
-    return show(manager, "user_groups", tab_page=page, member_counts=member_counts)
+    add_form, choices = AddUserGroupForm(formdata=None), profile.group_choices(manager)  # lm-manage: add a group
+    return show(
+        manager, "user_groups", tab_page=page, member_counts=member_counts, add_form=add_form, choices=choices
+    )
 
 
 @bp.get("/license-managers/<int:manager_id>/report")
