@@ -110,7 +110,7 @@ def test_every_sort_costs_the_same_few_queries(client, login, make, listed, coun
     client.get("/portal/licenses")
     with count_queries() as few:
         assert client.get(f"/portal/licenses?sort={sort}").status_code == 200
-    for i in range(20):
+    for _ in range(20):
         make.license(listed["order"], listed["key_policy"])
     with count_queries() as more:
         assert client.get(f"/portal/licenses?sort={sort}").status_code == 200
