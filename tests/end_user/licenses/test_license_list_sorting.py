@@ -115,3 +115,21 @@ def test_every_sort_costs_the_same_few_queries(client, login, make, listed, coun
     with count_queries() as more:
         assert client.get(f"/portal/licenses?sort={sort}").status_code == 200
     assert more.count == few.count
+
+
+def test_a_licenses_devices_sort_by_name_and_keep_the_sort_in_their_pager(client, make, login, listed):
+    lic = make.license(listed["order"], listed["key_policy"], max_activations=40)
+    for host in ("mike-pc", "alpha-pc", "zulu-pc"):
+        make.device(lic, hostname=host)
+    login(listed["manager"])
+    html = client.get(f"/portal/licenses/{lic.id}?devices_sort=device").get_data(as_text=True)
+    assert html.index("alpha-pc") < html.index("mike-pc") < html.index("zulu-pc")
+    html = client.get(f"/portal/licenses/{lic.id}?devices_sort=-device").get_data(as_text=True)
+    assert html.index("zulu-pc") < html.index("mike-pc") < html.index("alpha-pc")
+    assert client.get(f"/portal/licenses/{lic.id}?devices_sort=hardware_secret").status_code == 200
+    for i in range(30):
+        make.device(lic, hostname=f"host-{i:02d}")
+    html = client.get(f"/portal/licenses/{lic.id}?devices_sort=device").get_data(as_text=True)
+    assert re.search(
+        r'href="[^"]*devices_page=2[^"]*devices_sort=device|href="[^"]*devices_sort=device[^"]*devices_page=2', html
+    )
