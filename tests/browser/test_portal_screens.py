@@ -102,3 +102,18 @@ def test_the_axe_check_can_fail(page, live_server, demo):
     assert axe(page) == []
     page.evaluate("document.querySelector('label[for=email]').remove()")
     assert "label" in {v.rule for v in axe(page)}
+
+
+def test_a_sort_header_swaps_the_list_and_the_search_keeps_the_sort(page, live_server, demo):
+    page.set_viewport_size({"width": 1440, "height": 900})
+    sign_in(page, live_server)
+    page.goto(live_server + demo["licenses"])
+    header = page.locator("#license-results th", has_text="Product")
+    header.locator("a").click()
+    page.wait_for_url("**/portal/licenses?sort=product")
+    expect(page.locator("#license-results th[aria-sort=ascending]")).to_contain_text("Product")
+    page.fill("#license-q", "GLX")
+    page.wait_for_url("**q=GLX**")
+    assert "sort=product" in page.url
+    expect(page.locator("#license-results th[aria-sort=ascending]")).to_contain_text("Product")
+    assert page.csp_violations == []

@@ -54,6 +54,17 @@
     });
   });
 
+  // A sort header swapped the results and pushed its URL: the search form keeps that sort,
+  // and leaves an empty (default) one out of its URL.
+  document.addEventListener("htmx:pushedIntoHistory", function () {
+    var sort = new URLSearchParams(window.location.search).get("sort") || "";
+    document.querySelectorAll("input[data-list-sort]").forEach(function (input) { input.value = sort; });
+  });
+  document.addEventListener("htmx:configRequest", function (event) {
+    var params = event.detail.parameters;
+    if (params && params.sort === "" && event.detail.verb === "get") delete params.sort;
+  });
+
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:load", function (event) { enhance(event.detail.elt); });
 })();
