@@ -106,14 +106,23 @@ def product_choices(order_ids: sa.Select[Any]) -> list[Product]:
     return list(db.session.scalars(sa.select(Product).where(Product.id.in_(used)).order_by(Product.name)))
 
 
-def devices_query(license_: License) -> sa.Select[Any]:
-    """The license's devices, active ones first, newest activation first."""
-    return (
-        sa.select(Device)
-        .where(Device.license_id == license_.id)
-        .order_by(Device.is_active.desc(), Device.first_activated_at.desc(), Device.id.desc())
-        .execution_options(populate_existing=True)
-    )
+DEVICE_SORTS = Sorts(
+    {
+        "device": (Device.hostname, Device.hardware_id, Device.id),
+        "os": (Device.os, Device.id),
+        "first": (Device.first_activated_at, Device.id),
+        "last": (Device.last_check_in_at, Device.id),
+        "floating": (Device.floating_in_use, Device.floating_since, Device.id),
+        "state": (Device.is_active, Device.is_revoked, Device.first_activated_at, Device.id),
+    },
+    default="-state",
+)
+
+
+def devices_query(license_: License, sort: str = DEVICE_SORTS.default) -> sa.Select[Any]:
+    """The license's devices in this sort: active ones first, newest activation first."""
+    stmt = sa.select(Device).where(Device.license_id == license_.id).execution_options(populate_existing=True)
+    return DEVICE_SORTS.apply(stmt, sort)
 
 
 def users_query(license_: License) -> sa.Select[Any]:

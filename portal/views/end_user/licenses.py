@@ -45,12 +45,17 @@ def index() -> Response:
 
 def detail_context(license_: License) -> dict[str, Any]:
     """What the license page shows: limits, a page of devices, a page of users, floating seats."""
-    devices = paginate(queries.devices_query(license_), page_number(request.args.get("devices_page")))
+    sort = queries.DEVICE_SORTS.parse(request.args.get("devices_sort"))
+    devices = paginate(
+        queries.devices_query(license_, sort),
+        page_number(request.args.get("devices_page")),
+        args={"devices_sort": sort} if sort != queries.DEVICE_SORTS.default else {},
+    )
     users = None
     if license_.max_license_users:
         users = paginate(queries.users_query(license_), page_number(request.args.get("users_page")))
     floating = queries.floating_holders(license_) if license_.is_floating else []
-    return dict(license=license_, devices=devices, users=users, floating=floating)
+    return dict(license=license_, devices=devices, devices_sort=sort, users=users, floating=floating)
 
 
 def render_detail(license_: License, status: int = 200, **forms: Any) -> Response:

@@ -23,6 +23,8 @@ def index() -> Response:
     form = ReportRangeForm(request.args)
     valid = form.validate()
     first, last = form.dates() if valid else reports.default_range()
+    if valid:  # the fields show the range the charts cover
+        form.start.data, form.end.data = first, last
     activity = reports.activations(manager_id, first, last)
     seats = reports.seats_by_product(manager_id)
     top = reports.top_licenses_by_devices(manager_id)
