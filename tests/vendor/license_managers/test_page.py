@@ -174,7 +174,7 @@ def test_no_aria_attribute_says_none(client, hx, w):
 
 @pytest.mark.parametrize(
     "path",
-    ["/vendor/license-managers", "/vendor/license-managers/{id}", "/vendor/license-managers/{id}/orders", "/vendor/audit"],
+    [BASE, BASE + "/{id}", BASE + "/{id}/orders", "/vendor/audit"],
 )
 def test_signed_in_vendor_pages_are_never_stored(client, hx, w, path):
     url = path.format(id=w["manager"].id)
