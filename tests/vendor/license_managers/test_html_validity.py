@@ -21,7 +21,7 @@ VNU = Path(__file__).resolve().parents[3] / "node_modules" / "vnu-jar" / "build"
 # htmx's hx-* attributes are the one accepted exception (the house style writes htmx that way, and the
 # checker knows only data-*): exactly "Attribute “hx-…” not allowed on element …", nothing else.
 HTMX_ATTRIBUTE = re.compile(r"^Attribute “hx-[a-z-]+” not allowed on element “[a-z]+” at this point\.$")
-SHELL = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fragment</title></head><body>{}</body></html>'
+SHELL = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Part</title></head><body>{}</body></html>'
 
 
 def nu_errors(documents: dict[str, str], folder: Path) -> dict[str, list[str]]:
