@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.models import LicenseManager, OrderManager
-from tests.vendor.license_managers.support import BASE, events, is_fragment, read, scalar, staffed, text
+from tests.vendor.license_managers.support import BASE, bulk_managers, events, is_fragment, read, scalar, staffed, text
 
 
 @pytest.fixture
@@ -191,3 +191,23 @@ def test_signed_in_portal_pages_are_never_stored_and_static_files_are(app, make,
         assert portal.get(url).headers["Cache-Control"] == "no-store", url
     static = portal.get("/static/css/app.css")
     assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize("path", ["", "/orders", "/licenses"])
+def test_the_page_with_the_pane_costs_the_same_beside_5_and_60_managers(app, make, count_queries, path):
+    counts = []
+    for n in (5, 60):
+        w = make.world()
+        staff = make.staff(w["vendor"])
+        manager = make.manager(w["vendor"], permissions="all", orders=[w["order"]], password=None)
+        bulk_managers(app, w["vendor"], n, account=w["account"])
+        client_n = app.test_client()
+        with client_n.session_transaction() as session:
+            session["_user_id"] = f"staff:{staff.id}:{staff.session_version}"
+        url = f"{BASE}/{manager.id}{path}?sort=email"
+        client_n.get(url)  # warm up
+        with count_queries() as q:
+            response = client_n.get(url)
+        assert response.status_code == 200 and 'id="results"' in response.get_data(as_text=True)
+        counts.append(q.count)
+    assert counts[0] == counts[1], counts
