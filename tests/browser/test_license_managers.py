@@ -125,7 +125,7 @@ def test_a_change_in_the_pane_refreshes_the_row_beside_it(page, live_server, mak
     row.locator("td a").first.click()
     expect(page.locator("#detail-pane")).to_contain_text("ada@globex.test")
     page.once("dialog", lambda dialog: dialog.accept())
-    page.locator("#detail-pane").get_by_role("link", name="Disable").click()
+    page.locator("#detail-pane").get_by_role("button", name="Disable").click()
     expect(page.locator("#detail-pane")).to_contain_text("Disabled")
     expect(page.locator("#results tbody tr").first).to_contain_text("Disabled")
     assert page.csp_violations == []

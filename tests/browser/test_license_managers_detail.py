@@ -48,7 +48,7 @@ def test_pane_tabs_order_search_save_and_disable(app, make, page, live_server):
 
     messages = []
     page.once("dialog", lambda dialog: (messages.append(dialog.message), dialog.accept()))
-    page.click("#detail-pane a:text-is('Disable')")
+    page.click("#detail-pane button:text-is('Disable')")
     page.wait_for_selector("#detail-pane .badge-disabled")
     assert messages and messages[0].startswith("Disable pat@customer.test?")
     assert page.locator("#detail-pane :text-is('Enable')").count() == 1

@@ -16,6 +16,7 @@
   var pushedPane = false;  // this document pushed the pane's entry over the same list: Close is Back
   var lastPath = location.pathname + location.search;
   var focusRowAfter = null;  // after j/k from the list, focus stays on the list's new row
+  var pendingId = null;  // the manager asked for by j/k whose pane has not arrived yet
 
   function layout() { return document.querySelector("[data-managers-page]"); }
   function pane() { return document.getElementById("detail-pane"); }
@@ -96,6 +97,7 @@
     var link = rowLink(row);
     if (!link || !window.htmx) return;
     focusRowAfter = keepFocusOnList ? rowId(row) : null;
+    pendingId = rowId(row);  // a key pressed again before the pane arrives moves on from here
     window.htmx.ajax("GET", link.getAttribute("href"), {source: link, target: "#detail-pane", swap: "innerHTML"});
   }
   function clearPane() {
@@ -126,7 +128,7 @@
     var all = rows();
     if (!all.length) return;
     var inList = event.target.closest && event.target.closest("#results tbody tr");
-    var current = inList || rowOf(openId());
+    var current = inList || rowOf(pendingId || openId());
     var index = current ? all.indexOf(current) + step : (step > 0 ? 0 : all.length - 1);
     if (index < 0 || index >= all.length) return;
     event.preventDefault();
@@ -183,6 +185,7 @@
     if (!layout()) return;
     var target = event.detail.target;
     var paneChanged = target && target.id === "detail-pane";
+    if (paneChanged && openId() === pendingId) pendingId = null;
     markSelected(paneChanged);
     var row = focusRowAfter && rowOf(focusRowAfter);
     if (paneChanged && row) { focusRowAfter = null; rowLink(row).focus(); }

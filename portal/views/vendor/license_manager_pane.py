@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
 from flask import Response, flash, g, request, url_for
@@ -74,7 +74,7 @@ def state() -> PaneState:
         if (request.endpoint or "").removeprefix(ENDPOINT) in PAGED_TABS:
             query = OverviewQuery.from_args({**request.args.to_dict(), "page": "", "after": "", "before": ""})
         g.manager_pane = PaneState(query)
-    return g.manager_pane  # type: ignore[no-any-return]
+    return g.manager_pane
 
 
 def list_context(selected_id: int | None = None) -> dict[str, Any]:
@@ -128,4 +128,5 @@ def shown(response: Response, url: str) -> Response:
 def flash_undo(message: str, undo_url: str, fields: dict[str, list[int]] | None = None) -> None:
     """A success message with an Undo button: a small form posting the reversal (its own audited change)."""
     pairs = [(name, value) for name, values in (fields or {}).items() for value in values]
-    flash({"text": message, "undo": {"url": undo_url, "fields": pairs}}, "success")
+    # Flask's flash takes any value the session can hold; _flash.html renders the mapping.
+    flash(cast(str, {"text": message, "undo": {"url": undo_url, "fields": pairs}}), "success")

@@ -92,10 +92,7 @@ def test_form_starts_from_the_default_set(staff_client, world):
     assert response.status_code == 200
     assert _checked(html, "permissions") == {"issue_license", "reset_device"}
     assert _checked(html, "products") == {str(world["key_product"].id)}
-    assert (
-        f'name="cap-{world["key_product"].id}" min="0" step="1" inputmode="numeric"\n'
-        f'                   placeholder="No cap" value="5"' in html
-    )
+    assert re.search(rf'name="cap-{world["key_product"].id}"[^>]*placeholder="No cap" value="5"', html)
     assert _checked(html, "policies") == {str(world["key_policy"].id)}
     for name in ("email", "first_name", "last_name", "customer_account", "csrf_token"):
         assert f'name="{name}"' in html
