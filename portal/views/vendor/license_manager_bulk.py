@@ -26,7 +26,6 @@ from portal.models import BulkRun
 from portal.services.license_managers import bulk, overview
 from portal.services.license_managers.overview import OverviewQuery
 from portal.views.csv_export import stream_csv
-from portal.views.vendor.license_manager_list import list_context
 
 bp = Blueprint("license_manager_bulk", __name__)
 
@@ -51,7 +50,7 @@ def _confirm(form: BulkForm, query: OverviewQuery, status: int = 200, found: int
 def _results(form: BulkForm, query: OverviewQuery) -> Response:
     """The list's results again, the selection kept and each message at its field (an htmx 422)."""
     page = overview.page(query)
-    response = render(f"{T}overview.html", "results", 422, query=query, page=page, bulk_form=form, **list_context(query))
+    response = render(f"{T}overview.html", "results", 422, query=query, page=page, bulk_form=form)
     return retarget(response, "#results", "outerHTML")
 
 

@@ -30,7 +30,6 @@ from portal.services.license_managers import actions, overview, permission_sets,
 from portal.services.license_managers import report as usage
 from portal.services.license_managers.permission_sets import PermissionSet
 from portal.views.csv_export import stream_csv
-from portal.views.vendor.license_manager_list import list_context
 
 bp = Blueprint("license_managers", __name__)
 
@@ -76,7 +75,6 @@ def index() -> Response:
         more_accounts=more,
         statuses=MANAGER_STATUSES,
         permissions=perms.PERMISSIONS,
-        **list_context(query),
     )
 
 
