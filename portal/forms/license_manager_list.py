@@ -57,7 +57,9 @@ class BulkForm(FlaskForm):
 
 
 class SavedViewForm(FlaskForm):
-    name = StringField("Name", validators=[Length(max=NAME_LENGTH)])
+    name = StringField(
+        "Name", validators=[Length(max=NAME_LENGTH, message=f"A name has at most {NAME_LENGTH} characters.")]
+    )
 
 
 class ColumnsForm(FlaskForm):

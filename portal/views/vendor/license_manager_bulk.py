@@ -73,7 +73,9 @@ def bulk_action() -> Response:
     if request.method == "GET":
         found = _checked(form)
         return _confirm(form, query, 200 if found else 422, found)
-    run = submit(form, lambda: bulk.start(form.action.data or "", form.params(), form.selection(request.form), actor=actor()))
+    run = submit(
+        form, lambda: bulk.start(form.action.data or "", form.params(), form.selection(request.form), actor=actor())
+    )
     if run is None:
         return _results(form, query) if wants_fragment() else _confirm(form, query, 422)
     inline = int(current_app.config.get("BULK_INLINE_MAX", INLINE_MAX))
@@ -111,4 +113,3 @@ def selection_csv() -> Response:
     if not selection.everything:
         query = replace(OverviewQuery(sort=query.sort), ids=selection.ids[: bulk.MAX_IDS])
     return stream_csv("license-managers-selection.csv", overview.CSV_COLUMNS, overview.csv_rows(query))
-

@@ -1,11 +1,10 @@
 """Vendor staff: how they work in the License Managers list: columns shown, saved views, list context.
 
 ``list_context`` (the Jinja global ``manager_list``) is everything the overview's results
-fragment (``_overview.html``) needs besides its query and page: the columns this staff member chose, the default permission bits
-(for the "vs default" column, read once per page), the saved views and presets, the chips of
-the active filters. Changing columns or views is a plain form post answered with a 303 back to
-the list, so it works the same without JavaScript.
-"""
+fragment (``_overview.html``) needs besides its query and page: the columns this staff member
+chose, the default permission bits (for the "vs default" column, read once per page), the saved
+views and presets, the chips of the active filters. Changing columns or views is a plain form
+post answered with a 303 back to the list, so it works the same without JavaScript."""
 
 from __future__ import annotations
 
@@ -166,4 +165,3 @@ def delete_view(view_id: int) -> Response:
     db.session.commit()
     flash(f"Deleted the view “{name}”.", "success")
     return redirect_to(url_for(".saved_views"))
-
