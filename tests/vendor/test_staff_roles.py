@@ -61,6 +61,8 @@ def _world(make):
 
 def _vendor_rules(app):
     for rule in app.url_map.iter_rules():
+        if rule.endpoint in access.ANY_ROLE_ENDPOINTS:  # signing in and out, one's own list columns
+            continue
         if (rule.rule == "/vendor" or rule.rule.startswith("/vendor/")) and rule.rule not in SIGN_IN_PATHS:
             yield rule
 

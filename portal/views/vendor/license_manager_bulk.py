@@ -70,6 +70,8 @@ def _checked(form: BulkForm) -> int:
 def bulk_action() -> Response:
     """Apply an action to each selected manager on its own (GET: ask first, naming how many)."""
     form, query = _form(), OverviewQuery.from_args(request.values)
+    if request.method == "GET" and not request.args:  # nothing chosen: the list is where one chooses
+        return redirect(BASE)  # type: ignore[return-value]
     if request.method == "GET":
         found = _checked(form)
         return _confirm(form, query, 200 if found else 422, found)
@@ -104,6 +106,8 @@ def bulk_run(run_id: int) -> Response:
 @bp.get("/license-managers/selection.csv")
 def selection_csv() -> Response:
     """Download the selected managers (ticked, the page, or every one that matches) as CSV."""
+    if not request.args:
+        return redirect(BASE)  # type: ignore[return-value]
     form, query = _form(), OverviewQuery.from_args(request.args)
     selection = form.selection(request.args)
     if not form.validate() or not (selection.everything or selection.ids):
