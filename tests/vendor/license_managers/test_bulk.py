@@ -112,7 +112,7 @@ def test_htmx_answers_with_the_report_in_place_and_refreshes_the_rows(app, signe
 def test_add_and_remove_permissions_go_through_the_permission_set_writer(app, signed_in, make, world):
     has = make.manager(world["vendor"], email="has@globex.test", permissions=["manage_managers"])
     lacks = make.manager(world["vendor"], email="lacks@globex.test", permissions=["issue_license"])
-    data = {"action": "add_permissions", "permissions": ["manage_managers", "edit_license"], "ids": [has.id, lacks.id]}
+    data = {"action": "add_permissions", "codes": ["manage_managers", "edit_license"], "ids": [has.id, lacks.id]}
     assert signed_in.post(BULK, data=data).status_code == 303
     bits = dict(read(app, lambda: list(db.session.execute(sa.select(LicenseManager.id, LicenseManager.permissions)))))
     assert perms.to_codes(bits[lacks.id]) == ["issue_license", "edit_license", "manage_managers"]
@@ -121,7 +121,7 @@ def test_add_and_remove_permissions_go_through_the_permission_set_writer(app, si
     assert sorted(e.object_id for e in updated) == [has.id, lacks.id]
     lacks_event = next(e for e in updated if e.object_id == lacks.id)
     assert lacks_event.before["permissions"] == ["issue_license"]
-    data = {"action": "remove_permissions", "permissions": ["issue_license"], "ids": [has.id, lacks.id]}
+    data = {"action": "remove_permissions", "codes": ["issue_license"], "ids": [has.id, lacks.id]}
     signed_in.post(BULK, data=data)
     run = _last_run(app)
     assert _items(app, run.id)[has.id] == ("skipped", "Has none of Issue license.")
@@ -131,7 +131,7 @@ def test_add_and_remove_permissions_go_through_the_permission_set_writer(app, si
 def test_add_to_an_order_by_its_reference(app, signed_in, make, world):
     on_it = make.manager(world["vendor"], email="on@globex.test", orders=[world["order"]])
     off_it = make.manager(world["vendor"], email="off@globex.test")
-    data = {"action": "add_order", "order": world["order"].reference, "ids": [on_it.id, off_it.id]}
+    data = {"action": "add_order", "order_reference": world["order"].reference, "ids": [on_it.id, off_it.id]}
     assert signed_in.post(BULK, data=data).status_code == 303
     run = _last_run(app)
     assert _items(app, run.id)[off_it.id] == ("done", "")
@@ -144,11 +144,13 @@ def test_add_to_an_order_by_its_reference(app, signed_in, make, world):
 
 def test_an_unknown_order_is_refused_at_its_field_and_nothing_is_written(app, signed_in, make, world, hx):
     manager = make.manager(world["vendor"])
-    data = {"action": "add_order", "order": "NOPE-1", "ids": [manager.id]}
+    data = {"action": "add_order", "order_reference": "NOPE-1", "ids": [manager.id]}
     page = signed_in.post(BULK, data=data)
     assert page.status_code == 422
     html = page.get_data(as_text=True)
-    assert re.search(r'id="bulk-order"[^>]*aria-invalid="true" aria-describedby="bulk-order-error"', html)
+    assert re.search(
+        r'id="bulk-order_reference"[^>]*aria-invalid="true" aria-describedby="bulk-order_reference-error"', html
+    )
     assert "No order of this account has the reference “NOPE-1”." in text(page)
     assert 'aria-invalid="None"' not in html and 'aria-describedby="None"' not in html
     # With htmx the list comes back with the selection kept and the message at the toolbar's field.
@@ -156,7 +158,7 @@ def test_an_unknown_order_is_refused_at_its_field_and_nothing_is_written(app, si
     assert fragment.status_code == 422 and fragment.headers["HX-Retarget"] == "#results"
     body = fragment.get_data(as_text=True)
     assert f'name="ids" value="{manager.id}" aria-label="Select {manager.license_user.email}" checked' in body
-    assert 'id="bulk-order-error"' in body
+    assert 'id="bulk-order_reference-error"' in body
     assert scalar(app, sa.select(sa.func.count()).select_from(BulkRun)) == 0 and not events(app)
 
 
@@ -165,7 +167,7 @@ def test_an_unknown_order_is_refused_at_its_field_and_nothing_is_written(app, si
     [
         ({"action": "disable"}, "ids", "Select at least one manager."),
         ({"ids": ["1"]}, "action", "Choose what to do with the selected managers."),
-        ({"action": "add_permissions", "ids": ["1"]}, "permissions", "Choose at least one permission."),
+        ({"action": "add_permissions", "ids": ["1"]}, "codes", "Choose at least one permission."),
         ({"action": "disable", "ids": ["x"]}, "ids", "Select managers from the list."),
     ],
 )
@@ -252,7 +254,7 @@ def test_a_role_taken_away_stops_a_running_bulk_change(app, signed_in, make, wor
     [
         ("disable", "active", {}),
         ("resend_invitation", "invited", {}),
-        ("add_permissions", "active", {"permissions": ["edit_license"]}),
+        ("add_permissions", "active", {"codes": ["edit_license"]}),
     ],
 )
 def test_the_query_count_per_bulk_item_is_constant(app, signed_in, make, world, count_queries, action, status, extra):
