@@ -40,8 +40,9 @@ class BulkForm(FlaskForm):
     page = BooleanField("Select every manager on this page")
     page_ids = IdsField("Managers on this page")
     everything = BooleanField("Every manager that matches")
-    permissions = SelectMultipleField("Permissions", choices=[(p.code, p.label) for p in perms.PERMISSIONS])
-    order = StringField("Order reference", validators=[Length(max=100)])
+    # Named apart from the pane's permission form and order field, which share the page.
+    codes = SelectMultipleField("Permissions", choices=[(p.code, p.label) for p in perms.PERMISSIONS])
+    order_reference = StringField("Order reference", validators=[Length(max=100)])
 
     def selection(self, args: Any) -> bulk.Selection:
         """The managers the form names; ``args`` holds the overview's query fields."""
@@ -53,11 +54,13 @@ class BulkForm(FlaskForm):
         return bulk.Selection(ids=tuple(dict.fromkeys(ids)))
 
     def params(self) -> dict[str, Any]:
-        return bulk.checked(self.action.data or "", self.permissions.data or [], self.order.data or "")
+        return bulk.checked(self.action.data or "", self.codes.data or [], self.order_reference.data or "")
 
 
 class SavedViewForm(FlaskForm):
-    name = StringField("Name", validators=[Length(max=NAME_LENGTH)])
+    name = StringField(
+        "Name", validators=[Length(max=NAME_LENGTH, message=f"A name has at most {NAME_LENGTH} characters.")]
+    )
 
 
 class ColumnsForm(FlaskForm):

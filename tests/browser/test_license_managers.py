@@ -43,13 +43,13 @@ def test_search_sort_filter_and_open_a_manager(page, live_server, make):
     page.get_by_role("link", name="Email").click()  # sort by a column header
     page.wait_for_url("**sort=email*")
     assert _state(page.url)["q"] == ["ada"]
-    assert rows.nth(0).locator("td").nth(1).inner_text() == "ada@globex.test"
+    assert rows.nth(0).locator("td.email > span").inner_text() == "ada@globex.test"
 
     page.select_option("#status", "invited")  # a filter keeps the search and the sort
     page.wait_for_url("**status=invited*")
     assert _state(page.url)["sort"] == ["email"] and _state(page.url)["q"] == ["ada"]
     expect(rows).to_have_count(1)
-    assert rows.nth(0).locator("td").nth(1).inner_text() == "adam@globex.test"
+    assert rows.nth(0).locator("td.email > span").inner_text() == "adam@globex.test"
 
     page.reload()  # the URL holds the whole state
     expect(rows).to_have_count(1)

@@ -73,15 +73,15 @@ def checked(action: str, codes: Iterable[str] = (), order_reference: str = "") -
     if action in ("add_permissions", "remove_permissions"):
         codes = [c for c in perms.CODES if c in set(codes)]
         if not codes:
-            raise Invalid.at("permissions", "Choose at least one permission.")
+            raise Invalid.at("codes", "Choose at least one permission.")
         return {"permissions": codes}
     if action == "add_order":
         reference = (order_reference or "").strip()
         if not reference:
-            raise Invalid.at("order", "Give the reference of an order of this account.")
+            raise Invalid.at("order_reference", "Give the reference of an order of this account.")
         order = db.session.scalar(sa.select(Order).where(Order.reference == reference[:100]))
         if order is None:
-            raise Invalid.at("order", f"No order of this account has the reference “{reference[:100]}”.")
+            raise Invalid.at("order_reference", f"No order of this account has the reference “{reference[:100]}”.")
         return {"order_id": order.id, "order": order.reference}
     return {}
 

@@ -131,7 +131,9 @@ def _name(name: str) -> str:
 
 
 def _taken(name: str, but: int | None = None) -> None:
-    stmt = sa.select(SavedView.id).where(SavedView.list_name == LIST_NAME, sa.func.lower(SavedView.name) == name.lower())
+    stmt = sa.select(SavedView.id).where(
+        SavedView.list_name == LIST_NAME, sa.func.lower(SavedView.name) == name.lower()
+    )
     if but is not None:
         stmt = stmt.where(SavedView.id != but)
     if db.session.scalar(stmt.limit(1)) is not None:
@@ -147,7 +149,9 @@ def _flush(name: str) -> None:
 
 
 def _record(action: str, view: SavedView, actor: Actor, before: dict[str, Any] | None, after: dict[str, Any] | None):
-    audit.record(action, view, actor=actor, before=before, after=after, object_type="saved_view", object_label=view.name)
+    audit.record(
+        action, view, actor=actor, before=before, after=after, object_type="saved_view", object_label=view.name
+    )
 
 
 def create_view(name: str, args: Mapping[str, str], *, staff_id: int | None, actor: Actor) -> SavedView:

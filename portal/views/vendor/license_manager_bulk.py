@@ -26,7 +26,6 @@ from portal.models import BulkRun
 from portal.services.license_managers import bulk, overview
 from portal.services.license_managers.overview import OverviewQuery
 from portal.views.csv_export import stream_csv
-from portal.views.vendor.license_manager_list import list_context
 
 bp = Blueprint("license_manager_bulk", __name__)
 
@@ -51,7 +50,7 @@ def _confirm(form: BulkForm, query: OverviewQuery, status: int = 200, found: int
 def _results(form: BulkForm, query: OverviewQuery) -> Response:
     """The list's results again, the selection kept and each message at its field (an htmx 422)."""
     page = overview.page(query)
-    response = render(f"{T}overview.html", "results", 422, query=query, page=page, bulk_form=form, **list_context(query))
+    response = render(f"{T}overview.html", "results", 422, query=query, page=page, bulk_form=form)
     return retarget(response, "#results", "outerHTML")
 
 
@@ -71,10 +70,14 @@ def _checked(form: BulkForm) -> int:
 def bulk_action() -> Response:
     """Apply an action to each selected manager on its own (GET: ask first, naming how many)."""
     form, query = _form(), OverviewQuery.from_args(request.values)
+    if request.method == "GET" and not request.args:  # nothing chosen: the list is where one chooses
+        return redirect(BASE)  # type: ignore[return-value]
     if request.method == "GET":
         found = _checked(form)
         return _confirm(form, query, 200 if found else 422, found)
-    run = submit(form, lambda: bulk.start(form.action.data or "", form.params(), form.selection(request.form), actor=actor()))
+    run = submit(
+        form, lambda: bulk.start(form.action.data or "", form.params(), form.selection(request.form), actor=actor())
+    )
     if run is None:
         return _results(form, query) if wants_fragment() else _confirm(form, query, 422)
     inline = int(current_app.config.get("BULK_INLINE_MAX", INLINE_MAX))
@@ -103,6 +106,8 @@ def bulk_run(run_id: int) -> Response:
 @bp.get("/license-managers/selection.csv")
 def selection_csv() -> Response:
     """Download the selected managers (ticked, the page, or every one that matches) as CSV."""
+    if not request.args:
+        return redirect(BASE)  # type: ignore[return-value]
     form, query = _form(), OverviewQuery.from_args(request.args)
     selection = form.selection(request.args)
     if not form.validate() or not (selection.everything or selection.ids):
@@ -112,4 +117,3 @@ def selection_csv() -> Response:
     if not selection.everything:
         query = replace(OverviewQuery(sort=query.sort), ids=selection.ids[: bulk.MAX_IDS])
     return stream_csv("license-managers-selection.csv", overview.CSV_COLUMNS, overview.csv_rows(query))
-

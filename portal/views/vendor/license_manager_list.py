@@ -1,15 +1,15 @@
 """Vendor staff: how they work in the License Managers list: columns shown, saved views, list context.
 
-``list_context`` is everything the overview's results fragment (``_overview.html``) needs
-besides its query and page: the columns this staff member chose, the default permission bits
-(for the "vs default" column, read once per page), the saved views and presets, the chips of
-the active filters. Changing columns or views is a plain form post answered with a 303 back to
-the list, so it works the same without JavaScript.
-"""
+``list_context`` (the Jinja global ``manager_list``) is everything the overview's results
+fragment (``_overview.html``) needs besides its query and page: the columns this staff member
+chose, the default permission bits (for the "vs default" column, read once per page), the saved
+views and presets, the chips of the active filters. Changing columns or views is a plain form
+post answered with a 303 back to the list, so it works the same without JavaScript."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 
@@ -53,9 +53,9 @@ def chips(query: OverviewQuery) -> list[tuple[str, str]]:
 
 
 def list_context(query: OverviewQuery) -> dict[str, Any]:
-    """What the results fragment needs besides ``query`` and ``page``."""
+    """What the results fragment needs besides ``query`` and ``page``; a Jinja global (``manager_list``),
+    so every view that renders the list (the overview, the detail page beside it, a 422) gets it."""
     found = views.settings(actor().id or 0)
-    current = views.query_string(request.args)
     return dict(
         columns=found.columns,
         column_labels=views.COLUMNS,
@@ -63,11 +63,14 @@ def list_context(query: OverviewQuery) -> dict[str, Any]:
         difference=perms.difference,
         saved_views=found.views,
         presets=views.presets(),
-        current_view=current,
+        current_view=urlencode(query.params(page=1, after="", before="")),
         chips=chips(query),
         bulk_actions=bulk.ACTIONS,
         now=utcnow(),
     )
+
+
+bp.add_app_template_global(list_context, "manager_list")
 
 
 def _back(form_next: str | None) -> Response:
@@ -146,4 +149,3 @@ def delete_view(view_id: int) -> Response:
     db.session.commit()
     flash(f"Deleted the view “{name}”.", "success")
     return redirect_to(url_for(".saved_views"))
-

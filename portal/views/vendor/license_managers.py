@@ -85,7 +85,6 @@ def index() -> Response:
         more_accounts=more,
         statuses=MANAGER_STATUSES,
         permissions=perms.PERMISSIONS,
-        **list_context(query),
     )
     return pane.keep_pane_in_url(response, query)
 
