@@ -51,6 +51,8 @@ def mail_staff_reset_link(email: str, locale: str | None = None) -> int:
             return 0
         mail.send_staff_password_reset(staff)
     return 1
+
+
 # How many managers one job of a bulk run changes before it hands over to the next job.
 BULK_CHUNK = 200
 

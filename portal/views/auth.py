@@ -36,9 +36,8 @@ from portal.passwords import verify_password
 from portal.services import sign_in
 from portal.services.accounts import passwords, two_factor
 from portal.services.branding import queries as branding
-from portal.views import signing_in
+from portal.views import language, signing_in
 from portal.views.signing_in import start_session
-from portal.views import language
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("portal.auth")

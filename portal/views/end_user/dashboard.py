@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response
-from flask_babel import gettext as _
 
 from portal import access, audit
 from portal.htmx import render

@@ -22,7 +22,6 @@ from portal.htmx import current_url, is_htmx, push_url, replace_url, target_id, 
 from portal.models.people import MANAGER_STATUSES
 from portal.services.license_managers import overview, queries
 from portal.services.license_managers.overview import OverviewQuery
-from portal.views.vendor.license_manager_list import list_context as results_context
 
 BASE = overview.BASE_URL
 ENDPOINT = "vendor.license_managers."
@@ -91,7 +90,6 @@ def list_context(selected_id: int | None = None) -> dict[str, Any]:
         statuses=MANAGER_STATUSES,
         permissions=perms.PERMISSIONS,
         selected_id=selected_id,
-        **results_context(query),
     )
 
 

@@ -38,7 +38,6 @@ from portal.services.license_managers import report as usage
 from portal.services.license_managers.permission_sets import PermissionSet
 from portal.views.csv_export import stream_csv
 from portal.views.vendor import license_manager_pane as pane
-from portal.views.vendor.license_manager_list import list_context
 
 bp = Blueprint("license_managers", __name__)
 bp.add_app_template_global(pane.state, "manager_pane")
@@ -286,9 +285,7 @@ def user_groups(manager_id: int) -> Response:
     manager = load_manager(manager_id)
     page, member_counts = queries.user_groups_page(manager, page_number(request.args.get("page")))
     add_form, choices = AddUserGroupForm(formdata=None), profile.group_choices(manager)  # lm-manage: add a group
-    return show(
-        manager, "user_groups", tab_page=page, member_counts=member_counts, add_form=add_form, choices=choices
-    )
+    return show(manager, "user_groups", tab_page=page, member_counts=member_counts, add_form=add_form, choices=choices)
 
 
 @bp.get("/license-managers/<int:manager_id>/report")
