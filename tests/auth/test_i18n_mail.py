@@ -54,7 +54,7 @@ def test_a_reset_asked_for_in_french_comes_in_french(app, client, make, smtp):  
     # The subject carries the vendor's brand (its name when it has set none).
     assert message["Subject"].startswith("Réinitialisez votre mot de passe du portail ")
     body = message.get_content().replace("\r\n", "\n")
-    assert body.startswith("Quelqu’un a demandé la réinitialisation du mot de passe de lm@client.test.")
+    assert body.startswith("Quelqu’un a demandé la réinitialisation du mot de passe de lm@client.test dans le Portail")
     assert "Si ce n’était pas vous, ignorez ce message ; votre mot de passe reste inchangé." in body
     assert "/portal/password/reset/" in _link(body)
 
