@@ -21,6 +21,7 @@ from portal.htmx import is_htmx, redirect_to, render, trigger
 from portal.lists import page_number
 from portal.models import LicenseManager
 from portal.services.license_managers import permission_sets, profile, queries
+from portal.views.vendor import license_manager_pane as pane
 from portal.views.vendor.license_managers import TABS
 
 bp = Blueprint("license_manager_profile", __name__)
@@ -67,8 +68,10 @@ def _edit_page(
     # Past the first choices by name, the ones the manager is scoped to are still listed (and stay ticked).
     listed = {i for i, _ in accounts}
     accounts = accounts + [(a.id, a.name) for a in scoped_accounts if a.id not in listed]
-    context: dict[str, Any] = dict(manager=manager, form=form, scope_form=scope_form, accounts=accounts)
-    return render(f"{T}edit.html", "pane", status=status, more_accounts=more, **context)
+    # As a whole page the edit form sits in the pane beside the list, like every tab (lm-page's layout).
+    context: dict[str, Any] = pane.list_context(manager.id)
+    context.update(manager=manager, form=form, scope_form=scope_form, accounts=accounts, more_accounts=more)
+    return render(f"{T}edit.html", "pane", status=status, tabs=TABS, **context)
 
 
 def _changed(manager: LicenseManager, url: str, message: str) -> Response:
@@ -118,7 +121,8 @@ def scope(manager_id: int) -> Response:
 
 def _groups_tab(manager: LicenseManager, form: AddUserGroupForm | None = None, status: int = 200) -> Response:
     page, member_counts = queries.user_groups_page(manager, page_number(request.args.get("page")))
-    context: dict[str, Any] = dict(page=page, member_counts=member_counts, choices=profile.group_choices(manager))
+    context: dict[str, Any] = pane.list_context(manager.id)
+    context.update(tab_page=page, member_counts=member_counts, choices=profile.group_choices(manager))
     return render(
         f"{T}user_groups.html",
         "tab",
