@@ -66,7 +66,8 @@ def test_the_managers_own_language_wins_over_the_pages(app, client, make, smtp):
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     _forgot(client, "lm@kunde.test")
     [(_, message)] = smtp.messages
-    assert message["Subject"].startswith("Setzen Sie Ihr Passwort für das ") and message["Subject"].endswith("-Portal zurück")
+    subject = message["Subject"]
+    assert subject.startswith("Setzen Sie Ihr Passwort für das ") and subject.endswith("-Portal zurück")
     assert "Wenn Sie das nicht waren, ignorieren Sie diese E-Mail" in message.get_content()
 
 
