@@ -23,6 +23,9 @@ from portal import create_app
 from portal.extensions import db
 from tests.factories import Factory
 
+# Shared fixtures kept in their own modules: ``smtp`` (a real SMTP server on loopback).
+pytest_plugins = ["tests.smtp"]
+
 BACKEND = os.environ.get("PORTAL_TEST_BACKEND", "sqlite")
 PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import LicenseManager
 from portal.tenancy import all_tenants
-from tests.auth.test_password_flows import _forgot, _invite, _link, _manager, smtp  # noqa: F401 (fixture)
+from tests.auth.test_password_flows import _forgot, _invite, _link, _manager
 from tests.i18n_check import ensure_compiled
 
 
@@ -27,7 +27,7 @@ def _speaks(app, manager, locale: str) -> None:
         db.session.commit()
 
 
-def test_the_invitation_comes_in_the_managers_language(app, client, make, smtp):  # noqa: F811
+def test_the_invitation_comes_in_the_managers_language(app, client, make, smtp):
     vendor = make.vendor()
     invited = make.manager(vendor, email="nouveau@client.test", status="invited", password=None)
     _speaks(app, invited, "fr")
@@ -44,7 +44,7 @@ def test_the_invitation_comes_in_the_managers_language(app, client, make, smtp):
     assert page.status_code == 200 and "Bienvenue ! Choisissez un mot de passe" in page.get_data(as_text=True)
 
 
-def test_a_reset_asked_for_in_french_comes_in_french(app, client, make, smtp):  # noqa: F811
+def test_a_reset_asked_for_in_french_comes_in_french(app, client, make, smtp):
     vendor = make.vendor()
     _manager(app, make, vendor, email="lm@client.test")
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr-FR,fr;q=0.9"
@@ -59,7 +59,7 @@ def test_a_reset_asked_for_in_french_comes_in_french(app, client, make, smtp):  
     assert "/portal/password/reset/" in _link(body)
 
 
-def test_the_managers_own_language_wins_over_the_pages(app, client, make, smtp):  # noqa: F811
+def test_the_managers_own_language_wins_over_the_pages(app, client, make, smtp):
     vendor = make.vendor()
     manager = _manager(app, make, vendor, email="lm@kunde.test")
     _speaks(app, manager, "de")
@@ -71,7 +71,7 @@ def test_the_managers_own_language_wins_over_the_pages(app, client, make, smtp):
     assert "Wenn Sie das nicht waren, ignorieren Sie diese E-Mail" in message.get_content()
 
 
-def test_without_a_choice_the_mail_is_english(app, client, make, smtp):  # noqa: F811
+def test_without_a_choice_the_mail_is_english(app, client, make, smtp):
     vendor = make.vendor()
     invited = make.manager(vendor, email="new@customer.test", status="invited", password=None)
     _invite(app, invited)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from tests.auth.helpers import actions, enrol, next_code, outbox, sign_in
-from tests.auth.test_password_flows import smtp  # noqa: F401  (a real SMTP server on loopback)
 
 LINK = re.compile(r"https?://[^/\s]+(/vendor/password/reset/[A-Za-z0-9_\-]+)")
 NEW = "a fresh staff passphrase"
@@ -17,7 +16,7 @@ def _forgot(client, email):
     return response
 
 
-def test_staff_reset_their_password_through_the_mailed_link(app, make, client, smtp):  # noqa: F811
+def test_staff_reset_their_password_through_the_mailed_link(app, make, client, smtp):
     vendor = make.vendor()
     make.staff(vendor, email="forgetful@vendor.test")
     elsewhere = app.test_client()

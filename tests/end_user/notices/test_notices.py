@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import socket
-import threading
-from email import message_from_bytes, policy
 
 import icalendar
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
 from portal import digest
 from portal.extensions import db
@@ -20,30 +16,6 @@ from portal.services.notices import queries
 from portal.tenancy import all_tenants, set_tenant
 
 FEED = re.compile(r"https?://[^/\s<]+(/portal/calendar/[A-Za-z0-9_\-]+\.ics)")
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 Message accepted"
-
-
-@pytest.fixture
-def smtp(app):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="portal@vendor.test")
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
