@@ -13,14 +13,17 @@ from tests.test_migrations import blank_url  # noqa: F401  (a fixture)
 
 def _search_objects(engine) -> dict[str, str]:
     if BACKEND == "postgresql":
-        query = "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'ix\\_%\\_search'"
+        # A bound pattern: psycopg reads a literal % in the statement as a placeholder.
+        query = "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE %(pattern)s"
+        parameters = {"pattern": "ix\\_%\\_search"}
     else:
         query = (
             "SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'trigger') AND name LIKE '%\\_search%' "
             "ESCAPE '\\' AND sql IS NOT NULL"
         )
+        parameters = {}
     with engine.connect() as connection:
-        return {name: " ".join(sql.split()) for name, sql in connection.exec_driver_sql(query)}
+        return {name: " ".join(sql.split()) for name, sql in connection.exec_driver_sql(query, parameters or ())}
 
 
 def test_migration_and_create_all_make_the_same_search_indexes(app, blank_url):  # noqa: F811

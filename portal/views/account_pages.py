@@ -87,10 +87,10 @@ def change_password(side: Side) -> Response:
 
 
 def _issuer(me: Principal) -> str:
-    """The name authenticator apps list the code under: the vendor's brand, else its name."""
+    """The name authenticator apps list the code under: the one the header shows (brand, vendor, portal)."""
     if me.brand is not None and me.brand.brand_name:
         return me.brand.brand_name
-    return me.staff.vendor_account.name if me.is_staff else "License Portal"
+    return me.staff.vendor_account.name if me.is_staff else _("End User Portal")
 
 
 def enrol(side: Side) -> Response:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from portal import audit
 from portal.audit import Actor
-from portal.errors import Conflict
+from portal.errors import N_, Conflict
 from portal.extensions import db
 from portal.models import UserSession, utcnow
 from portal.services import affected
@@ -140,13 +140,19 @@ SYSTEMS = (
 
 
 def device_of(user_agent: str) -> str:
-    """'Firefox on Linux' from a User-Agent, or the agent itself when neither is known."""
+    """'Firefox on Linux' from a User-Agent, or the agent itself when neither is known.
+
+    A marked message (``N_``): the pages show it in the reader's language (the ``translate`` filter).
+    """
     browser = next((name for token, name in BROWSERS if token in user_agent), None)
     system = next((name for token, name in SYSTEMS if token in user_agent), None)
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or (user_agent[:60] or "Unknown browser")
+        return N_("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser or system or user_agent[:60] or N_("Unknown browser")
 
 
 def describe(record: UserSession) -> str:
-    return f"{device_of(record.user_agent)} from {record.ip or 'an unknown address'}"
+    """The browser and where it signed in from, as the audit log and the end-session page name it."""
+    if record.ip:
+        return N_("%(device)s from %(address)s", device=device_of(record.user_agent), address=record.ip)
+    return N_("%(device)s from an unknown address", device=device_of(record.user_agent))
