@@ -242,7 +242,7 @@ class Builder:
 
     def float_seats(self, lic: License, in_use: int, borrowed: int = 0) -> None:
         """Mark seats of a floating license held now, one of them perhaps for days (stuck)."""
-        devices = list(db.session.scalars(sa.select(Device).where(Device.license_id == lic.id)))
+        devices = list(db.session.scalars(sa.select(Device).where(Device.license_id == lic.id).order_by(Device.id)))
         for i, device in enumerate(devices[:in_use]):
             device.floating_in_use = True
             hours = 50 if i == 0 else self.rng.randint(0, 5)  # the first one looks stuck

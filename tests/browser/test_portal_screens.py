@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.portal_pages import AXE, axe, no_sideways_scroll, screenshot_differs, seed_demo, sign_in
+from tests.browser.portal_pages import AXE, UPDATE, axe, no_sideways_scroll, screenshot_differs, seed_demo, sign_in
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -23,7 +23,6 @@ def demo(app):
 
 
 @pytest.mark.parametrize("screen", WIDTHS)
-@pytest.mark.xfail(strict=False, reason="desktop walk differs after the merge; issue 11 note")
 def test_every_portal_page_looks_as_it_did_and_passes_axe(page, live_server, demo, screen):
     if not AXE.exists():
         pytest.skip("axe-core is not installed (npm ci)")
@@ -56,6 +55,8 @@ def test_every_portal_page_looks_as_it_did_and_passes_axe(page, live_server, dem
 
 def test_a_missing_stylesheet_fails_the_screenshot_comparison(page, live_server, demo):
     """The comparison can fail: the orders page without app.css is far from its baseline."""
+    if UPDATE:
+        pytest.skip("writing baselines: this page without its stylesheet must not become one")
     page.set_viewport_size({"width": 1440, "height": 900})
     sign_in(page, live_server)
     page.route("**/static/css/app.css*", lambda route: route.fulfill(status=200, body="", content_type="text/css"))
