@@ -24,9 +24,9 @@ from portal.models import (
     LicenseUser,
     OrderManager,
     Product,
-    UserSession,
     UserGroup,
     UserGroupMember,
+    UserSession,
 )
 from portal.tenancy import all_tenants
 from tests.i18n_check import data_shown, english_left, ensure_compiled
