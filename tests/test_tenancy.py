@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import License, LicenseManager, Order, OrderManager, Product, VendorAccount
-from portal.tenancy import TenantNotSet, all_tenants, set_tenant
+from portal.tenancy import TenantNotSet, all_tenants, plain_rows, set_tenant
 
 
 @pytest.fixture
@@ -43,6 +43,20 @@ def test_queries_see_only_their_vendor(app, two_vendors):
         other = db.session.scalar(sa.select(Order.id).where(Order.vendor_account_id == b.id))
         assert other is None
         assert db.session.get(Order, db.session.scalar(sa.select(OrderManager.order_id).limit(1))) is not None
+
+
+def test_plain_rows_are_scoped_like_every_orm_statement(app, two_vendors):
+    """The export's fast path (the driver's tuples) keeps the same isolation, joins included."""
+    a, b = two_vendors
+    joined = sa.select(License.id, Product.vendor_account_id).join(Product, Product.id == License.product_id)
+    with app.app_context():
+        with pytest.raises(TenantNotSet):
+            plain_rows(db.session, sa.select(Order.id))
+        set_tenant(db.session, a.id)
+        assert {vendor for _, vendor in plain_rows(db.session, joined)} == {a.id}
+        assert plain_rows(db.session, sa.select(Order.id).where(Order.vendor_account_id == b.id)) == []
+        with all_tenants(db.session):
+            assert {vendor for _, vendor in plain_rows(db.session, joined)} == {a.id, b.id}
 
 
 def test_updates_and_deletes_touch_only_their_vendor(app, two_vendors):

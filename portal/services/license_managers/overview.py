@@ -23,6 +23,7 @@ from portal.extensions import db
 from portal.lists import Keyset, Page, beyond, count, keyset_page, positive_id
 from portal.models import CustomerAccount, License, LicenseManager, LicenseUser, OrderManager
 from portal.models.people import MANAGER_STATUSES, last_login_sort, shown_status, status_is
+from portal.tenancy import plain_rows
 
 BASE_URL = "/vendor/license-managers"
 MAX_PAGE = 100_000
@@ -30,7 +31,7 @@ SORT_NAMES = ("name", "email", "created", "last_login", "customer_account", "sta
 SORTS = [*SORT_NAMES, *(f"-{key}" for key in SORT_NAMES)]
 DEFAULT_SORT = "-created"
 EXPORT_BATCH = 5000  # rows per keyset batch of the CSV export
-EXPORT_RATE = 20_000  # rows per second the export writes, measured at 100,000 managers (SQLite, 2 cores)
+EXPORT_RATE = 50_000  # rows per second the export writes: ~60,000 measured at 100,000 managers (SQLite, 2 cores)
 # Never signed in sorts as the oldest sign-in: first ascending, last descending, on both databases.
 EPOCH = dt.datetime(1970, 1, 1)
 _LAST_LOGIN = last_login_sort()  # served by ix_license_manager_vendor_last_login_sort
@@ -345,7 +346,8 @@ CSV_TEXT_COLUMNS = (0, 1, 2)
 def _export_select(query: OverviewQuery) -> sa.Select[Any]:
     """The export's rows with their aggregates as correlated counts, each an index look-up per row.
 
-    The times are read as text on SQLite (no parsing into datetimes only to print them again).
+    Read through ``plain_rows``: the times come as the driver gives them (text on SQLite, datetimes
+    on PostgreSQL), never parsed only to be printed again.
     """
     license_table = License.__table__  # joined as a table, as in ``aggregates``
     orders = sa.select(sa.func.count()).where(OrderManager.manager_id == LicenseManager.id)
@@ -358,8 +360,6 @@ def _export_select(query: OverviewQuery) -> sa.Select[Any]:
     return rows_select(query).add_columns(
         orders.scalar_subquery().label("orders"),
         licenses.scalar_subquery().label("licenses"),
-        sa.type_coerce(LicenseManager.last_login_at, sa.String).label("last_login_text"),
-        sa.type_coerce(LicenseManager.created_at, sa.String).label("created_text"),
     )
 
 
@@ -375,11 +375,12 @@ def csv_batches(query: OverviewQuery, batch: int = EXPORT_BATCH) -> Iterator[lis
     after: Sequence[Any] | None = None
     while True:
         page_stmt = stmt if after is None else stmt.where(beyond(keyset.columns, after, descending=keyset.descending))
-        rows = db.session.execute(page_stmt.order_by(*keyset.order_by()).limit(batch)).tuples().all()
+        # The driver's tuples: SQLAlchemy's rows would cost a third of the export's time.
+        rows = plain_rows(db.session, page_stmt.order_by(*keyset.order_by()).limit(batch))
         out: list[tuple[Any, ...]] = []
         append = out.append
         # Unpacked by position: named access on a million rows costs more than the SQL does.
-        for _, _, email, first, last, status, bits, _, account, _, _, orders, licenses, login, created in rows:
+        for _, _, email, first, last, status, bits, _, account, login, created, orders, licenses in rows:
             if bits not in codes:
                 found = perms.to_codes(bits)
                 codes[bits] = (len(found), " ".join(found))
@@ -403,7 +404,9 @@ def csv_batches(query: OverviewQuery, batch: int = EXPORT_BATCH) -> Iterator[lis
             yield out
         if len(rows) < batch:
             return
-        after = keyset.key_of(rows[-1])
+        # The next batch starts after this one's last row, read again as typed values (one look-up).
+        last = db.session.execute(rows_select(query).where(LicenseManager.id == rows[-1][0])).one()
+        after = keyset.key_of(last)
 
 
 def csv_rows(query: OverviewQuery, batch: int = EXPORT_BATCH) -> Iterator[tuple[Any, ...]]:
