@@ -78,6 +78,7 @@ test: install lint
 	[ $$sqlite -eq 0 ] && [ $$postgresql -eq 0 ]
 
 bench: install
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,bench]'
 	$(PY) bench/run.py
 
 clean:

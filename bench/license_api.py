@@ -1,6 +1,6 @@
 """Benchmark of the License API: in-process medians, a load generator on loopback, and races.
 
-1. In-process, SQLite, Scale Co at BENCH_LARGE managers (100,000 by default): the median of
+1. In-process, SQLite, Scale Co at the smallest of BENCH_SIZES (bench/pages.py): the median of
    an activation and of a check-in, each a POST through the whole app (test client, no
    network), target 10 ms each.
 2. gunicorn with the README's gunicorn.conf.py, 4 workers, on PostgreSQL (BENCH_PG_URL,
@@ -499,16 +499,11 @@ def print_table(rows: list[tuple[str, str, str]]) -> None:
 
 
 def main() -> None:
-    import tempfile
+    from bench import pages
 
-    from bench.run import LARGE, build
-
-    with tempfile.TemporaryDirectory() as tmp:
-        started = time.perf_counter()
-        app, _, _ = build(LARGE, Path(tmp))
-        print(f"  seeded {LARGE:,} managers in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        rows = in_process(app)
-    print_table(rows + served())
+    # The smallest of bench/pages.py's SQLite databases (seeded once, kept in instance/bench/).
+    app = pages.build("sqlite", min(pages.SIZES))[0]
+    print_table(in_process(app) + served())
 
 
 if __name__ == "__main__":

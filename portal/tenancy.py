@@ -101,7 +101,7 @@ def _scoped(statement: Any, tenant: int | None) -> Any:
     )
 
 
-def plain_rows(session: AnySession, statement: sa.Select[Any]) -> list[tuple[Any, ...]]:
+def plain_rows(session: AnySession, statement: sa.Select[Any]) -> list[Any]:
     """The driver's own tuples for an ORM select, scoped exactly as ``_scope_to_tenant`` scopes it.
 
     For exports of a million rows, where SQLAlchemy's Row objects cost more than the SQL: the
@@ -112,8 +112,7 @@ def plain_rows(session: AnySession, statement: sa.Select[Any]) -> list[tuple[Any
         statement = _scoped(statement, session.info.get(TENANT))
     result = session.connection().execute(statement)
     try:
-        rows: list[tuple[Any, ...]] = result.cursor.fetchall()  # type: ignore[union-attr]
-        return rows
+        return list(result.cursor.fetchall())  # a list already: the DB-API's fetchall
     finally:
         result.close()
 
