@@ -258,10 +258,11 @@ class _Connection:
         self.sock.close()
 
 
-def _prepared(base_url: str, path: str, body: dict | None) -> bytes:
+def prepared(base_url: str, path: str, body: dict | None, headers: str = "") -> bytes:
+    """A raw HTTP/1.1 request; ``headers`` are extra header lines, each ending in CRLF."""
     host = base_url.split("//", 1)[1]
     if body is None:
-        return f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+        return f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{headers}\r\n".encode()
     data = json.dumps(body).encode()
     head = (
         f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
@@ -280,7 +281,7 @@ def _load_worker(base_url: str, requests: list[bytes], seconds: float, threads: 
         local: list[float] = []
         seen: Counter = Counter()
         connection = _Connection(host, int(port))
-        connection.exchange(_prepared(base_url, "/healthz", None))  # connected before the clock starts
+        connection.exchange(prepared(base_url, "/healthz", None))  # connected before the clock starts
         barrier.wait()
         deadline = time.monotonic() + seconds
         i = 0
@@ -311,9 +312,14 @@ def _load_worker(base_url: str, requests: list[bytes], seconds: float, threads: 
 def load(base_url: str, machines: list[dict] | None) -> tuple[float, float, float, dict]:
     """Check-ins (or ``/healthz`` with no machines) from LOAD_PROCESSES x LOAD_THREADS connections."""
     if machines is None:
-        requests = [_prepared(base_url, "/healthz", None)]
+        requests = [prepared(base_url, "/healthz", None)]
     else:
-        requests = [_prepared(base_url, "/api/v1/license/check-in", machine) for machine in machines]
+        requests = [prepared(base_url, "/api/v1/license/check-in", machine) for machine in machines]
+    return load_requests(base_url, requests)
+
+
+def load_requests(base_url: str, requests: list[bytes]) -> tuple[float, float, float, dict]:
+    """Requests per second, median and p95 (ms) and the answers, for prepared requests sent in turn."""
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
     processes = [

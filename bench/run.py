@@ -1,4 +1,5 @@
-"""`make bench`: the pages at scale beside Flask-Admin (bench/pages.py), then the License API.
+"""`make bench`: the pages at scale beside Flask-Admin (bench/pages.py), the overview's throughput under
+gunicorn on PostgreSQL (bench/throughput.py), then the License API.
 
 BENCH_SIZES, BENCH_RUNS and BENCH_PG_SERVER set the sizes, the repetitions and the PostgreSQL
 server (bench/pages.py); the License API's own settings are in bench/license_api.py.
@@ -11,11 +12,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import license_api, pages  # noqa: E402
+from bench import license_api, pages, throughput  # noqa: E402
 
 
 def main() -> None:
-    pages.main()
+    runs = pages.main()
+    if any(run.backend == "postgresql" for run in runs):
+        throughput.main()
     # The License API's in-process figures on the smallest SQLite database just measured (already seeded).
     app = pages.build("sqlite", min(pages.SIZES))[0]
     license_api.print_table(license_api.in_process(app) + license_api.served())
