@@ -51,7 +51,8 @@ def main() -> None:
             ("overview fragment", pages.OVERVIEW),
             ("search, one exact email", f"{pages.OVERVIEW}?q={values['email']}"),
         ]
-        print(f"\n{'gunicorn, PostgreSQL ' + f'{size:,}':<34} {'per second':>11} {'median ms':>10} {'p95 ms':>8}  answers")
+        title = f"gunicorn, PostgreSQL {size:,}"
+        print(f"\n{title:<34} {'per second':>11} {'median ms':>10} {'p95 ms':>8}  answers")
         for name, path in cases:
             request = license_api.prepared(server.base_url, path, None, headers)
             per_second, median, p95, answers = license_api.load_requests(server.base_url, [request])
