@@ -41,11 +41,11 @@ def scoped_account_ids(manager_id: int) -> sa.Select[Any]:
 def managed_order_ids(manager_id: int) -> sa.Select[Any]:
     """The ids of the orders a manager manages: assigned to them, or of a customer account they are scoped to."""
     assigned = sa.select(OrderManager.order_id.label("order_id")).where(OrderManager.manager_id == manager_id)
-    of_accounts = (
-        sa.select(Order.id.label("order_id"))
-        .join(Customer, Customer.id == Order.customer_id)
-        .where(Customer.customer_account_id.in_(scoped_account_ids(manager_id)))
-    )
+    # Nested INs, each hop an index look-up (accounts → their customers → their orders) on the
+    # vendor-and-key indexes: joined, the planners read every order of the vendor to test its customer,
+    # ~7 ms a statement at 100,000 managers for a manager with no scoped account at all.
+    customers = sa.select(Customer.id).where(Customer.customer_account_id.in_(scoped_account_ids(manager_id)))
+    of_accounts = sa.select(Order.id.label("order_id")).where(Order.customer_id.in_(customers))
     both = sa.union(assigned, of_accounts).subquery("managed_orders")
     return sa.select(both.c.order_id)
 

@@ -32,6 +32,8 @@ class Order(TenantOwned, Base):
     __table_args__ = (
         sa.UniqueConstraint("vendor_account_id", "reference"),
         sa.Index("ix_order_vendor_created", "vendor_account_id", "created_at"),
+        # The orders of those customers (``portal.scope``), likewise read with the tenant's criterion.
+        sa.Index("ix_order_vendor_customer", "vendor_account_id", "customer_id"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

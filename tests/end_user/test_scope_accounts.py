@@ -43,7 +43,7 @@ def scoped(app, make):
     one = make.manager(world["vendor"], email="one@scope.test", permissions="all", account=c["account"])
     _scope(app, two, [a["account"], b["account"]])
     _scope(app, one, [a["account"]])
-    return {"A": a, "B": b, "C": c, "foreign": foreign, "two": two, "one": one}
+    return {"A": a, "B": b, "C": c, "foreign": foreign, "two": two, "one": one, "vendor": world["vendor"]}
 
 
 LISTS = ["/portal/orders", "/portal/licenses", "/portal/users", "/portal/"]
@@ -119,3 +119,49 @@ def _vendor(app, manager):
 
     with app.app_context():
         return db.session.get(VendorAccount, manager.vendor_account_id)
+
+
+def test_the_account_scoped_orders_are_found_by_index_not_by_reading_every_order(app):
+    """Each hop (accounts → customers → orders) is an index look-up under the tenant's criterion.
+
+    Written as a join, the planners (given Scale Co's statistics) read every order of the vendor to
+    test its customer: ~7 ms a statement at 100,000 managers, on every End User Portal list, for
+    managers with no scoped account at all.
+    """
+    import sqlalchemy as sa
+
+    from portal import scope
+    from portal.cli import analyze_database
+    from portal.models import License, LicenseManager, VendorAccount
+    from portal.seed import scale
+    from portal.tenancy import all_tenants
+    from tests.conftest import BACKEND
+    from tests.vendor.license_managers.test_search import plan
+
+    with app.app_context():
+        scale.load(2000)
+        analyze_database()
+        with all_tenants(db.session):
+            vendor = db.session.scalar(sa.select(VendorAccount.id).where(VendorAccount.name == "Scale Co"))
+            manager = db.session.scalar(sa.select(LicenseManager.id).order_by(LicenseManager.id.desc()).limit(1))
+        set_tenant(db.session, vendor)
+        seen: list[tuple[str, object]] = []
+
+        def listener(conn, cursor, statement, parameters, context, many):
+            seen.append((statement, parameters))
+
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            db.session.scalars(
+                sa.select(License.id).where(License.order_id.in_(scope.managed_order_ids(manager)))
+            ).all()
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        db.session.rollback()
+        shown = plan(*seen[-1])
+    if BACKEND == "postgresql":
+        assert 'Seq Scan on "order"' not in shown and "Seq Scan on customer" not in shown, shown
+    else:
+        # Both columns of each index serve: the vendor's alone would read every order (or customer) of it.
+        assert "ix_order_vendor_customer (vendor_account_id=? AND customer_id=?)" in shown, shown
+        assert "ix_customer_vendor_customer_account (vendor_account_id=? AND customer_account_id=?)" in shown, shown
