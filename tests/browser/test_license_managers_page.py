@@ -22,10 +22,6 @@ pytestmark = pytest.mark.browser
 
 BASE = "/vendor/license-managers"
 
-# Since the bulk checkbox column and whole-row clicks (lm-list) joined the pane (lm-page), focus does
-# not come back to the row link after Escape and the actions; known, in issue 10's note, to be fixed.
-FOCUS_AFTER_MERGE = pytest.mark.xfail(strict=False, reason="focus return after the bulk column joined the pane")
-
 
 def sign_in(page, live_server, email="boss@vendor.test") -> None:
     page.goto(f"{live_server}/vendor/login")
@@ -108,7 +104,6 @@ def test_a_reload_or_shared_link_shows_the_list_with_its_query_and_the_pane(page
     assert page.csp_violations == []
 
 
-@FOCUS_AFTER_MERGE
 def test_keyboard_moves_between_managers_and_escape_closes(page, live_server, make):
     _, managers, _ = scene(make)
     page.set_viewport_size({"width": 1440, "height": 900})
@@ -140,7 +135,6 @@ def test_keyboard_moves_between_managers_and_escape_closes(page, live_server, ma
     assert page.csp_violations == []
 
 
-@FOCUS_AFTER_MERGE
 def test_focus_returns_to_the_control_after_save_disable_and_sort(app, page, live_server, make):
     _, managers, _ = scene(make, 2)
     page.set_viewport_size({"width": 1440, "height": 900})
@@ -201,7 +195,6 @@ def test_undo_after_disable_and_after_removing_an_order(app, page, live_server, 
     assert page.csp_violations == []
 
 
-@FOCUS_AFTER_MERGE
 def test_the_keyboard_alone_finds_opens_changes_saves_and_disables(app, page, live_server, make):
     _, managers, _ = scene(make, 3)
     page.set_viewport_size({"width": 1440, "height": 900})
@@ -212,10 +205,9 @@ def test_the_keyboard_alone_finds_opens_changes_saves_and_disables(app, page, li
     expect(page.locator("#results tbody tr")).to_have_count(1)
     page.keyboard.press("j")  # typing: j is a letter, not a move
     page.keyboard.press("Backspace")
-    for _ in range(30):  # Tab to the first row's link
-        page.keyboard.press("Tab")
-        if page.evaluate("!!document.activeElement.closest('#results tbody')"):
-            break
+    page.keyboard.press("ArrowDown")  # from the search straight to its first result
+    expect(page.locator("#results tbody tr").first.locator("a.row-link")).to_be_focused()
+    page.keyboard.press("Shift+Tab")  # the row's checkbox: Enter there opens the row too, never the bulk form
     page.keyboard.press("Enter")
     expect(page.locator("#manager-name")).to_be_focused()
     for _ in range(60):  # Tab on to the Edit license permission

@@ -39,6 +39,16 @@
     updateSelection(form);
   });
 
+  // Enter on a row's checkbox would submit the bulk form with no action chosen (a 422 for nothing):
+  // it opens that row's manager instead, as Enter on the name does.
+  document.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (event.key !== "Enter" || !box.matches || !box.matches('#bulk-form input[type="checkbox"][name="ids"]')) return;
+    event.preventDefault();
+    var link = box.closest("tr") && box.closest("tr").querySelector("a.row-link");
+    if (link) link.click();
+  });
+
   // Copy buttons: shown only where the clipboard can be written.
   function showCopyButtons(root) {
     if (!navigator.clipboard) return;

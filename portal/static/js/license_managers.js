@@ -138,6 +138,11 @@
   document.addEventListener("keydown", function (event) {
     if (!layout() || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
     var target = event.target;
+    if (event.key === "ArrowDown" && target.id === "q" && rows().length) {  // from the search into its results
+      event.preventDefault();
+      rowLink(rows()[0]).focus();
+      return;
+    }
     if (isTyping(target)) return;
     var inList = target.closest && target.closest("#results tbody");
     var onPaneHead = target === document.body || (target.closest && target.closest("#manager-name"));
