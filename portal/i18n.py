@@ -108,6 +108,13 @@ def minute(value: dt.datetime | None, empty: str = "") -> str:
     return f"{date(value)} {format_time(value, 'HH:mm')}"
 
 
+def machine(value: dt.datetime | dt.date) -> str:
+    """A moment for ``<time datetime>``, in UTC to the second (HTML allows at most 3 digits of fraction)."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()
+
+
 def number(value: int | float | None) -> str:
     """A number with the locale's grouping: ``1,234``, ``1 234``, ``1.234``."""
     return "" if value is None else str(format_decimal(value))
@@ -131,5 +138,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.filters.update(date=date, minute=minute, number=number, count=count, ago=ago, translate=translate)
+    app.jinja_env.filters.update(
+        machine=machine, date=date, minute=minute, number=number, count=count, ago=ago, translate=translate
+    )
     app.jinja_env.globals.update(current_locale=current_locale, locale_names=LOCALE_NAMES)

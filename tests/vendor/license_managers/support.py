@@ -145,7 +145,7 @@ def scalars(app, stmt) -> list:
 def row_emails(html: str) -> list[str]:
     """The email column of the overview table, in order."""
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in html else ""
-    return [unescape(m) for m in re.findall(r'<td class="email"><span>([^<@\s]+@[^<\s]+)</span>', body)]
+    return [unescape(m) for m in re.findall(r'<td[^>]* class="email"><span>([^<@\s]+@[^<\s]+)</span>', body)]
 
 
 def hrefs(html: str) -> list[str]:

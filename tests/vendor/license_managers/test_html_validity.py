@@ -49,7 +49,6 @@ def nu_errors(documents: dict[str, str], folder: Path) -> dict[str, list[str]]:
     return found
 
 
-@pytest.mark.xfail(strict=False, reason="markup merged from lm-list/lm-manage not yet Nu-valid; issue 10 note")
 def test_every_page_and_pane_state_is_valid_html(client, hx, make, tmp_path, login):
     w = staffed(make, login, client)
     m, order = w["manager"], w["order"]
