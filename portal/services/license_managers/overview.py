@@ -20,14 +20,19 @@ import sqlalchemy as sa
 from portal import permissions as perms
 from portal import search
 from portal.extensions import db
-from portal.lists import Keyset, Page, beyond, count, keyset_page, positive_id
-from portal.models import CustomerAccount, License, LicenseManager, LicenseUser, OrderManager
+from portal.lists import COUNT_CAP, Keyset, Page, beyond, count, keyset_page, positive_id
+from portal.models import CustomerAccount, DefaultPermissionSet, License, LicenseManager, LicenseUser, OrderManager
 from portal.models.people import MANAGER_STATUSES, last_login_sort, shown_status, status_is
 from portal.tenancy import plain_rows
 
 BASE_URL = "/vendor/license-managers"
 MAX_PAGE = 100_000
-SORT_NAMES = ("name", "email", "created", "last_login", "customer_account", "status")
+# Sorts by a value worked out per row (how many permissions, how far from the default set, orders
+# and licenses under them): no index holds them, so they are offered while the query matches at most
+# COUNT_CAP managers (a bounded sort, ~10,000 rows); past that the list keeps its default order and
+# says why (``refused_sort``, see ``bounded``).
+COMPUTED_SORTS = ("permissions", "vs_default", "orders", "licenses")
+SORT_NAMES = ("name", "email", "created", "last_login", "customer_account", "status", *COMPUTED_SORTS)
 SORTS = [*SORT_NAMES, *(f"-{key}" for key in SORT_NAMES)]
 DEFAULT_SORT = "-created"
 EXPORT_BATCH = 5000  # rows per keyset batch of the CSV export
@@ -52,7 +57,38 @@ KEY_KINDS: dict[str, tuple[type, ...]] = {
     "last_login": (dt.datetime, int),
     "customer_account": (str, int),
     "status": (str, int),
+    **{key: (int, int) for key in COMPUTED_SORTS},
 }
+_LICENSES = License.__table__  # joined as a table, as in ``aggregates``
+
+
+def _bit_count(bits: Any) -> Any:
+    """How many permission bits an integer expression has set (SQLite has no popcount)."""
+    return sum(sa.case((bits.op("&")(p.bit) != 0, 1), else_=0) for p in perms.PERMISSIONS)
+
+
+def _differences(default: int) -> Any:
+    """How many permissions differ from the default set's bits: |bits XOR default|, XOR as (a|b) - (a&b)."""
+    bits = LicenseManager.permissions
+    return _bit_count(bits.op("|")(default) - bits.op("&")(default))
+
+
+def _computed(key: str, default: int) -> Any:
+    if key == "permissions":
+        return _bit_count(LicenseManager.permissions)
+    if key == "vs_default":
+        return _differences(default)
+    if key == "orders":
+        return sa.select(sa.func.count()).where(OrderManager.manager_id == LicenseManager.id).scalar_subquery()
+    return (
+        sa.select(sa.func.count(_LICENSES.c.id))
+        .select_from(OrderManager)
+        .join(_LICENSES, _LICENSES.c.order_id == OrderManager.order_id)
+        .where(OrderManager.manager_id == LicenseManager.id)
+        .scalar_subquery()
+    )
+
+
 KEY_OF = {
     "name": lambda row: [row.first_name, row.last_name, row.license_user_id],
     "email": lambda row: [row.email, row.id],
@@ -60,6 +96,7 @@ KEY_OF = {
     "last_login": lambda row: [row.last_login_at or EPOCH, row.id],
     "customer_account": lambda row: [row.customer_account_name or "", row.id],
     "status": lambda row: [row.status, row.id],
+    **{key: (lambda row: [row.sort_value, row.id]) for key in COMPUTED_SORTS},
 }
 # Sign-in filter values: never signed in, or signed in at least once.
 SIGNED_IN = {"never": "Never signed in", "ever": "Signed in"}
@@ -81,6 +118,9 @@ class OverviewQuery:
     signed_in: str = ""  # "never" or "ever" (SIGNED_IN); blank: either
     # Exactly these managers (a bulk selection's export); never read from or written to the URL.
     ids: tuple[int, ...] = ()
+    # The default set's bits, for the "vs default" sort; set by ``bounded``, never in the URL.
+    default_bits: int = perms.FACTORY_DEFAULT_BITS
+    refused_sort: str = ""  # a computed sort set aside by ``bounded``: too many managers match
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> OverviewQuery:
@@ -118,9 +158,24 @@ class OverviewQuery:
         return self.sort.startswith("-")
 
     @property
+    def computed_sort(self) -> bool:
+        return self.sort_key in COMPUTED_SORTS
+
+    @property
+    def computed_sort_cap(self) -> int:
+        """How many matching managers a computed sort may order (``bounded``)."""
+        return COUNT_CAP
+
+    @property
+    def sort_value(self) -> Any:
+        """The computed sort's per-row value (``COMPUTED_SORTS``), or None."""
+        return _computed(self.sort_key, self.default_bits) if self.computed_sort else None
+
+    @property
     def keyset(self) -> Keyset:
         key = self.sort_key
-        return Keyset(key, SORT_KEYS[key], KEY_KINDS[key], KEY_OF[key], self.descending)
+        columns = (self.sort_value, LicenseManager.id) if self.computed_sort else SORT_KEYS[key]
+        return Keyset(key, columns, KEY_KINDS[key], KEY_OF[key], self.descending)
 
     def params(self, **changes: Any) -> dict[str, Any]:
         """The query-string parameters with changes applied; defaults and blanks left out."""
@@ -184,6 +239,7 @@ class ManagerRow:
     created_at: dt.datetime
     orders: int = 0
     licenses: int = 0
+    sort_value: int | None = None  # a computed sort's value (``COMPUTED_SORTS``)
 
     @property
     def name(self) -> str:
@@ -232,9 +288,10 @@ def matching_managers(term: str) -> sa.CompoundSelect:
     )
 
 
-def rows_select(query: OverviewQuery) -> sa.Select[Any]:
-    """The overview rows under the query's filters, unordered and unlimited."""
-    return (
+def rows_select(query: OverviewQuery, *, sort_value: bool = True) -> sa.Select[Any]:
+    """The overview rows under the query's filters, unordered and unlimited (with a computed sort's
+    value as ``sort_value``, which the keyset reads, unless told not to)."""
+    stmt = (
         sa.select(
             LicenseManager.id,
             LicenseManager.license_user_id,
@@ -253,6 +310,7 @@ def rows_select(query: OverviewQuery) -> sa.Select[Any]:
         .outerjoin(CustomerAccount, CustomerAccount.id == LicenseManager.customer_account_id)
         .where(*_filters(query))
     )
+    return stmt.add_columns(query.sort_value.label("sort_value")) if sort_value and query.computed_sort else stmt
 
 
 def total(query: OverviewQuery) -> int:
@@ -300,18 +358,40 @@ def _with_aggregates(result_rows: Sequence[Any]) -> list[ManagerRow]:
     return rows
 
 
-def page(query: OverviewQuery) -> Page[ManagerRow]:
-    """One page of the overview: rows with aggregates, a capped count and pager cursors."""
+def bounded(query: OverviewQuery, matching: int) -> OverviewQuery:
+    """The query as it can be served: a computed sort over more than COUNT_CAP managers falls back
+    to the default order (``refused_sort`` names the one set aside); "vs default" learns the default
+    set's bits."""
+    if not query.computed_sort:
+        return query
+    if matching > COUNT_CAP:
+        return replace(query, sort=DEFAULT_SORT, after="", before="", refused_sort=query.sort_key)
+    if query.sort_key == "vs_default":
+        bits = db.session.scalar(sa.select(DefaultPermissionSet.permissions))
+        return replace(query, default_bits=perms.FACTORY_DEFAULT_BITS if bits is None else int(bits))
+    return query
+
+
+def listing(query: OverviewQuery) -> tuple[OverviewQuery, Page[ManagerRow]]:
+    """One page of the overview (rows with aggregates, a capped count, pager cursors) and the query
+    it was served by (``bounded``): the one its links and headers are built from."""
+    matching = total(query)
+    served = bounded(query, matching)
     found = keyset_page(
-        rows_select(query),
-        query.keyset,
-        after=query.after,
-        before=query.before,
-        number=query.page,
+        rows_select(served),
+        served.keyset,
+        after=served.after,
+        before=served.before,
+        number=served.page,
         scalars=False,
-        total=total(query),
+        total=matching,
     )
-    return found.map(_with_aggregates)
+    return served, found.map(_with_aggregates)
+
+
+def page(query: OverviewQuery) -> Page[ManagerRow]:
+    """One page of the overview, however it was served (``listing``)."""
+    return listing(query)[1]
 
 
 def export_rows(query: OverviewQuery, batch: int = 1000) -> Iterator[ManagerRow]:
@@ -357,7 +437,7 @@ def _export_select(query: OverviewQuery) -> sa.Select[Any]:
         .join(license_table, license_table.c.order_id == OrderManager.order_id)
         .where(OrderManager.manager_id == LicenseManager.id)
     )
-    return rows_select(query).add_columns(
+    return rows_select(query, sort_value=False).add_columns(
         orders.scalar_subquery().label("orders"),
         licenses.scalar_subquery().label("licenses"),
     )
@@ -369,6 +449,8 @@ def csv_batches(query: OverviewQuery, batch: int = EXPORT_BATCH) -> Iterator[lis
     Plain tuples of plain values (no ``ManagerRow``, no datetimes), one query per batch: memory
     stays flat whatever the count, and each batch costs what the first does.
     """
+    if query.computed_sort:
+        query = bounded(query, total(query))
     keyset = query.keyset
     stmt = _export_select(query)
     codes: dict[int, tuple[int, str]] = {}  # a permission mask's count and codes, worked out once

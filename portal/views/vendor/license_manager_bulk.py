@@ -49,8 +49,8 @@ def _confirm(form: BulkForm, query: OverviewQuery, status: int = 200, found: int
 
 def _results(form: BulkForm, query: OverviewQuery) -> Response:
     """The list's results again, the selection kept and each message at its field (an htmx 422)."""
-    page = overview.page(query)
-    response = render(f"{T}overview.html", "results", 422, query=query, page=page, bulk_form=form)
+    served, page = overview.listing(query)
+    response = render(f"{T}overview.html", "results", 422, query=served, page=page, bulk_form=form)
     return retarget(response, "#results", "outerHTML")
 
 

@@ -80,11 +80,11 @@ def list_context(selected_id: int | None = None) -> dict[str, Any]:
     """What the overview beside the pane needs, for a whole page; nothing for an htmx swap."""
     if wants_fragment():
         return {}
-    query = state().query
+    query, page = overview.listing(state().query)
     accounts, more = queries.customer_account_choices(query.customer_account)
     return dict(
         query=query,
-        page=overview.page(query),
+        page=page,
         accounts=accounts,
         more_accounts=more,
         statuses=MANAGER_STATUSES,

@@ -75,11 +75,12 @@ def index() -> Response:
     """List the account's license managers with search, filters, sorting and pages."""
     query = overview.OverviewQuery.from_args(request.args)
     accounts, more = ([], False) if wants_fragment() else queries.customer_account_choices(query.customer_account)
+    served, page = overview.listing(query)
     response = render(
         f"{T}overview.html",
         "results",
-        query=query,
-        page=overview.page(query),
+        query=served,
+        page=page,
         accounts=accounts,
         more_accounts=more,
         statuses=MANAGER_STATUSES,
