@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from portal.extensions import db
-from portal.lists import MAX_ID, Page, contains, like_pattern, paginate
+from portal.lists import MAX_ID, Page, Sorts, contains, like_pattern, paginate
 from portal.models import (
     Customer,
     CustomerAccount,
@@ -135,8 +135,46 @@ def _counts(column: Any, group: Any, ids: list[int]) -> dict[int, int]:
     return dict(rows.tuples().all())
 
 
-def orders_page(manager: LicenseManager, number: int) -> tuple[Page[Order], dict[int, int]]:
-    """The orders the manager manages, newest first, and their license counts."""
+# The pane's tabs sort by their columns (``tab_sort`` in the URL: the overview beside them has ``sort``).
+# Each ordering ends in the id; a manager's own orders and groups are few enough to sort whole.
+TAB_SORT = "tab_sort"
+# As ``Customer.display_name`` reads: the company, else the name, else the email.
+_CUSTOMER_NAME = sa.func.nullif(sa.func.trim(Customer.first_name + " " + Customer.last_name), "")
+_CUSTOMER_SHOWN = sa.func.coalesce(sa.func.nullif(Customer.company, ""), _CUSTOMER_NAME, Customer.email, "")
+_ORDER_LICENSES = sa.select(sa.func.count(License.id)).where(License.order_id == Order.id).scalar_subquery()
+ORDER_SORTS = Sorts(
+    {
+        "reference": (Order.reference, Order.id),
+        "customer": (_CUSTOMER_SHOWN, Order.id),
+        "licenses": (_ORDER_LICENSES, Order.id),
+        "created": (Order.created_at, Order.id),
+    },
+    default="-created",
+)
+GROUP_SORTS = Sorts(
+    {
+        "name": (UserGroup.name, UserGroup.id),
+        "code": (UserGroup.code, UserGroup.id),
+        "members": (
+            sa.select(sa.func.count(UserGroupMember.user_group_id))
+            .where(UserGroupMember.user_group_id == UserGroup.id)
+            .scalar_subquery(),
+            UserGroup.id,
+        ),
+    },
+    default="name",
+)
+
+
+def tab_args(sorts: Sorts, sort: str) -> dict[str, str]:
+    """The tab's sort for its pager links: none for the default order."""
+    return {} if sort == sorts.default else {TAB_SORT: sort}
+
+
+def orders_page(
+    manager: LicenseManager, number: int, sort: str = ORDER_SORTS.default
+) -> tuple[Page[Order], dict[int, int]]:
+    """The orders the manager manages in the sort asked for (newest first), and their license counts."""
     stmt = (
         sa.select(Order)
         .join(OrderManager, OrderManager.order_id == Order.id)
@@ -144,7 +182,11 @@ def orders_page(manager: LicenseManager, number: int) -> tuple[Page[Order], dict
         .where(OrderManager.manager_id == manager.id)
     )
     page = paginate(
-        stmt, number, order_by=(Order.created_at.desc(), Order.id.desc()), options=(so.contains_eager(Order.customer),)
+        stmt,
+        number,
+        order_by=ORDER_SORTS.order_by(sort),
+        options=(so.contains_eager(Order.customer),),
+        args=tab_args(ORDER_SORTS, sort),
     )
     return page, _counts(License.id, License.order_id, [o.id for o in page.items])
 
@@ -205,14 +247,16 @@ def licenses_page(manager: LicenseManager, number: int) -> Page[License]:
     )
 
 
-def user_groups_page(manager: LicenseManager, number: int) -> tuple[Page[UserGroup], dict[int, int]]:
-    """The groups the manager manages, by name, and their member counts."""
+def user_groups_page(
+    manager: LicenseManager, number: int, sort: str = GROUP_SORTS.default
+) -> tuple[Page[UserGroup], dict[int, int]]:
+    """The groups the manager manages in the sort asked for (by name), and their member counts."""
     stmt = (
         sa.select(UserGroup)
         .join(UserGroupManager, UserGroupManager.user_group_id == UserGroup.id)
         .where(UserGroupManager.manager_id == manager.id)
     )
-    page = paginate(stmt, number, order_by=(UserGroup.name, UserGroup.id))
+    page = paginate(stmt, number, order_by=GROUP_SORTS.order_by(sort), args=tab_args(GROUP_SORTS, sort))
     counts = _counts(UserGroupMember.user_group_id, UserGroupMember.user_group_id, [g.id for g in page.items])
     return page, counts
 

@@ -120,9 +120,10 @@ def scope(manager_id: int) -> Response:
 
 
 def _groups_tab(manager: LicenseManager, form: AddUserGroupForm | None = None, status: int = 200) -> Response:
-    page, member_counts = queries.user_groups_page(manager, page_number(request.args.get("page")))
+    sort = queries.GROUP_SORTS.parse(request.args.get(queries.TAB_SORT))
+    page, member_counts = queries.user_groups_page(manager, page_number(request.args.get("page")), sort)
     context: dict[str, Any] = pane.list_context(manager.id)
-    context.update(tab_page=page, member_counts=member_counts, choices=profile.group_choices(manager))
+    context.update(tab_page=page, tab_sort=sort, member_counts=member_counts, choices=profile.group_choices(manager))
     return render(
         f"{T}user_groups.html",
         "tab",

@@ -253,7 +253,8 @@ def _orders(
     context: dict[str, Any] = dict(options=options, more=more, search=search, form=form or AddOrderForm(formdata=None))
     if block in ("tab", "pane"):
         number = page_number(request.args.get("page"))
-        context["tab_page"], context["license_counts"] = queries.orders_page(manager, number)
+        sort = context["tab_sort"] = queries.ORDER_SORTS.parse(request.args.get(queries.TAB_SORT))
+        context["tab_page"], context["license_counts"] = queries.orders_page(manager, number, sort)
     return show(manager, "orders", block, status if not search.errors else 422, **context)
 
 
@@ -284,9 +285,18 @@ def licenses(manager_id: int) -> Response:
 def user_groups(manager_id: int) -> Response:
     """List the user groups the manager manages, with their member counts."""
     manager = load_manager(manager_id)
-    page, member_counts = queries.user_groups_page(manager, page_number(request.args.get("page")))
+    sort = queries.GROUP_SORTS.parse(request.args.get(queries.TAB_SORT))
+    page, member_counts = queries.user_groups_page(manager, page_number(request.args.get("page")), sort)
     add_form, choices = AddUserGroupForm(formdata=None), profile.group_choices(manager)  # lm-manage: add a group
-    return show(manager, "user_groups", tab_page=page, member_counts=member_counts, add_form=add_form, choices=choices)
+    return show(
+        manager,
+        "user_groups",
+        tab_page=page,
+        tab_sort=sort,
+        member_counts=member_counts,
+        add_form=add_form,
+        choices=choices,
+    )
 
 
 @bp.get("/license-managers/<int:manager_id>/report")

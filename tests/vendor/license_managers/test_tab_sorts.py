@@ -1,0 +1,90 @@
+"""The pane's Orders and User groups tabs sort by their columns (``tab_sort``), pages keeping the sort."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.vendor.license_managers.support import BASE
+
+
+def references(html: str) -> list[str]:
+    body = html.rsplit("<tbody>", 1)[1].split("</tbody>", 1)[0]  # the pane comes after the list
+    return re.findall(r'<th scope="row">([^<]+)', body)
+
+
+@pytest.fixture
+def scene(make, client, login):
+    w = make.world()
+    vendor = w["vendor"]
+    login(make.staff(vendor))
+    orders = [make.order(vendor, reference=ref) for ref in ("B-2", "A-1", "C-3")]  # created in this order
+    for _ in range(2):
+        make.license(orders[2], w["key_policy"])
+    make.license(orders[0], w["key_policy"])
+    manager = make.manager(vendor, orders=orders)
+    users = [make.license_user(vendor) for _ in range(3)]
+    groups = [
+        make.user_group(vendor, name="Beta", members=users[:1], managers=[manager]),
+        make.user_group(vendor, name="Alpha", members=users, managers=[manager]),
+        make.user_group(vendor, name="Gamma", members=users[:2], managers=[manager]),
+    ]
+    return w, manager, orders, groups
+
+
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("", ["C-3", "A-1", "B-2"]),  # newest first
+        ("reference", ["A-1", "B-2", "C-3"]),
+        ("-reference", ["C-3", "B-2", "A-1"]),
+        ("-licenses", ["C-3", "B-2", "A-1"]),
+        ("licenses", ["A-1", "B-2", "C-3"]),
+        ("created", ["B-2", "A-1", "C-3"]),
+        ("nonsense", ["C-3", "A-1", "B-2"]),  # an unknown sort: the default order, never an error
+    ],
+)
+def test_the_orders_tab_sorts_by_its_columns(client, scene, sort, expected):
+    _, manager, _, _ = scene
+    response = client.get(f"{BASE}/{manager.id}/orders", query_string={"tab_sort": sort})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert references(html) == expected
+    if sort and sort != "nonsense":
+        assert 'aria-sort="' + ("descending" if sort.startswith("-") else "ascending") + '"' in html
+
+
+def groups_shown(html: str) -> list[str]:
+    return references(html)
+
+
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("", ["Alpha", "Beta", "Gamma"]),
+        ("-name", ["Gamma", "Beta", "Alpha"]),
+        ("-members", ["Alpha", "Gamma", "Beta"]),
+        ("members", ["Beta", "Gamma", "Alpha"]),
+    ],
+)
+def test_the_user_groups_tab_sorts_by_its_columns(client, scene, sort, expected):
+    _, manager, _, _ = scene
+    html = client.get(f"{BASE}/{manager.id}/user-groups", query_string={"tab_sort": sort}).get_data(as_text=True)
+    assert groups_shown(html) == expected
+
+
+def test_a_sorted_tab_pages_in_its_sort_and_keeps_the_list_query(client, make, login):
+    w = make.world()
+    login(make.staff(w["vendor"]))
+    orders = [make.order(w["vendor"], reference=f"R-{i:02d}") for i in range(30)]
+    manager = make.manager(w["vendor"], orders=orders)
+    first = client.get(f"{BASE}/{manager.id}/orders?tab_sort=reference&q=x&sort=email").get_data(as_text=True)
+    assert references(first) == [f"R-{i:02d}" for i in range(25)]
+    next_url = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    assert "tab_sort=reference" in next_url and "sort=email" in next_url and "q=x" in next_url
+    assert references(client.get(next_url).get_data(as_text=True)) == [f"R-{i:02d}" for i in range(25, 30)]
+    # The headers' links keep the list's query beside the pane too.
+    tab = first.rsplit("<table", 1)[1]
+    header = re.search(r'<a href="([^"]+)"[^>]*>Customer', tab).group(1).replace("&amp;", "&")
+    assert "tab_sort=customer" in header and "sort=email" in header
