@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from markupsafe import Markup
 
 from portal import permissions as perms
 from portal.access import actor, safe_next
@@ -52,6 +53,17 @@ def chips(query: OverviewQuery) -> list[tuple[str, str]]:
     return found
 
 
+# Beside the open pane the list keeps these cells, and the one of the column it is sorted by: they
+# carry data-keep and the stylesheet hides the rest. Worked out once a page, not once a cell.
+KEPT = ("select", "name", "status")
+DATA_KEEP = Markup(" data-keep")
+
+
+def kept_cells(query: OverviewQuery) -> dict[str, Markup]:
+    """Each column's attribute for its cells: `` data-keep`` or nothing."""
+    return {key: DATA_KEEP if key in KEPT or key == query.sort_key else Markup("") for key in (*KEPT, *views.COLUMNS)}
+
+
 def list_context(query: OverviewQuery) -> dict[str, Any]:
     """What the results fragment needs besides ``query`` and ``page``; a Jinja global (``manager_list``),
     so every view that renders the list (the overview, the detail page beside it, a 422) gets it."""
@@ -59,6 +71,7 @@ def list_context(query: OverviewQuery) -> dict[str, Any]:
     return dict(
         columns=found.columns,
         column_labels=views.COLUMNS,
+        keep=kept_cells(query),
         default_bits=found.default_bits,
         difference=perms.difference,
         saved_views=found.views,
