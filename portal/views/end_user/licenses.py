@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.forms import submit
 from portal.forms.licenses import AssignUserForm, NoteForm
 from portal.htmx import push_url, redirect_to, render, wants_fragment
-from portal.lists import page_number, paginate
+from portal.lists import Page, Sorts, page_number, paginate
 from portal.models import License
 from portal.services.licenses import actions, queries, seats
 from portal.views.end_user._confirm import confirm
@@ -43,19 +43,47 @@ def index() -> Response:
     return render(INDEX, page=page, filters=filters, products=products, expiring_choices=queries.EXPIRING_CHOICES)
 
 
+def _sorted_page(stmt_of: Any, sorts: Sorts, name: str) -> tuple[Page[Any], str]:
+    """One of the license page's lists, in the sort and at the page its own arguments ask for."""
+    sort = sorts.parse(request.args.get(f"{name}_sort"))
+    page = paginate(stmt_of(sort), page_number(request.args.get(f"{name}_page")))
+    return page, sort
+
+
 def detail_context(license_: License) -> dict[str, Any]:
-    """What the license page shows: limits, a page of devices, a page of users, floating seats."""
-    sort = queries.DEVICE_SORTS.parse(request.args.get("devices_sort"))
-    devices = paginate(
-        queries.devices_query(license_, sort),
-        page_number(request.args.get("devices_page")),
-        args={"devices_sort": sort} if sort != queries.DEVICE_SORTS.default else {},
-    )
-    users = None
+    """What the license page shows: limits, a page of devices, a page of users, floating seats.
+
+    Each list has its own sort and page arguments (``devices_sort``, ``users_page``, …); ``state``
+    holds every one that is not its default, so a link of one list keeps the others where they are.
+    """
+    lists: dict[str, tuple[Page[Any], str]] = {
+        "devices": _sorted_page(lambda sort: queries.devices_query(license_, sort), queries.DEVICE_SORTS, "devices")
+    }
+    defaults = {"devices": queries.DEVICE_SORTS.default}
     if license_.max_license_users:
-        users = paginate(queries.users_query(license_), page_number(request.args.get("users_page")))
-    floating = queries.floating_holders(license_) if license_.is_floating else []
-    return dict(license=license_, devices=devices, devices_sort=sort, users=users, floating=floating)
+        lists["users"] = _sorted_page(lambda sort: queries.users_query(license_, sort), queries.USER_SORTS, "users")
+        defaults["users"] = queries.USER_SORTS.default
+    if license_.is_floating:
+        lists["floating"] = _sorted_page(
+            lambda sort: queries.holders_query(license_, sort), queries.HOLDER_SORTS, "floating"
+        )
+        defaults["floating"] = queries.HOLDER_SORTS.default
+    state: dict[str, Any] = {"license_id": license_.id}
+    for name, (page, sort) in lists.items():
+        state[f"{name}_sort"] = sort if sort != defaults[name] else None
+        state[f"{name}_page"] = page.number if page.number > 1 else None
+    users, users_sort = lists.get("users", (None, ""))
+    floating, floating_sort = lists.get("floating", (None, ""))
+    return dict(
+        license=license_,
+        devices=lists["devices"][0],
+        devices_sort=lists["devices"][1],
+        users=users,
+        users_sort=users_sort,
+        floating=floating,
+        floating_sort=floating_sort,
+        state=state,
+    )
 
 
 def render_detail(license_: License, status: int = 200, **forms: Any) -> Response:
