@@ -205,3 +205,20 @@ def test_each_sorted_list_costs_the_same_queries_at_few_and_many_rows(app, clien
             assert client.get(url).status_code == 200
         counts.append(q.count)
     assert counts[0] == counts[1]
+
+
+def test_never_reads_as_the_oldest_on_every_database(client, make, login, w):
+    """SQLite and PostgreSQL put NULL at opposite ends; the lists put "never" with the oldest on both."""
+    seat = make.license(w["order"], w["seat_policy"], license_key=None)
+    seen = make.license_user(w["vendor"], email="seen@globex.test", account=w["account"], last_login_at=utcnow())
+    never = make.license_user(w["vendor"], email="never@globex.test", account=w["account"])
+    for user in (seen, never):
+        make.assignment(seat, user)
+    login(w["manager"])
+    for url in ("/portal/users?sort={}", f"/portal/licenses/{seat.id}?users_sort={{}}"):
+        listed = [
+            e for e in user_emails(client.get(url.format("-last_login")).get_data(as_text=True)) if "@globex" in e
+        ]
+        assert listed[:2] == ["seen@globex.test", "never@globex.test"], url
+        listed = [e for e in user_emails(client.get(url.format("last_login")).get_data(as_text=True)) if "@globex" in e]
+        assert listed.index("never@globex.test") < listed.index("seen@globex.test"), url

@@ -132,6 +132,7 @@ USER_SORTS = Sorts(
         "last_login": (LicenseUser.last_login_at, LicenseUser.id),
     },
     default="email",
+    nulls_low=True,
 )
 
 
@@ -149,6 +150,7 @@ def users_query(license_: License, sort: str = USER_SORTS.default) -> sa.Select[
 HOLDER_SORTS = Sorts(
     {name: columns for name, columns in FLOATING_SORTS.columns.items() if name != "license"},
     default=FLOATING_SORTS.default,
+    nulls_low=True,
 )
 
 

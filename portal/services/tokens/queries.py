@@ -19,6 +19,7 @@ TOKEN_SORTS = Sorts(
         "status": (ManagerToken.revoked_at.is_not(None), -ManagerToken.id),
     },
     default="status",
+    nulls_low=True,
 )
 
 

@@ -54,6 +54,7 @@ MEMBER_SORTS = Sorts(
         "last_login": (LicenseUser.last_login_at, LicenseUser.id),
     },
     default="email",
+    nulls_low=True,
 )
 
 

@@ -34,6 +34,7 @@ def user_sorts(manager_id: int) -> Sorts:
             "last_login": (LicenseUser.last_login_at, LicenseUser.id),
         },
         default="email",
+        nulls_low=True,
     )
 
 
