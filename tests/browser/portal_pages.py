@@ -18,8 +18,10 @@ from portal.extensions import db
 from portal.models import (
     Device,
     License,
+    LicenseAssignment,
     LicenseManager,
     LicenseUser,
+    ManagerToken,
     Order,
     OrderManager,
     UserGroup,
@@ -67,7 +69,23 @@ def seed_demo(app) -> dict[str, str]:
             .where(UserGroupManager.manager_id == manager.id)
             .order_by(UserGroupManager.user_group_id)
         ) or db.session.scalar(sa.select(UserGroup.id).order_by(UserGroup.id))
-        user = manager.license_user_id
+        # A user holding seats of the manager's orders: their page lists their licenses.
+        user = db.session.scalar(
+            sa.select(LicenseAssignment.license_user_id)
+            .where(LicenseAssignment.license_id == seats)
+            .order_by(LicenseAssignment.id)
+        )
+        # A token, so the tokens page shows its list (the demo has none).
+        db.session.add(
+            ManagerToken(
+                vendor_account_id=manager.vendor_account_id,
+                manager_id=manager.id,
+                name="Build server",
+                prefix="demo0001",
+                hash="0" * 64,
+            )
+        )
+        db.session.commit()
         floating = db.session.scalar(
             sa.select(Device.id)
             .join(License, License.id == Device.license_id)
