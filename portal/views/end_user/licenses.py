@@ -43,41 +43,39 @@ def index() -> Response:
     return render(INDEX, page=page, filters=filters, products=products, expiring_choices=queries.EXPIRING_CHOICES)
 
 
-def _sorted_page(stmt_of: Any, sorts: Sorts, name: str) -> tuple[Page[Any], str]:
-    """One of the license page's lists, in the sort and at the page its own arguments ask for."""
+def _sorted_page(stmt_of: Any, sorts: Sorts, name: str, state: dict[str, Any]) -> tuple[Page[Any], str]:
+    """One of the license page's lists, in the sort and at the page its own arguments ask for.
+
+    ``state`` collects the arguments of every list that are not their default, so a link of one
+    list (a header, a pager) keeps the others where they are.
+    """
     sort = sorts.parse(request.args.get(f"{name}_sort"))
     page = paginate(stmt_of(sort), page_number(request.args.get(f"{name}_page")))
+    state[f"{name}_sort"] = sort if sort != sorts.default else None
+    state[f"{name}_page"] = page.number if page.number > 1 else None
     return page, sort
 
 
 def detail_context(license_: License) -> dict[str, Any]:
-    """What the license page shows: limits, a page of devices, a page of users, floating seats.
-
-    Each list has its own sort and page arguments (``devices_sort``, ``users_page``, …); ``state``
-    holds every one that is not its default, so a link of one list keeps the others where they are.
-    """
-    lists: dict[str, tuple[Page[Any], str]] = {
-        "devices": _sorted_page(lambda sort: queries.devices_query(license_, sort), queries.DEVICE_SORTS, "devices")
-    }
-    defaults = {"devices": queries.DEVICE_SORTS.default}
-    if license_.max_license_users:
-        lists["users"] = _sorted_page(lambda sort: queries.users_query(license_, sort), queries.USER_SORTS, "users")
-        defaults["users"] = queries.USER_SORTS.default
-    if license_.is_floating:
-        lists["floating"] = _sorted_page(
-            lambda sort: queries.holders_query(license_, sort), queries.HOLDER_SORTS, "floating"
-        )
-        defaults["floating"] = queries.HOLDER_SORTS.default
+    """What the license page shows: limits, a page each of devices, users and floating seats, each sorted."""
     state: dict[str, Any] = {"license_id": license_.id}
-    for name, (page, sort) in lists.items():
-        state[f"{name}_sort"] = sort if sort != defaults[name] else None
-        state[f"{name}_page"] = page.number if page.number > 1 else None
-    users, users_sort = lists.get("users", (None, ""))
-    floating, floating_sort = lists.get("floating", (None, ""))
+    devices, devices_sort = _sorted_page(
+        lambda sort: queries.devices_query(license_, sort), queries.DEVICE_SORTS, "devices", state
+    )
+    users, users_sort = None, ""
+    if license_.max_license_users:
+        users, users_sort = _sorted_page(
+            lambda sort: queries.users_query(license_, sort), queries.USER_SORTS, "users", state
+        )
+    floating, floating_sort = None, ""
+    if license_.is_floating:
+        floating, floating_sort = _sorted_page(
+            lambda sort: queries.holders_query(license_, sort), queries.HOLDER_SORTS, "floating", state
+        )
     return dict(
         license=license_,
-        devices=lists["devices"][0],
-        devices_sort=lists["devices"][1],
+        devices=devices,
+        devices_sort=devices_sort,
         users=users,
         users_sort=users_sort,
         floating=floating,
