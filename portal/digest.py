@@ -9,9 +9,10 @@ gets no mail.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -31,29 +32,37 @@ def locale_of(manager: LicenseManager) -> str:
     return chosen if chosen in LOCALES else DEFAULT_LOCALE
 
 
-def compose(manager: LicenseManager, notices: queries.Notices, vendor_name: str) -> tuple[str, str]:
-    """The digest's subject and body, in the manager's language."""
-    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
+@dataclass(frozen=True)
+class Sender:
+    """Who a vendor's digests come from: its brand (else its name) and its own portal sign-in address."""
+
+    brand: str
+    sign_in_url: str
+
+
+def compose(manager: LicenseManager, notices: queries.Notices, sender: Sender, organisation: str) -> tuple[str, str]:
+    """The digest's subject and body, in the manager's language, signed with the vendor's brand."""
     with force_locale(locale_of(manager)):
-        subject = _("%(vendor)s: your licenses need attention", vendor=vendor_name)
+        subject = _("%(vendor)s: your licenses need attention", vendor=sender.brand)
         body = render_template(
             "mail/digest.txt",
             manager=manager,
             notices=notices,
-            vendor_name=vendor_name,
-            portal_url=f"{base}/portal/",
-            settings_url=f"{base}/portal/notices",
-        )
+            vendor_name=sender.brand,
+            organisation=organisation,
+            # Through the vendor's own sign-in page: the generic one would ask which vendor.
+            settings_url=f"{sender.sign_in_url}?next=/portal/notices",
+        ) + mail.signature(sender.brand, organisation, sender.sign_in_url)
     return subject, body
 
 
-def send_digest(manager: LicenseManager, vendor_name: str, now: dt.datetime) -> bool:
+def send_digest(manager: LicenseManager, sender: Sender, organisation: str, now: dt.datetime) -> bool:
     """Queue today's digest for one manager when there is something to say; return whether it was sent."""
     notices = queries.notices_for(manager.id, now)
     actions.mark_digest_sent(manager, now.date())
     if notices.empty:
         return False
-    subject, body = compose(manager, notices, vendor_name)
+    subject, body = compose(manager, notices, sender, organisation)
     mail.send_mail(manager.license_user.email, subject, body, vendor_account_id=manager.vendor_account_id)
     return True
 
@@ -67,9 +76,14 @@ def send_digests(now: dt.datetime | None = None, batch: int = BATCH) -> int:
     try:
         for vendor_id, vendor_name in vendors:
             set_tenant(db.session, vendor_id)
+            sender = Sender(*mail.brand_of(vendor_id, vendor_name))
             after = 0
             while recipients := queries.digest_recipients(now.date(), after, batch):
-                sent += sum(send_digest(manager, vendor_name, now) for manager in recipients)
+                organisations = queries.organisations_of(recipients)  # one query a batch
+                sent += sum(
+                    send_digest(manager, sender, organisations.get(manager.customer_account_id or 0, ""), now)
+                    for manager in recipients
+                )
                 after = recipients[-1].id
                 db.session.commit()
                 set_tenant(db.session, vendor_id)

@@ -305,6 +305,10 @@ class Sorts:
 
     columns: Mapping[str, Sequence[Any]]
     default: str
+    # Where empty values of nullable columns go: SQLite puts NULL first ascending and last descending,
+    # PostgreSQL the other way round. With ``nulls_low`` both read "never" as the oldest, so a list
+    # sorted by its last sign-in shows the same rows first on either database.
+    nulls_low: bool = False
 
     def parse(self, value: Any) -> str:
         """The sort a query argument asks for, or the default when it names no column."""
@@ -315,7 +319,13 @@ class Sorts:
         """The ORDER BY clauses of a sort that ``parse`` returned."""
         name = sort.lstrip("-")
         descending = sort.startswith("-")
-        return [c.desc() if descending else c.asc() for c in self.columns[name]]
+        clauses = []
+        for column in self.columns[name]:
+            clause = column.desc() if descending else column.asc()
+            if self.nulls_low and getattr(column, "nullable", False):
+                clause = clause.nulls_last() if descending else clause.nulls_first()
+            clauses.append(clause)
+        return clauses
 
     def apply(self, stmt: sa.Select[Any], sort: str) -> sa.Select[Any]:
         """The statement ordered by this sort, in place of any order it had."""

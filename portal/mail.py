@@ -109,7 +109,7 @@ def _organisation(user: LicenseUser) -> str:
     return account.name if account else ""
 
 
-def _signature(brand: str, organisation: str, sign_in: str) -> str:
+def signature(brand: str, organisation: str, sign_in: str) -> str:
     """The mail's signature, in the language of the enclosing ``i18n.in_locale`` block."""
     who = _("%(brand)s · for %(organisation)s", brand=brand, organisation=organisation) if organisation else brand
     return "\n\n-- \n" + who + "\n" + _("Your portal: %(url)s", url=sign_in)
@@ -153,7 +153,7 @@ def send_invitation(manager: LicenseManager, vendor_name: str) -> str:
                 + link,
                 _("If you did not expect this mail, you can ignore it."),
             ]
-        ) + _signature(brand, organisation, sign_in)
+        ) + signature(brand, organisation, sign_in)
     send_mail(user.email, subject, body, vendor_account_id=manager.vendor_account_id)
     manager.invited_at = utcnow()
     manager.invitation_expires_at = manager.invited_at + tokens.max_age(tokens.INVITATION)
@@ -180,7 +180,7 @@ def send_password_reset(user: LicenseUser, locale: str | None = None) -> None:
                 _("Set a new password here (the link works once and expires):") + "\n" + tokens.link(raw),
                 _("If this was not you, ignore this mail; your password stays as it is."),
             ]
-        ) + _signature(brand, _organisation(user), sign_in)
+        ) + signature(brand, _organisation(user), sign_in)
     send_mail(user.email, subject, body, vendor_account_id=user.vendor_account_id)
 
 

@@ -15,7 +15,19 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import License, LicenseManager, LicenseUser, Order, OrderManager, UserGroup, UserGroupManager
+from portal.models import (
+    Device,
+    License,
+    LicenseAssignment,
+    LicenseManager,
+    LicenseUser,
+    ManagerToken,
+    Order,
+    OrderManager,
+    UserGroup,
+    UserGroupManager,
+    VendorBranding,
+)
 from portal.tenancy import all_tenants
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,8 +39,14 @@ PASSWORD = "demo-password"
 PAGE_WIDTH = "document.documentElement.scrollWidth"
 # What changes from day to day in the demo data: dates and the chart's date ticks.
 MASK = "time, .chart .tick, .chart-caption, input[type=date]"
-# The demo's floating seats are drawn afresh on each load: their rows are masked too.
-PAGE_MASKS = {"floating": "#floating-seats tbody"}
+# The demo's floating seats are drawn afresh on each load: their rows (and the devices named on the
+# borrow page and the notices) are masked too; so is the two-factor page's new secret (QR code and key).
+PAGE_MASKS = {
+    "floating": "#floating-seats tbody",
+    "borrow": "h1, main .small a",
+    "notices": "section[aria-labelledby=floating] ul",
+    "two-factor": ".totp-qr, .totp-secret",
+}
 PIXEL_DELTA = 40  # a grey level this far from the baseline's counts as a different pixel
 MAX_DIFFERENT = 0.02  # share of different pixels a page may have before its screenshot fails
 
@@ -51,7 +69,29 @@ def seed_demo(app) -> dict[str, str]:
             .where(UserGroupManager.manager_id == manager.id)
             .order_by(UserGroupManager.user_group_id)
         ) or db.session.scalar(sa.select(UserGroup.id).order_by(UserGroup.id))
-        user = manager.license_user_id
+        # A user holding seats of the manager's orders: their page lists their licenses.
+        user = db.session.scalar(
+            sa.select(LicenseAssignment.license_user_id)
+            .where(LicenseAssignment.license_id == seats)
+            .order_by(LicenseAssignment.id)
+        )
+        # A token, so the tokens page shows its list (the demo has none).
+        db.session.add(
+            ManagerToken(
+                vendor_account_id=manager.vendor_account_id,
+                manager_id=manager.id,
+                name="Build server",
+                prefix="demo0001",
+                hash="0" * 64,
+            )
+        )
+        db.session.commit()
+        floating = db.session.scalar(
+            sa.select(Device.id)
+            .join(License, License.id == Device.license_id)
+            .where(mine, License.is_floating, License.max_borrow_hours > 0, Device.is_active, ~Device.is_revoked)
+            .order_by(Device.id)
+        )
     return {
         "dashboard": "/portal/",
         "orders": "/portal/orders",
@@ -70,6 +110,24 @@ def seed_demo(app) -> dict[str, str]:
         "activity": "/portal/activity",
         "tokens": "/portal/account/tokens",
         "password": "/portal/password/change",
+        "notices": "/portal/notices",
+        "account": "/portal/account",
+        "two-factor": "/portal/account/two-factor",
+        "end-sessions": "/portal/account/sessions/end-others",
+        "borrow": f"/portal/devices/{floating}/borrow",
+        "offline": f"/portal/licenses/{keyed}/offline-activation",
+        "confirm": f"/portal/licenses/{keyed}/reset",  # the confirmation page, without JavaScript
+    }
+
+
+def public_pages(app) -> dict[str, str]:
+    """The End User Portal's pages before signing in: the sign-in pages and the forgotten password."""
+    with app.app_context(), all_tenants(db.session):
+        slug = db.session.scalar(sa.select(VendorBranding.slug).order_by(VendorBranding.vendor_account_id))
+    return {
+        "sign-in": "/portal/login",
+        "vendor-sign-in": f"/portal/{slug}/login",
+        "forgot-password": "/portal/password/forgot",
     }
 
 
@@ -83,6 +141,33 @@ def sign_in(page, base: str, email: str = MANAGER) -> None:
 
 def no_sideways_scroll(page) -> bool:
     return page.evaluate(f"{PAGE_WIDTH} <= window.innerWidth")
+
+
+def wrapped_keys(page) -> list[str]:
+    """The license keys on the page that take more than one line (each is one line, cut with an ellipsis)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll("code.license-key")].filter(key => {
+            const line = parseFloat(getComputedStyle(key).lineHeight) || key.offsetHeight;
+            return key.getClientRects().length > 1 || key.getBoundingClientRect().height > line * 1.5;
+        }).map(key => key.title || key.textContent)"""
+    )
+
+
+def loose_tables(page) -> list[str]:
+    """The tables that neither became cards nor keep their first column in view as they scroll.
+
+    A table whose rows are no longer table rows is shown as cards; otherwise every cell of its
+    first column must be sticky inside its scrolling region (``.table-wrap``), so it never leaves.
+    """
+    return page.evaluate(
+        """() => [...document.querySelectorAll("main table")].filter(table => {
+            const rows = [...table.rows];
+            if (rows.length && rows.every(row => getComputedStyle(row).display !== "table-row")) return false;
+            const wrap = table.closest(".table-wrap");
+            if (!wrap || getComputedStyle(wrap).overflowX === "visible") return true;
+            return rows.some(row => row.cells.length && getComputedStyle(row.cells[0]).position !== "sticky");
+        }).map(table => (table.caption && table.caption.textContent.trim()) || table.className || "a table")"""
+    )
 
 
 @dataclass

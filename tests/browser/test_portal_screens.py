@@ -1,4 +1,5 @@
-"""Every End User Portal page at 1440 and 390 px: screenshots against baselines, axe in both themes.
+"""Every End User Portal page at 1440 and 390 px: screenshots against baselines, axe in both themes,
+no sideways scroll; at 390 px license keys on one line and tables as cards or with their first column fixed.
 
 Baselines live in tests/browser/baselines/; ``PORTAL_UPDATE_BASELINES=1`` writes them anew
 after a change meant to be seen. The confirmation dialog is driven with the keyboard alone.
@@ -8,7 +9,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.portal_pages import AXE, UPDATE, axe, no_sideways_scroll, screenshot_differs, seed_demo, sign_in
+from tests.browser.portal_pages import (
+    AXE,
+    UPDATE,
+    axe,
+    loose_tables,
+    no_sideways_scroll,
+    public_pages,
+    screenshot_differs,
+    seed_demo,
+    sign_in,
+    wrapped_keys,
+)
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -23,34 +35,58 @@ def demo(app):
 
 
 @pytest.mark.parametrize("screen", WIDTHS)
-def test_every_portal_page_looks_as_it_did_and_passes_axe(page, live_server, demo, screen):
+def test_every_portal_page_looks_as_it_did_and_passes_axe(app, page, live_server, demo, screen):
     if not AXE.exists():
         pytest.skip("axe-core is not installed (npm ci)")
     width, height = WIDTHS[screen]
     page.set_viewport_size({"width": width, "height": height})
     problems = []
-    page.emulate_media(color_scheme="light")
-    page.goto(f"{live_server}/portal/login")
-    for theme in ("light", "dark"):
-        page.emulate_media(color_scheme=theme)
-        problems += [f"sign-in {theme}: {v}" for v in axe(page)]
-    page.emulate_media(color_scheme="light")
-    if difference := screenshot_differs(page, f"sign-in-{screen}"):
-        problems.append(difference)
-    sign_in(page, live_server)
-    for name, path in demo.items():
-        page.emulate_media(color_scheme="light")
-        response = page.goto(live_server + path)
-        assert response.status == 200, path
+
+    def check(name: str, themes=("light", "dark")) -> None:
         if not no_sideways_scroll(page):
             problems.append(f"{name}: scrolls sideways at {width} px")
+        if screen == "phone":
+            problems.extend(f"{name}: license key {key} wraps" for key in wrapped_keys(page))
+            problems.extend(
+                f"{name}: {table} is no cards and its first column scrolls away" for table in loose_tables(page)
+            )
         if difference := screenshot_differs(page, f"{name}-{screen}"):
             problems.append(difference)
-        problems += [f"{name} light: {v}" for v in axe(page)]
-        page.emulate_media(color_scheme="dark")
-        problems += [f"{name} dark: {v}" for v in axe(page)]
+        for theme in themes:
+            page.emulate_media(color_scheme=theme)
+            problems.extend(f"{name} {theme}: {v}" for v in axe(page))
+        page.emulate_media(color_scheme="light")
+
+    page.emulate_media(color_scheme="light")
+    for name, path in public_pages(app).items():
+        response = page.goto(live_server + path)
+        assert response.status == 200, path
+        check(name)
+    sign_in(page, live_server)
+    for name, path in demo.items():
+        response = page.goto(live_server + path)
+        assert response.status == 200, path
+        check(name)
     assert problems == []
     assert page.csp_violations == []
+
+
+def test_the_phone_checks_can_fail(page, live_server, demo):
+    """A key allowed to wrap, and a table whose first column scrolls away, are reported by the walk."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server)
+    page.goto(live_server + demo["licenses"])
+    assert wrapped_keys(page) == [] and loose_tables(page) == []
+    page.evaluate(
+        """() => {
+            const key = document.querySelector("code.license-key");
+            key.style.cssText = "white-space: normal; max-width: 4ch; display: inline-block; word-break: break-all";
+            document.querySelectorAll("#license-results td:first-child, #license-results th:first-child")
+                .forEach(cell => { cell.style.position = "static"; });
+        }"""
+    )
+    assert len(wrapped_keys(page)) == 1
+    assert loose_tables(page) == ["Licenses of your orders"]
 
 
 def test_a_missing_stylesheet_fails_the_screenshot_comparison(page, live_server, demo):

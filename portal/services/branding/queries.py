@@ -22,16 +22,16 @@ def of_vendor(vendor_account_id: int) -> VendorBranding | None:
     return db.session.get(VendorBranding, vendor_account_id)
 
 
-def logo_of(slug: str) -> tuple[bytes, str, str] | None:
-    """The logo's bytes, type and hash for a slug; None when the vendor has none."""
+def logo_of(slug: str) -> tuple[int, bytes, str, str] | None:
+    """The vendor account, the logo's bytes, type and hash for a slug; None when the vendor has none."""
     row = db.session.execute(
-        sa.select(VendorBranding.logo, VendorBranding.logo_type, VendorBranding.logo_sha256).where(
-            VendorBranding.slug == slug[:63], VendorBranding.logo_sha256.is_not(None)
-        )
+        sa.select(
+            VendorBranding.vendor_account_id, VendorBranding.logo, VendorBranding.logo_type, VendorBranding.logo_sha256
+        ).where(VendorBranding.slug == slug[:63], VendorBranding.logo_sha256.is_not(None))
     ).first()
-    if row is None or row[0] is None:
+    if row is None or row[1] is None:
         return None
-    return row[0], row[1], row[2]
+    return row[0], row[1], row[2], row[3]
 
 
 def names(vendor_account_ids: list[int]) -> dict[int, tuple[str, str]]:

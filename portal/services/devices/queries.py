@@ -26,6 +26,7 @@ FLOATING_SORTS = Sorts(
         "borrowed": (Device.borrowed_until, Device.id),
     },
     default="since",
+    nulls_low=True,
 )
 
 

@@ -14,9 +14,9 @@ from portal.extensions import db
 from portal.lists import Sorts, positive_id
 from portal.models import Customer, Device, License, LicenseAssignment, LicenseUser, Order, Product, utcnow
 from portal.models.catalog import LICENSE_TYPES
+from portal.services.devices.queries import FLOATING_SORTS
 
 EXPIRING_CHOICES = (1, 7, 30, 90)
-FLOATING_SHOWN = 200
 # What a row of the list shows besides the license: its order (joined to filter) and product.
 LIST_OPTIONS = (so.contains_eager(License.order), so.contains_eager(License.product))
 # "Expired" is no stored status: a license past its end that is not disabled.
@@ -125,26 +125,43 @@ def devices_query(license_: License, sort: str = DEVICE_SORTS.default) -> sa.Sel
     return DEVICE_SORTS.apply(stmt, sort)
 
 
-def users_query(license_: License) -> sa.Select[Any]:
-    """The license users holding a seat on the license, by email."""
-    return (
+USER_SORTS = Sorts(
+    {
+        "email": (LicenseUser.email, LicenseUser.id),
+        "name": (LicenseUser.last_name, LicenseUser.first_name, LicenseUser.id),
+        "last_login": (LicenseUser.last_login_at, LicenseUser.id),
+    },
+    default="email",
+    nulls_low=True,
+)
+
+
+def users_query(license_: License, sort: str = USER_SORTS.default) -> sa.Select[Any]:
+    """The license users holding a seat on the license, in this sort (by email)."""
+    stmt = (
         sa.select(LicenseUser)
         .join(LicenseAssignment, LicenseAssignment.license_user_id == LicenseUser.id)
         .where(LicenseAssignment.license_id == license_.id)
-        .order_by(LicenseUser.email)
     )
+    return USER_SORTS.apply(stmt, sort)
 
 
-def floating_holders(license_: License) -> list[Device]:
-    """The devices holding one of the license's floating seats, longest held first (bounded)."""
-    return list(
-        db.session.scalars(
-            sa.select(Device)
-            .where(Device.license_id == license_.id, Device.floating_in_use)
-            .order_by(Device.floating_since)
-            .limit(FLOATING_SHOWN)
-        )
+# The floating seats of one license: the columns of the floating seats page but its license.
+HOLDER_SORTS = Sorts(
+    {name: columns for name, columns in FLOATING_SORTS.columns.items() if name != "license"},
+    default=FLOATING_SORTS.default,
+    nulls_low=True,
+)
+
+
+def holders_query(license_: License, sort: str = HOLDER_SORTS.default) -> sa.Select[Any]:
+    """The devices holding one of the license's floating seats, in this sort (longest held first)."""
+    stmt = (
+        sa.select(Device)
+        .where(Device.license_id == license_.id, Device.floating_in_use)
+        .execution_options(populate_existing=True)
     )
+    return HOLDER_SORTS.apply(stmt, sort)
 
 
 def is_assigned(license_: License, user: LicenseUser) -> bool:

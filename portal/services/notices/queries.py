@@ -18,7 +18,16 @@ import sqlalchemy.orm as so
 
 from portal import lists, scope
 from portal.extensions import db
-from portal.models import Device, License, LicenseManager, LicenseUser, ManagerNotices, OrderManager, utcnow
+from portal.models import (
+    CustomerAccount,
+    Device,
+    License,
+    LicenseManager,
+    LicenseUser,
+    ManagerNotices,
+    OrderManager,
+    utcnow,
+)
 from portal.models.notices import EXPIRING, FLOATING, INVITATIONS, KINDS
 from portal.services.activations.queries import stale_after
 
@@ -183,6 +192,15 @@ def digest_recipients(today: dt.date, after_id: int, limit: int) -> list[License
             .limit(limit)
         )
     )
+
+
+def organisations_of(managers: list[LicenseManager]) -> dict[int, str]:
+    """The name of each of these managers' customer accounts (their organisation), by account id."""
+    ids = {m.customer_account_id for m in managers if m.customer_account_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(CustomerAccount.id, CustomerAccount.name).where(CustomerAccount.id.in_(ids)))
+    return dict(rows.tuples().all())
 
 
 def manager_of_calendar(token_hash: str) -> LicenseManager | None:

@@ -47,14 +47,25 @@ def member_counts(group_ids: list[int]) -> dict[int, int]:
     return dict(rows.tuples().all())
 
 
-def members_query(group: UserGroup) -> sa.Select[Any]:
-    """The group's members, by email."""
-    return (
+MEMBER_SORTS = Sorts(
+    {
+        "email": (LicenseUser.email, LicenseUser.id),
+        "name": (LicenseUser.last_name, LicenseUser.first_name, LicenseUser.id),
+        "last_login": (LicenseUser.last_login_at, LicenseUser.id),
+    },
+    default="email",
+    nulls_low=True,
+)
+
+
+def members_query(group: UserGroup, sort: str = MEMBER_SORTS.default) -> sa.Select[Any]:
+    """The group's members, in this sort (by email)."""
+    stmt = (
         sa.select(LicenseUser)
         .join(UserGroupMember, UserGroupMember.license_user_id == LicenseUser.id)
         .where(UserGroupMember.user_group_id == group.id)
-        .order_by(LicenseUser.email)
     )
+    return MEMBER_SORTS.apply(stmt, sort)
 
 
 def load_member(group: UserGroup, user_id: int) -> LicenseUser | None:

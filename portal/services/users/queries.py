@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from portal import scope, search
 from portal.extensions import db
 from portal.lists import Sorts
-from portal.models import License, LicenseAssignment, LicenseManager, LicenseUser
+from portal.models import License, LicenseAssignment, LicenseManager, LicenseUser, Order, Product
+from portal.services.licenses import queries as license_queries
 
 
 def user_sorts(manager_id: int) -> Sorts:
@@ -33,6 +34,7 @@ def user_sorts(manager_id: int) -> Sorts:
             "last_login": (LicenseUser.last_login_at, LicenseUser.id),
         },
         default="email",
+        nulls_low=True,
     )
 
 
@@ -64,20 +66,26 @@ def license_counts(user_ids: list[int], manager_id: int) -> dict[int, int]:
     return dict(rows.tuples().all())
 
 
-def licenses_of(user: LicenseUser, manager_id: int, limit: int = 50) -> list[License]:
-    """The licenses of the manager's orders the user holds a seat on, newest first."""
-    return list(
-        db.session.scalars(
-            sa.select(License)
-            .join(LicenseAssignment, LicenseAssignment.license_id == License.id)
-            .where(
-                LicenseAssignment.license_user_id == user.id,
-                License.order_id.in_(scope.managed_order_ids(manager_id)),
-            )
-            .order_by(License.created_at.desc())
-            .limit(limit)
+def licenses_of(user: LicenseUser, manager_id: int, sort: str = license_queries.SORTS.default) -> sa.Select[Any]:
+    """The licenses of the manager's orders the user holds a seat on, in a sort of the licenses list.
+
+    Order and product are joined (the sorts and each row's name need them): load with ``LICENSE_OPTIONS``.
+    """
+    stmt = (
+        sa.select(License)
+        .join(LicenseAssignment, LicenseAssignment.license_id == License.id)
+        .join(Order, Order.id == License.order_id)
+        .join(Product, Product.id == License.product_id)
+        .where(
+            LicenseAssignment.license_user_id == user.id,
+            License.order_id.in_(scope.managed_order_ids(manager_id)),
         )
     )
+    return license_queries.SORTS.apply(stmt, sort)
+
+
+LICENSE_SORTS = license_queries.SORTS
+LICENSE_OPTIONS = license_queries.LIST_OPTIONS
 
 
 def find_user(email: str) -> LicenseUser | None:

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.forms import submit
 from portal.forms.licenses import AssignUserForm, NoteForm
 from portal.htmx import push_url, redirect_to, render, wants_fragment
-from portal.lists import page_number, paginate
+from portal.lists import Page, Sorts, page_number, paginate
 from portal.models import License
 from portal.services.licenses import actions, queries, seats
 from portal.views.end_user._confirm import confirm
@@ -43,19 +43,45 @@ def index() -> Response:
     return render(INDEX, page=page, filters=filters, products=products, expiring_choices=queries.EXPIRING_CHOICES)
 
 
+def _sorted_page(stmt_of: Any, sorts: Sorts, name: str, state: dict[str, Any]) -> tuple[Page[Any], str]:
+    """One of the license page's lists, in the sort and at the page its own arguments ask for.
+
+    ``state`` collects the arguments of every list that are not their default, so a link of one
+    list (a header, a pager) keeps the others where they are.
+    """
+    sort = sorts.parse(request.args.get(f"{name}_sort"))
+    page = paginate(stmt_of(sort), page_number(request.args.get(f"{name}_page")))
+    state[f"{name}_sort"] = sort if sort != sorts.default else None
+    state[f"{name}_page"] = page.number if page.number > 1 else None
+    return page, sort
+
+
 def detail_context(license_: License) -> dict[str, Any]:
-    """What the license page shows: limits, a page of devices, a page of users, floating seats."""
-    sort = queries.DEVICE_SORTS.parse(request.args.get("devices_sort"))
-    devices = paginate(
-        queries.devices_query(license_, sort),
-        page_number(request.args.get("devices_page")),
-        args={"devices_sort": sort} if sort != queries.DEVICE_SORTS.default else {},
+    """What the license page shows: limits, a page each of devices, users and floating seats, each sorted."""
+    state: dict[str, Any] = {"license_id": license_.id}
+    devices, devices_sort = _sorted_page(
+        lambda sort: queries.devices_query(license_, sort), queries.DEVICE_SORTS, "devices", state
     )
-    users = None
+    users, users_sort = None, ""
     if license_.max_license_users:
-        users = paginate(queries.users_query(license_), page_number(request.args.get("users_page")))
-    floating = queries.floating_holders(license_) if license_.is_floating else []
-    return dict(license=license_, devices=devices, devices_sort=sort, users=users, floating=floating)
+        users, users_sort = _sorted_page(
+            lambda sort: queries.users_query(license_, sort), queries.USER_SORTS, "users", state
+        )
+    floating, floating_sort = None, ""
+    if license_.is_floating:
+        floating, floating_sort = _sorted_page(
+            lambda sort: queries.holders_query(license_, sort), queries.HOLDER_SORTS, "floating", state
+        )
+    return dict(
+        license=license_,
+        devices=devices,
+        devices_sort=devices_sort,
+        users=users,
+        users_sort=users_sort,
+        floating=floating,
+        floating_sort=floating_sort,
+        state=state,
+    )
 
 
 def render_detail(license_: License, status: int = 200, **forms: Any) -> Response:

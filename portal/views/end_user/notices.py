@@ -6,7 +6,7 @@ in, so it lives outside this blueprint's guard, in ``portal/views/calendar.py``.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, url_for
+from flask import Blueprint, Response, current_app, flash, request, url_for
 from flask_babel import gettext as _
 
 from portal import access
@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.forms.notices import NoticesForm
 from portal.htmx import redirect_to, render
 from portal.services.notices import actions, queries
+from portal.views.end_user._confirm import confirm
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
 TEMPLATE = "end_user/notices/index.html"
@@ -62,9 +63,12 @@ def calendar() -> Response:
     return _page(NoticesForm(formdata=None, data=queries.settings_of(access.manager().id).__dict__), 201, feed)
 
 
-@bp.post("/calendar/revoke")
+@bp.route("/calendar/revoke", methods=["GET", "POST"])
 def revoke_calendar() -> Response:
-    """End the private calendar address; calendar apps that still ask get nothing."""
+    """End the private calendar address (asking first, without JavaScript); calendar apps that still ask get nothing."""
+    if request.method == "GET":
+        question = _("Stop the calendar address? Calendar apps using it will stop updating.")
+        return confirm(question, request.path, _("Stop the address"), url_for(".index"))
     ended = actions.revoke_calendar(access.manager(), actor=access.actor())
     db.session.commit()
     flash(_("The calendar address no longer works.") if ended else _("There was no calendar address."), "success")

@@ -44,10 +44,17 @@ def render_index(status: int = 200, form: UserGroupForm | None = None) -> Respon
 
 def render_group(group: UserGroup, status: int = 200, **forms: Any) -> Response:
     """The group's page, or its region alone for an htmx swap."""
-    members = paginate(queries.members_query(group), page_number(request.args.get("page")))
+    sort = queries.MEMBER_SORTS.parse(request.args.get("sort"))
+    members = paginate(
+        queries.members_query(group, sort),
+        page_number(request.args.get("page")),
+        args=queries.MEMBER_SORTS.args(sort),
+    )
     forms.setdefault("rename_form", RenameUserGroupForm(formdata=None, obj=group))
     forms.setdefault("member_form", MemberForm(formdata=None))
-    return render("end_user/user_groups/detail.html", "group", status=status, group=group, members=members, **forms)
+    return render(
+        "end_user/user_groups/detail.html", "group", status=status, group=group, members=members, sort=sort, **forms
+    )
 
 
 def after_action(group: UserGroup) -> Response:

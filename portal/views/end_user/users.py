@@ -10,7 +10,7 @@ from portal import access, i18n
 from portal.extensions import db
 from portal.forms import submit
 from portal.forms.users import SetUserPasswordForm
-from portal.htmx import redirect_to, render, wants_fragment
+from portal.htmx import redirect_to, render, target_id, wants_fragment
 from portal.lists import page_number, paginate
 from portal.models import LicenseUser
 from portal.services.users import actions, queries
@@ -39,12 +39,22 @@ def render_user(
 ) -> Response:
     """The user's page, or its password region alone for an htmx swap."""
     me = access.manager()
+    sort = queries.LICENSE_SORTS.parse(request.args.get("sort"))
+    licenses = paginate(
+        queries.licenses_of(user, me.id, sort),
+        page_number(request.args.get("page")),
+        options=queries.LICENSE_OPTIONS,
+        args=queries.LICENSE_SORTS.args(sort),
+    )
+    # The licenses' sort and pager swap their own region; the password forms theirs.
+    block = "licenses" if target_id() == "user-licenses" else "password"
     response = render(
         DETAIL,
-        "password",
+        block,
         status=status,
         user=user,
-        licenses=queries.licenses_of(user, me.id),
+        licenses=licenses,
+        sort=sort,
         form=form or SetUserPasswordForm(formdata=None),
         generated=generated,
         refusal=i18n.translate(actions.refusal(user, me) or ""),

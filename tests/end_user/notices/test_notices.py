@@ -148,3 +148,20 @@ def test_dashboard_card_costs_the_same_for_more_licenses(app, client, login, bus
     with count_queries() as more:
         client.get("/portal/")
     assert more.count == few.count
+
+
+def test_stopping_the_calendar_asks_through_the_portals_dialog_or_a_confirmation_page(app, client, login, busy):
+    login(busy["manager"])
+    path = FEED.search(client.post("/portal/notices/calendar").get_data(as_text=True)).group(1)
+    page = client.get("/portal/notices").get_data(as_text=True)
+    assert re.search(
+        r'<button type="submit" class="button danger" hx-post="/portal/notices/calendar/revoke"'
+        r' hx-confirm="Stop the calendar address\?[^"]*"\s+data-confirm-title="Please confirm"',
+        page,
+    )
+    confirmation = client.get("/portal/notices/calendar/revoke")  # without JavaScript: asked first
+    assert confirmation.status_code == 200
+    assert '<form method="post" action="/portal/notices/calendar/revoke"' in confirmation.get_data(as_text=True)
+    assert app.test_client().get(path).status_code == 200, "asking changes nothing"
+    assert client.post("/portal/notices/calendar/revoke").status_code in (302, 303)
+    assert app.test_client().get(path).status_code == 404

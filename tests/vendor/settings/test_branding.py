@@ -180,3 +180,42 @@ def test_the_portal_header_costs_no_extra_query(app, make, client, acme, count_q
     assert "Acme Cloud" in html and "Umbrella" in html
     # The person, brand, organisation and session record in one query; the second factor; the sessions list.
     assert q.count == 3, q.statements
+
+
+def test_one_vendors_logo_and_colours_are_404_on_another_vendors_portal(app, make, client, login, acme):
+    _post(client, png(64, 32), accent_color="#8a1538", brand_name="Acme Cloud")
+    initech = make.vendor(name="Initech")
+    initech_staff = login(make.staff(initech, role="admin"), on=app.test_client())
+    assert _post(initech_staff, png(80, 20), slug="initech", accent_color="#123456").status_code in (200, 303)
+    acme_logo, initech_logo = (app.test_client().get(f"/portal/{slug}/logo").data for slug in ("acme", "initech"))
+    assert acme_logo == png(64, 32) and initech_logo == png(80, 20)  # each on its own sign-in page
+    on_acme_page = {"Referer": "http://portal.test/portal/acme/login"}
+    assert app.test_client().get("/portal/acme/logo", headers=on_acme_page).data == acme_logo
+
+    # On Initech's sign-in page, before anyone signs in: Acme's address answers nothing.
+    on_initech_page = {"Referer": "http://portal.test/portal/initech/login?next=/portal/orders"}
+    anonymous = app.test_client()
+    assert anonymous.get("/portal/acme/logo", headers=on_initech_page).status_code == 404
+    assert anonymous.get("/portal/acme/brand.css", headers=on_initech_page).status_code == 404
+    assert anonymous.get("/portal/initech/logo", headers=on_initech_page).data == initech_logo
+
+    # Signed in at Initech (a manager, or its staff): Acme's logo and colours are 404 from any page.
+    make.manager(initech, email="lm@initech-customer.test")
+    manager = app.test_client()
+    sign_in(manager, "lm@initech-customer.test")
+    for signed_in in (manager, initech_staff):
+        for headers in ({}, on_acme_page, {"Referer": "http://portal.test/portal/orders"}):
+            assert signed_in.get("/portal/acme/logo", headers=headers).status_code == 404, headers
+            assert signed_in.get("/portal/acme/brand.css", headers=headers).status_code == 404, headers
+        own = signed_in.get("/portal/initech/logo")
+        assert own.status_code == 200 and own.data == initech_logo
+        assert "#123456" in signed_in.get("/portal/initech/brand.css").get_data(as_text=True)
+    # Acme's own versioned address on Initech's slug is Initech's logo, never Acme's bytes.
+    acme_version = _brand(app, acme).logo_sha256[:12]
+    assert manager.get(f"/portal/initech/logo?v={acme_version}").data == initech_logo
+    # Acme's staff still see their own, and not Initech's.
+    assert client.get("/portal/acme/logo").data == acme_logo
+    assert client.get("/portal/initech/logo").status_code == 404
+    # The answer depends on who asks and from where: a cache on the way keeps one per cookie and page.
+    served = client.get("/portal/acme/logo")
+    assert {"Cookie", "Referer"} <= set(served.vary)
