@@ -14,8 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from portal import scope
 from portal.extensions import db
-from portal.lists import MAX_ID, Page, contains, like_pattern, paginate
+from portal.lists import COUNT_CAP, MAX_ID, Page, contains, like_pattern, paginate
 from portal.models import (
     Customer,
     CustomerAccount,
@@ -190,16 +191,21 @@ def search_orders(manager: LicenseManager, text: str) -> tuple[list[Order], bool
 
 
 def licenses_page(manager: LicenseManager, number: int) -> Page[License]:
-    """The licenses under the manager's orders, newest first, with product and order."""
+    """The licenses under the manager's orders, newest first, with product and order.
+
+    A large scope reads down the vendor's newest licenses, testing each, and counts order by order.
+    """
+    large = scope.is_large(manager.id)
     stmt = (
         sa.select(License)
         .join(License.product)
         .join(License.order)
-        .where(License.order_id.in_(managed_order_ids(manager.id)))
+        .where(scope.in_scope(manager.id, License.order_id, large=large))
     )
     return paginate(
         stmt,
         number,
+        total=(lambda: scope.count_licenses(manager.id, COUNT_CAP)) if large else None,
         order_by=(License.created_at.desc(), License.id.desc()),
         options=(so.contains_eager(License.product), so.contains_eager(License.order)),
     )
