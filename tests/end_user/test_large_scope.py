@@ -290,3 +290,53 @@ def test_scope_counts_equal_the_collected_ones(app, big):
         assert (scope.count_orders(manager_id, 100), scope.count_licenses(manager_id, 100)) == (orders, licenses)
         assert (orders, licenses) == (5, 7)
         assert scope.count_orders(manager_id, 2) == 3 and scope.count_licenses(manager_id, 2) == 3  # capped
+
+
+@pytest.mark.parametrize("tab", ["licenses", "orders", "licenses?page=2", "orders?page=2", "orders?search="])
+def test_the_vendors_tabs_of_a_large_scope_show_the_same_rows(app, make, big, login, monkeypatch, tab):
+    for n in range(30):
+        make.license(big["second"], big["key_policy"], license_key=f"MORE-{n:04d}-CCCC-DDDD")
+    for _ in range(25):
+        make.order(big["vendor"], big["customer"], managers=[big["manager"]])
+    staff = login(make.staff(big["vendor"]), on=app.test_client())
+    path = f"/vendor/license-managers/{big['manager'].id}/{tab}"
+    monkeypatch.setattr(scope, "LARGE_SCOPE", 10**9)
+    collected = _without_csrf_tokens(staff.get(path, headers={"HX-Request": "true"}).get_data(as_text=True))
+    monkeypatch.setattr(scope, "LARGE_SCOPE", 1)
+    probed = _without_csrf_tokens(staff.get(path, headers={"HX-Request": "true"}).get_data(as_text=True))
+    assert probed == collected
+    assert "MORE-" in collected or "ORD-" in collected
+
+
+LARGE_PAGES = ["/portal/", "/portal/reports", "/portal/notices", "/portal/licenses", "/portal/orders"]
+VENDOR_TABS = ["licenses", "orders", "report"]
+
+
+def _query_counts(app, make, big, login, count_queries) -> dict[str, int]:
+    staff = login(make.staff(big["vendor"]), on=app.test_client())
+    manager = login(big["manager"], on=app.test_client())
+    manager.get("/portal/")  # the summary is counted once, then read
+    found = {}
+    for path in LARGE_PAGES:
+        with count_queries() as q:
+            assert manager.get(path).status_code == 200
+        found[path] = q.count
+    for tab in VENDOR_TABS:
+        path = f"/vendor/license-managers/{big['manager'].id}/{tab}"
+        with count_queries() as q:
+            assert staff.get(path, headers={"HX-Request": "true"}).status_code == 200
+        found[tab] = q.count
+    return found
+
+
+def test_a_large_scope_costs_the_same_queries_at_5_and_45_orders(app, make, big, login, count_queries):
+    small = _query_counts(app, make, big, login, count_queries)
+    for _ in range(40):
+        order = make.order(big["vendor"], big["customer"], managers=[big["manager"]])
+        make.device(make.license(order, big["key_policy"]))
+    with app.app_context(), all_tenants(db.session):  # counted again with the orders added
+        db.session.execute(sa.delete(UsageSummary))
+        db.session.commit()
+    large = _query_counts(app, make, big, login, count_queries)
+    assert large == small
+    assert max(large.values()) <= 10, large

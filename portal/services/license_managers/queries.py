@@ -17,6 +17,7 @@ import sqlalchemy.orm as so
 from portal import scope
 from portal.extensions import db
 from portal.lists import COUNT_CAP, MAX_ID, Page, contains, like_pattern, paginate
+from portal.lists import count as lists_count
 from portal.models import (
     Customer,
     CustomerAccount,
@@ -137,15 +138,24 @@ def _counts(column: Any, group: Any, ids: list[int]) -> dict[int, int]:
 
 
 def orders_page(manager: LicenseManager, number: int) -> tuple[Page[Order], dict[int, int]]:
-    """The orders the manager manages, newest first, and their license counts."""
-    stmt = (
-        sa.select(Order)
-        .join(OrderManager, OrderManager.order_id == Order.id)
-        .outerjoin(Order.customer)
-        .where(OrderManager.manager_id == manager.id)
-    )
+    """The orders the manager manages, newest first, and their license counts.
+
+    A large scope reads down the vendor's newest orders, testing each, and counts its own index entries.
+    """
+    assigned = sa.select(OrderManager.order_id).where(OrderManager.manager_id == manager.id)
+    large = scope.is_large(manager.id)
+    stmt = sa.select(Order).outerjoin(Order.customer)
+    if large:
+        probe = (OrderManager.order_id == Order.id, OrderManager.manager_id == manager.id)
+        stmt = stmt.where(sa.select(OrderManager.order_id).where(*probe).exists())
+    else:
+        stmt = stmt.join(OrderManager, OrderManager.order_id == Order.id).where(OrderManager.manager_id == manager.id)
     page = paginate(
-        stmt, number, order_by=(Order.created_at.desc(), Order.id.desc()), options=(so.contains_eager(Order.customer),)
+        stmt,
+        number,
+        order_by=(Order.created_at.desc(), Order.id.desc()),
+        options=(so.contains_eager(Order.customer),),
+        total=(lambda: lists_count(assigned)) if large else None,
     )
     return page, _counts(License.id, License.order_id, [o.id for o in page.items])
 
@@ -167,7 +177,11 @@ def search_orders(manager: LicenseManager, text: str) -> tuple[list[Order], bool
     stmt = (
         sa.select(Order)
         .outerjoin(Order.customer)
-        .where(Order.id.not_in(managed_order_ids(manager.id)))
+        .where(
+            ~scope.manages(manager.id, Order.id)  # tested order by order: a large scope is never collected
+            if scope.is_large(manager.id)
+            else Order.id.not_in(managed_order_ids(manager.id))
+        )
         .options(so.contains_eager(Order.customer))
         .order_by(Order.created_at.desc(), Order.id.desc())
         .limit(SEARCH_LIMIT + 1)
