@@ -25,6 +25,7 @@ from portal.services.license_managers import report as manager_report
 from portal.services.reports import queries as reports
 from portal.services.reports import summary
 from portal.tenancy import all_tenants, set_tenant
+from tests.end_user.activity.support import add_event
 from tests.end_user.orders.support import issuing_world, update
 
 
@@ -340,3 +341,29 @@ def test_a_large_scope_costs_the_same_queries_at_5_and_45_orders(app, make, big,
     large = _query_counts(app, make, big, login, count_queries)
     assert large == small
     assert max(large.values()) <= 10, large
+
+
+def test_a_large_scope_sees_the_same_events_tested_one_by_one(app, make, client, big, monkeypatch):
+    """Events on my order, license and device show; the same kinds on someone else's objects do not."""
+    theirs_license = make.license(big["theirs"], big["key_policy"])
+    theirs_device = make.device(theirs_license)
+    objects = [
+        ("order", big["second"].id, "MINE-ORDER"),
+        ("license", big["key"].id, "MINE-LICENSE"),
+        ("device", big["device"].id, "MINE-DEVICE"),
+        ("order", big["theirs"].id, "THEIRS-ORDER"),
+        ("license", theirs_license.id, "THEIRS-LICENSE"),
+        ("device", theirs_device.id, "THEIRS-DEVICE"),
+    ]
+    for kind, object_id, label in objects:
+        add_event(app, big["vendor"], object_type=kind, object_id=object_id, object_label=label, action=f"{kind}.x")
+    pages = {}
+    for bar in (10**9, 1):
+        monkeypatch.setattr(scope, "LARGE_SCOPE", bar)
+        pages[bar] = [
+            _without_csrf_tokens(client.get(p).get_data(as_text=True)) for p in ("/portal/activity", "/portal/")
+        ]
+    assert pages[1] == pages[10**9]
+    activity = pages[1][0]
+    assert all(f"MINE-{k}" in activity for k in ("ORDER", "LICENSE", "DEVICE"))
+    assert not any(f"THEIRS-{k}" in activity for k in ("ORDER", "LICENSE", "DEVICE"))
