@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_skeleton
-from flask import Flask, has_request_context, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import (
     Babel,
     force_locale,
@@ -28,6 +28,7 @@ from flask_babel import (
     format_time,
     format_timedelta,
     get_locale,
+    get_translations,
     lazy_gettext,
 )
 from flask_babel import gettext as _
@@ -167,11 +168,37 @@ def when(value: dt.datetime | None, now: dt.datetime | None = None, empty: str =
     return Markup('<time datetime="{}" title="{} UTC">{}</time>').format(machine(value), exact, shown)
 
 
+def _translations() -> Any:
+    """The request's catalogue, kept on ``g`` beside the locale it is for.
+
+    Flask-Babel finds it anew for every string (four look-ups of its context, the locale's name
+    built each time): a list page of 25 rows asks ~400 times, ~8 ms. A locale changed since
+    (``force_locale``, ``refresh``) is another object, so the catalogue is found again.
+    """
+    if not g:
+        return get_translations()
+    locale = getattr(g.get("_flask_babel"), "babel_locale", None)
+    kept = g.get("_portal_translations")
+    if kept is not None and locale is not None and kept[0] is locale:
+        return kept[1]
+    translations = get_translations()
+    g._portal_translations = (getattr(g.get("_flask_babel"), "babel_locale", None), translations)
+    return translations
+
+
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel with the portal's locale selector and catalogue folder; add the Jinja filters."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel's own callables, with the request's catalogue looked up once (the i18n extension adds the method).
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.filters.update(
         machine=machine, when=when, date=date, minute=minute, number=number, count=count, ago=ago, translate=translate
     )

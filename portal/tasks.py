@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.services import sign_in
 from portal.services.jobs import sweeps
 from portal.services.license_managers import bulk
+from portal.services.reports import summary
 from portal.tenancy import all_tenants
 
 log = logging.getLogger("portal.tasks")
@@ -75,6 +76,12 @@ def bulk_chunk(vendor_account_id: int, run_id: int) -> bool:
 def sweep_floating_seats() -> int:
     """Every minute: free floating seats whose devices stopped checking in."""
     return sweeps.release_stale_floating_seats()
+
+
+@jobs.periodic(crontab(minute="*"))
+def sweep_usage_summaries() -> int:
+    """Every minute: count again the kept usage figures of large managers (a minute old or more)."""
+    return summary.recount_due()
 
 
 @jobs.periodic(crontab(minute="*/15"))

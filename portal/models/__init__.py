@@ -23,6 +23,7 @@ from portal.models.people import (
     UserGroupManager,
     UserGroupMember,
 )
+from portal.models.usage import UsageSummary
 from portal.models.views import BulkRun, BulkRunItem, ColumnChoice, SavedView
 from portal.models.webhook import FailedJob, WebhookDelivery, WebhookEndpoint
 
@@ -58,6 +59,7 @@ __all__ = [
     "RecoveryCode",
     "StaffPasswordToken",
     "TwoFactor",
+    "UsageSummary",
     "UserSession",
     "VendorBranding",
     "SavedView",

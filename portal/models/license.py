@@ -23,6 +23,8 @@ class License(TenantOwned, Base):
     __table_args__ = (
         sa.UniqueConstraint("vendor_account_id", "license_key"),
         sa.Index("ix_license_order_created", "order_id", "created_at"),
+        # A big manager's newest licenses, read down the vendor's own order (``portal.scope.manages``).
+        sa.Index("ix_license_vendor_created", "vendor_account_id", "created_at", "id"),
         sa.CheckConstraint("status IN ('active', 'inactive', 'disabled')", name="status"),
         sa.CheckConstraint(
             "license_type IN ('perpetual', 'time-limited', 'subscription', 'consumption')",

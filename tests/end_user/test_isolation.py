@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from portal import scope
 from portal.models import utcnow
 from tests.end_user.licenses.support import snapshot
 
@@ -30,8 +31,16 @@ def foreign_objects(make, world):
     return {"license": license_, "device": device, "license_user": user, "user_group": group}
 
 
+@pytest.fixture(params=["collected scope", "large scope"])
+def shape(request, monkeypatch):
+    """Both shapes of a scope: collected first (small), or probed row by row with kept figures (large)."""
+    if request.param == "large scope":
+        monkeypatch.setattr(scope, "LARGE_SCOPE", 0)
+    return request.param
+
+
 @pytest.fixture
-def setting(make, login):
+def setting(make, login, shape):
     home = make.world()
     me = make.manager(home["vendor"], permissions="all", account=home["account"], orders=[home["order"]])
     mine = {
@@ -119,7 +128,17 @@ def test_lists_do_not_show_them(client, setting, whose):
     foreign = others[whose]
     pages = "".join(
         client.get(path).get_data(as_text=True)
-        for path in ["/portal/licenses", "/portal/floating", "/portal/users", "/portal/user-groups", "/portal/activity"]
+        for path in [
+            "/portal/",  # for a large scope: asks for its figures to be counted (at once, in tests)
+            "/portal/",
+            "/portal/reports",
+            "/portal/notices",
+            "/portal/licenses",
+            "/portal/floating",
+            "/portal/users",
+            "/portal/user-groups",
+            "/portal/activity",
+        ]
     )
     assert foreign["license"].license_key not in pages
     assert "their-host" not in pages

@@ -14,8 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from portal import scope
 from portal.extensions import db
-from portal.lists import MAX_ID, Page, Sorts, contains, like_pattern, paginate
+from portal.lists import COUNT_CAP, MAX_ID, Page, Sorts, contains, like_pattern, paginate
+from portal.lists import count as lists_count
 from portal.models import (
     Customer,
     CustomerAccount,
@@ -174,19 +176,25 @@ def tab_args(sorts: Sorts, sort: str) -> dict[str, str]:
 def orders_page(
     manager: LicenseManager, number: int, sort: str = ORDER_SORTS.default
 ) -> tuple[Page[Order], dict[int, int]]:
-    """The orders the manager manages in the sort asked for (newest first), and their license counts."""
-    stmt = (
-        sa.select(Order)
-        .join(OrderManager, OrderManager.order_id == Order.id)
-        .outerjoin(Order.customer)
-        .where(OrderManager.manager_id == manager.id)
-    )
+    """The orders the manager manages in the sort asked for (newest first), and their license counts.
+
+    A large scope reads down the vendor's orders in that order, testing each, and counts its own index entries.
+    """
+    assigned = sa.select(OrderManager.order_id).where(OrderManager.manager_id == manager.id)
+    large = scope.is_large(manager.id)
+    stmt = sa.select(Order).outerjoin(Order.customer)
+    if large:
+        probe = (OrderManager.order_id == Order.id, OrderManager.manager_id == manager.id)
+        stmt = stmt.where(sa.select(OrderManager.order_id).where(*probe).exists())
+    else:
+        stmt = stmt.join(OrderManager, OrderManager.order_id == Order.id).where(OrderManager.manager_id == manager.id)
     page = paginate(
         stmt,
         number,
         order_by=ORDER_SORTS.order_by(sort),
         options=(so.contains_eager(Order.customer),),
         args=tab_args(ORDER_SORTS, sort),
+        total=(lambda: lists_count(assigned)) if large else None,
     )
     return page, _counts(License.id, License.order_id, [o.id for o in page.items])
 
@@ -208,7 +216,11 @@ def search_orders(manager: LicenseManager, text: str) -> tuple[list[Order], bool
     stmt = (
         sa.select(Order)
         .outerjoin(Order.customer)
-        .where(Order.id.not_in(managed_order_ids(manager.id)))
+        .where(
+            ~scope.manages(manager.id, Order.id)  # tested order by order: a large scope is never collected
+            if scope.is_large(manager.id)
+            else Order.id.not_in(managed_order_ids(manager.id))
+        )
         .options(so.contains_eager(Order.customer))
         .order_by(Order.created_at.desc(), Order.id.desc())
         .limit(SEARCH_LIMIT + 1)
@@ -232,16 +244,21 @@ def search_orders(manager: LicenseManager, text: str) -> tuple[list[Order], bool
 
 
 def licenses_page(manager: LicenseManager, number: int) -> Page[License]:
-    """The licenses under the manager's orders, newest first, with product and order."""
+    """The licenses under the manager's orders, newest first, with product and order.
+
+    A large scope reads down the vendor's newest licenses, testing each, and counts order by order.
+    """
+    large = scope.is_large(manager.id)
     stmt = (
         sa.select(License)
         .join(License.product)
         .join(License.order)
-        .where(License.order_id.in_(managed_order_ids(manager.id)))
+        .where(scope.in_scope(manager.id, License.order_id, large=large))
     )
     return paginate(
         stmt,
         number,
+        total=(lambda: scope.count_licenses(manager.id, COUNT_CAP)) if large else None,
         order_by=(License.created_at.desc(), License.id.desc()),
         options=(so.contains_eager(License.product), so.contains_eager(License.order)),
     )

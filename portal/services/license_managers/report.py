@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -36,6 +37,7 @@ class ManagerReport:
     last_login_at: dt.datetime | None
     since: dt.date
     activations: usage.Activations | None = None  # per product, the same figures the manager's reports show
+    counted_at: dt.datetime | None = None  # kept figures of a large scope: when they were counted; None: now
 
     @property
     def week_columns(self) -> list[tuple[str, int]]:
@@ -100,9 +102,9 @@ def _count_by(manager: LicenseManager, column) -> list[tuple[str, int]]:
     return [(str(value).capitalize(), int(n)) for value, n in rows]
 
 
-def build(manager: LicenseManager) -> ManagerReport:
-    """Every figure of the manager's report."""
-    since, weeks = activations_by_week(manager, utcnow())
+def counted(manager: LicenseManager, now: dt.datetime) -> dict[str, Any]:
+    """The report's figures over the manager's licenses, counted live (kept for large scopes as JSON)."""
+    since, weeks = activations_by_week(manager, now)
     licenses, in_use, seats = db.session.execute(
         sa.select(
             sa.func.count(License.id),
@@ -115,13 +117,8 @@ def build(manager: LicenseManager) -> ManagerReport:
         .join(License, License.id == Device.license_id)
         .where(_in_scope(manager), Device.is_active)
     )
-    caps = db.session.execute(
-        sa.select(Product.name, ManagerProduct.issued, ManagerProduct.cap)
-        .join(ManagerProduct.product)
-        .where(ManagerProduct.manager_id == manager.id)
-        .order_by(Product.name)
-    )
-    return ManagerReport(
+    activity = usage.activations(manager.id, since, now.date())
+    return dict(
         seats_by_product=seats_by_product(manager),
         activations_by_week=weeks,
         by_status=_count_by(manager, License.status),
@@ -130,8 +127,38 @@ def build(manager: LicenseManager) -> ManagerReport:
         active_devices=int(active_devices or 0),
         floating_in_use=int(in_use or 0),
         floating_seats=int(seats or 0),
+        since=since.isoformat(),
+        activations=dict(labels=activity.labels, series=activity.series, bucket_days=activity.bucket_days),
+    )
+
+
+def build(manager: LicenseManager, figures: dict[str, Any] | None = None) -> ManagerReport:
+    """Every figure of the manager's report: counted now, or the kept ``figures`` of a large scope."""
+    counted_at = None
+    if figures is None:
+        # A large scope's figures are kept (the summary counts them with ``counted`` above).
+        from portal.services.reports import summary
+
+        row = summary.kept(manager.id)
+        figures, counted_at = (row.figures["report"], row.counted_at) if row else (counted(manager, utcnow()), None)
+    caps = db.session.execute(
+        sa.select(Product.name, ManagerProduct.issued, ManagerProduct.cap)
+        .join(ManagerProduct.product)
+        .where(ManagerProduct.manager_id == manager.id)
+        .order_by(Product.name)
+    )
+    return ManagerReport(
+        seats_by_product=[(name, used, total) for name, used, total in figures["seats_by_product"]],
+        activations_by_week=[(label, n) for label, n in figures["activations_by_week"]],
+        by_status=[(label, n) for label, n in figures["by_status"]],
+        by_type=[(label, n) for label, n in figures["by_type"]],
+        licenses=figures["licenses"],
+        active_devices=figures["active_devices"],
+        floating_in_use=figures["floating_in_use"],
+        floating_seats=figures["floating_seats"],
         issued_vs_caps=[(name, int(issued), cap) for name, issued, cap in caps],
         last_login_at=manager.last_login_at,
-        since=since,
-        activations=usage.activations(manager.id, since, utcnow().date()),
+        since=dt.date.fromisoformat(figures["since"]),
+        activations=usage.Activations(**figures["activations"]),
+        counted_at=counted_at,
     )

@@ -9,9 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from portal import search
+from portal import scope, search
 from portal.extensions import db
-from portal.lists import Sorts, positive_id
+from portal.lists import COUNT_CAP, Page, Sorts, paginate, positive_id
 from portal.models import Customer, Device, License, LicenseAssignment, LicenseUser, Order, Product, utcnow
 from portal.models.catalog import LICENSE_TYPES
 from portal.services.devices.queries import FLOATING_SORTS
@@ -67,13 +67,38 @@ class LicenseFilters:
         return {k: v for k, v in values.items() if v} | SORTS.args(self.sort)
 
 
-def licenses_query(order_ids: sa.Select[Any], filters: LicenseFilters) -> sa.Select[Any]:
-    """Licenses under the given orders that match the filters, in the filters' sort (newest first)."""
+def manager_licenses_page(manager_id: int, filters: LicenseFilters, number: int) -> Page[License]:
+    """A page of the manager's licenses under the filters, with its capped count.
+
+    Unfiltered and newest first, a large scope reads down the vendor's newest licenses and tests
+    each, and counts order by order (both stop early); otherwise the scope is collected first.
+    """
+    if filters == LicenseFilters() and scope.is_large(manager_id):
+        return paginate(
+            licenses_query(None, filters, in_scope=scope.manages(manager_id, License.order_id)),
+            number,
+            options=LIST_OPTIONS,
+            args=filters.as_args(),
+            total=lambda: scope.count_licenses(manager_id, COUNT_CAP),
+        )
+    return paginate(
+        licenses_query(scope.managed_order_ids(manager_id), filters),
+        number,
+        options=LIST_OPTIONS,
+        args=filters.as_args(),
+    )
+
+
+def licenses_query(
+    order_ids: sa.Select[Any] | None, filters: LicenseFilters, in_scope: sa.ColumnElement[bool] | None = None
+) -> sa.Select[Any]:
+    """Licenses under the given orders (or meeting ``in_scope``) that match the filters, in the filters' sort."""
+    scoped = in_scope if in_scope is not None else License.order_id.in_(order_ids if order_ids is not None else [])
     stmt = (
         sa.select(License)
         .join(Order, Order.id == License.order_id)
         .join(Product, Product.id == License.product_id)
-        .where(License.order_id.in_(order_ids))
+        .where(scoped)
     )
     if search.searchable(filters.q):  # a shorter text is not searched: the box asks for more
         by_order = sa.select(Order.id).where(search.matches(Order, filters.q))
@@ -100,10 +125,25 @@ def status_is(status: str) -> sa.ColumnElement[bool]:
     return sa.and_(License.status == status, sa.not_(past_end))
 
 
-def product_choices(order_ids: sa.Select[Any]) -> list[Product]:
-    """The products that have licenses under the given orders, for the filter select."""
-    used = sa.select(License.product_id).where(License.order_id.in_(order_ids))
+def product_choices(manager_id: int) -> list[Product]:
+    """The products that have licenses under the manager's orders, for the filter select.
+
+    A large scope's are its kept summary's (counted at most a minute or so ago), not a scan of its licenses.
+    """
+    from portal.services.reports import summary
+
+    kept = summary.kept(manager_id)
+    if kept is not None and "products" in kept.figures:
+        used: Any = kept.figures["products"]
+    else:
+        used = sa.select(License.product_id).where(License.order_id.in_(scope.managed_order_ids(manager_id)))
     return list(db.session.scalars(sa.select(Product).where(Product.id.in_(used)).order_by(Product.name)))
+
+
+def product_ids(manager_id: int) -> list[int]:
+    """The ids of the products with licenses under the manager's orders (counted for the summary)."""
+    used = sa.select(License.product_id).where(License.order_id.in_(scope.managed_order_ids(manager_id)))
+    return list(db.session.scalars(sa.select(Product.id).where(Product.id.in_(used)).order_by(Product.id)))
 
 
 DEVICE_SORTS = Sorts(

@@ -80,20 +80,35 @@ def settings_of(manager_id: int) -> Settings:
     return Settings(**{kind: getattr(row, kind) for kind in KINDS})
 
 
-def _listing(stmt: sa.Select[Any], shown: int) -> Listing:
+def _listing(stmt: sa.Select[Any], shown: int, ids: list[int] | None = None) -> Listing:
+    if ids is not None:  # the rows a kept summary named, read again: whichever still qualify
+        rows = list(db.session.scalars(stmt.limit(len(ids))).unique())
+        return Listing(len(rows), rows)
     count = lists.count(stmt)
     if not count or not shown:
         return Listing(count)
     return Listing(count, list(db.session.scalars(stmt.limit(shown)).unique()))
 
 
-def expiring_in(manager_id: int, days: int, today: dt.date, shown: int = SHOWN) -> Listing:
-    """Enabled licenses under the manager's orders whose end falls on the day ``days`` from ``today``."""
+def _mine(manager_id: int, ids: list[int] | None, id_column: Any, order_id: Any) -> sa.ColumnElement[bool]:
+    """In the manager's scope: by the collected scope, or (rows named by id) probed row by row."""
+    if ids is None:
+        return order_id.in_(scope.managed_order_ids(manager_id))
+    return sa.and_(id_column.in_(ids), scope.manages(manager_id, order_id))
+
+
+def expiring_in(
+    manager_id: int, days: int, today: dt.date, shown: int = SHOWN, ids: list[int] | None = None
+) -> Listing:
+    """Enabled licenses under the manager's orders whose end falls on the day ``days`` from ``today``.
+
+    With ``ids``, only those licenses (a kept summary's), each tested against the scope, uncounted.
+    """
     start = dt.datetime.combine(today + dt.timedelta(days=days), dt.time())
     stmt = (
         sa.select(License)
         .where(
-            License.order_id.in_(scope.managed_order_ids(manager_id)),
+            _mine(manager_id, ids, License.id, License.order_id),
             License.status != "disabled",
             License.valid_until >= start,
             License.valid_until < start + dt.timedelta(days=1),
@@ -101,7 +116,7 @@ def expiring_in(manager_id: int, days: int, today: dt.date, shown: int = SHOWN) 
         .options(so.joinedload(License.product), so.joinedload(License.order))
         .order_by(License.valid_until, License.id)
     )
-    return _listing(stmt, shown)
+    return _listing(stmt, shown, ids)
 
 
 def expiring_within(manager_id: int, days: int, now: dt.datetime) -> int:
@@ -121,29 +136,41 @@ def expiring_within(manager_id: int, days: int, now: dt.datetime) -> int:
     )
 
 
-def pending_invitations(manager_id: int, shown: int = SHOWN) -> Listing:
+def pending_invitations(manager_id: int, shown: int = SHOWN, ids: list[int] | None = None) -> Listing:
     """Other managers on this manager's orders who were invited and have not accepted yet."""
+    on_my_orders: sa.ColumnElement[bool]
+    if ids is None:
+        on_my_orders = LicenseManager.id.in_(
+            sa.select(OrderManager.manager_id).where(OrderManager.order_id.in_(scope.managed_order_ids(manager_id)))
+        )
+    else:
+        theirs = so.aliased(OrderManager, name="their_order")
+        on_my_orders = sa.and_(
+            LicenseManager.id.in_(ids),
+            sa.select(theirs.order_id)
+            .where(theirs.manager_id == LicenseManager.id, scope.manages(manager_id, theirs.order_id))
+            .exists(),
+        )
     stmt = (
         sa.select(LicenseManager)
-        .where(
-            LicenseManager.id != manager_id,
-            LicenseManager.status == "invited",
-            LicenseManager.id.in_(
-                sa.select(OrderManager.manager_id).where(OrderManager.order_id.in_(scope.managed_order_ids(manager_id)))
-            ),
-        )
+        .where(LicenseManager.id != manager_id, LicenseManager.status == "invited", on_my_orders)
         .join(LicenseUser, LicenseUser.id == LicenseManager.license_user_id)
         .options(so.contains_eager(LicenseManager.license_user))
         .order_by(LicenseManager.invited_at, LicenseManager.id)
     )
-    return _listing(stmt, shown)
+    return _listing(stmt, shown, ids)
 
 
-def floating_held(manager_id: int, now: dt.datetime, shown: int = SHOWN) -> Listing:
+def floating_held(manager_id: int, now: dt.datetime, shown: int = SHOWN, ids: list[int] | None = None) -> Listing:
     """Devices holding a floating seat past their license's timeout, under the manager's orders."""
-    mine = License.order_id.in_(scope.managed_order_ids(manager_id))
+    mine = _mine(manager_id, ids, Device.id, License.order_id)
     timeouts = db.session.scalars(
         sa.select(License.floating_timeout_minutes)
+        .join(Device, Device.license_id == License.id)
+        .where(mine, License.is_floating, License.floating_in_use > 0)
+        .distinct()
+        if ids is not None
+        else sa.select(License.floating_timeout_minutes)
         .where(mine, License.is_floating, License.floating_in_use > 0)
         .distinct()
     ).all()
@@ -159,7 +186,7 @@ def floating_held(manager_id: int, now: dt.datetime, shown: int = SHOWN) -> List
         .options(so.contains_eager(Device.license).joinedload(License.product))
         .order_by(Device.id)
     )
-    return _listing(stmt, shown)
+    return _listing(stmt, shown, ids)
 
 
 def notices_for(manager_id: int, now: dt.datetime | None = None, settings: Settings | None = None) -> Notices:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from portal import lists as listing
+from portal import scope
 from portal.errors import N_
 from portal.extensions import db
 from portal.models import (
@@ -63,36 +64,54 @@ def seats_by_product(manager_id: int) -> list[Seats]:
     return [Seats(name, int(u or 0), None if unlimited else int(t or 0)) for name, u, t, unlimited in rows]
 
 
-def order_summary(manager_id: int, latest: int = 5) -> tuple[int, list[Order]]:
-    """How many orders the manager manages (capped) and the latest few."""
-    stmt = sa.select(Order.id).where(Order.id.in_(managed_order_ids(manager_id)))
-    orders = db.session.scalars(
-        sa.select(Order)
-        .where(Order.id.in_(managed_order_ids(manager_id)))
-        .options(so.joinedload(Order.customer))
-        .order_by(Order.created_at.desc(), Order.id.desc())
-        .limit(latest)
-    ).all()
-    return listing.count(stmt), list(orders)
-
-
-def expiring(manager_id: int, days: int = 30, shown: int = 5) -> tuple[int, list[License]]:
-    """Licenses that end within ``days`` (capped count) and the soonest few."""
-    now = utcnow()
-    where = (
-        _mine(manager_id),
-        License.status != "disabled",
-        License.valid_until >= now,
-        License.valid_until < now + dt.timedelta(days=days),
+def latest_orders(manager_id: int, latest: int = 5) -> list[Order]:
+    """The manager's newest few orders; a large scope reads down the vendor's newest orders, testing each."""
+    return list(
+        db.session.scalars(
+            sa.select(Order)
+            .where(scope.in_scope(manager_id, Order.id))
+            .options(so.joinedload(Order.customer))
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .limit(latest)
+        )
     )
-    soonest = db.session.scalars(
-        sa.select(License)
-        .where(*where)
-        .options(so.joinedload(License.product), so.joinedload(License.order))
-        .order_by(License.valid_until, License.id)
-        .limit(shown)
-    ).all()
-    return listing.count(sa.select(License.id).where(*where)), list(soonest)
+
+
+def expiring_soonest(manager_id: int, days: int = 30, shown: int = 5) -> list[License]:
+    """The few enabled licenses that end soonest within ``days``, read down the end-date index."""
+    now = utcnow()
+    return list(
+        db.session.scalars(
+            sa.select(License)
+            .where(
+                scope.in_scope(manager_id, License.order_id),
+                License.status != "disabled",
+                License.valid_until >= now,
+                License.valid_until < now + dt.timedelta(days=days),
+            )
+            .options(so.joinedload(License.product), so.joinedload(License.order))
+            .order_by(License.valid_until, License.id)
+            .limit(shown)
+        )
+    )
+
+
+def order_count(manager_id: int) -> int:
+    """How many orders the manager manages (capped), counted from their own index entries."""
+    return scope.count_orders(manager_id, listing.COUNT_CAP)
+
+
+def expiring_count(manager_id: int, days: int = 30) -> int:
+    """How many enabled licenses end within ``days`` (capped)."""
+    now = utcnow()
+    return listing.count(
+        sa.select(License.id).where(
+            _mine(manager_id),
+            License.status != "disabled",
+            License.valid_until >= now,
+            License.valid_until < now + dt.timedelta(days=days),
+        )
+    )
 
 
 @dataclass

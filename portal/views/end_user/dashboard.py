@@ -7,34 +7,33 @@ from flask import Blueprint, Response
 from portal import access, audit
 from portal.htmx import render
 from portal.services.activity import queries as activity
-from portal.services.notices import queries as notices
 from portal.services.reports import queries as reports
+from portal.services.reports import summary
 from portal.views.end_user.reports import seats_chart
 
 bp = Blueprint("dashboard", __name__)
-
-EXPIRING_DAYS = 30
 
 
 @bp.get("/")
 def index() -> Response:
     """Show the manager's orders, seats, expiring licenses, floating seats and recent activity."""
     manager = access.manager()
-    order_count, latest_orders = reports.order_summary(manager.id)
-    seats = reports.seats_by_product(manager.id)
-    expiring_count, expiring = reports.expiring(manager.id, EXPIRING_DAYS)
+    figures = summary.dashboard(manager.id)
+    if figures.needs_count:
+        summary.recount(manager.vendor_account_id, manager.id)
     return render(
         "end_user/dashboard/index.html",
         "content",
-        order_count=order_count,
-        latest_orders=latest_orders,
-        seats=seats,
-        seats_chart=seats_chart(seats),
-        expiring_count=expiring_count,
-        expiring=expiring,
-        expiring_days=EXPIRING_DAYS,
-        floating=reports.floating(manager.id),
+        order_count=figures.order_count,
+        latest_orders=reports.latest_orders(manager.id),
+        seats=figures.seats,
+        seats_chart=seats_chart(figures.seats),
+        expiring_count=figures.expiring_count,
+        expiring=reports.expiring_soonest(manager.id, summary.EXPIRING_DAYS),
+        expiring_days=summary.EXPIRING_DAYS,
+        floating=figures.floating,
         activity=activity.recent(manager),
         audit=audit,
-        attention=notices.attention(manager.id),
+        attention=figures.attention,
+        counted_at=figures.counted_at,
     )

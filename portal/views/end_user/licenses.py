@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 
-from portal import access, i18n, scope
+from portal import access, i18n
 from portal.extensions import db
 from portal.forms import submit
 from portal.forms.licenses import AssignUserForm, NoteForm
@@ -27,19 +27,14 @@ DETAIL = "end_user/licenses/detail.html"
 def index() -> Response:
     """List the licenses of the manager's orders: search, filters, one page."""
     filters = queries.LicenseFilters.from_args(request.args)
-    orders = scope.managed_order_ids(access.manager().id)
-    page = paginate(
-        queries.licenses_query(orders, filters),
-        page_number(request.args.get("page")),
-        options=queries.LIST_OPTIONS,
-        args=filters.as_args(),
-    )
+    manager_id = access.manager().id
+    page = queries.manager_licenses_page(manager_id, filters, page_number(request.args.get("page")))
     if wants_fragment():
         response = render(INDEX, "results", page=page, filters=filters)
         # The address bar gets the filters that are set, not every empty field of the form.
         extra: dict[str, Any] = {"page": page.number} if page.number > 1 else {}
         return push_url(response, url_for(".index", **filters.as_args(), **extra))
-    products = queries.product_choices(orders)
+    products = queries.product_choices(manager_id)
     return render(INDEX, page=page, filters=filters, products=products, expiring_choices=queries.EXPIRING_CHOICES)
 
 

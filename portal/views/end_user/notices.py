@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.forms.notices import NoticesForm
 from portal.htmx import redirect_to, render
 from portal.services.notices import actions, queries
+from portal.services.reports import summary
 from portal.views.end_user._confirm import confirm
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
@@ -23,11 +24,13 @@ TEMPLATE = "end_user/notices/index.html"
 def _page(form: NoticesForm, status: int = 200, feed_url: str | None = None) -> Response:
     manager = access.manager()
     row = queries.row_of(manager.id)
+    notices, counted_at = summary.notices_of(manager.id)
     return render(
         TEMPLATE,
         status=status,
         form=form,
-        notices=queries.notices_for(manager.id),
+        notices=notices,
+        counted_at=counted_at,
         has_calendar=bool(row and row.calendar_token_hash),
         calendar_created_at=row.calendar_created_at if row else None,
         feed_url=feed_url,

@@ -11,6 +11,7 @@ from portal import access, charts, i18n
 from portal.forms.reports import ReportRangeForm
 from portal.htmx import render
 from portal.services.reports import queries as reports
+from portal.services.reports import summary
 from portal.views.csv_export import stream_csv
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -19,16 +20,17 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 @bp.get("")
 def index() -> Response:
     """Show activations per product over a date range, seats used of total and the most active licenses."""
-    manager_id = access.manager().id
     form = ReportRangeForm(request.args)
     valid = form.validate()
     first, last = form.dates() if valid else reports.default_range()
     if valid:  # the fields show the range the charts cover
         form.start.data, form.end.data = first, last
-    activity = reports.activations(manager_id, first, last)
-    seats = reports.seats_by_product(manager_id)
-    top = reports.top_licenses_by_devices(manager_id)
-    distribution = [(i18n.translate(label), count) for label, count in reports.device_distribution(manager_id)]
+    manager = access.manager()
+    figures = summary.usage(manager.id, first, last)
+    if figures.needs_count:
+        summary.recount(manager.vendor_account_id, manager.id)
+    activity, seats, top = figures.activations, figures.seats, figures.top
+    distribution = [(i18n.translate(label), count) for label, count in figures.distribution]
     per = _("Day") if activity.bucket_days == 1 else _("Week of")
     return render(
         "end_user/reports/index.html",
@@ -37,6 +39,7 @@ def index() -> Response:
         form=form,
         first=first,
         last=last,
+        counted_at=figures.counted_at,
         activations=charts.line_chart(
             activity.labels,
             list(activity.series.items()),

@@ -63,7 +63,7 @@ def test_pages_and_fragment(client, make, w, hx, count_queries):
     with count_queries() as q:
         second = client.get("/portal/activity?page=2", headers=hx).get_data(as_text=True)
     assert "license N29" in second and "<html" not in second
-    assert q.count == 3  # the signed-in manager, one page, one capped count
+    assert q.count == 4  # the signed-in manager, their scope's size (scope.is_large), one page, one capped count
 
 
 def test_a_colleague_on_another_order_sees_none_of_its_events(client, make, login):

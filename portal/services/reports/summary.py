@@ -1,0 +1,376 @@
+"""A big manager's usage figures, kept: counted by the job runner, read in one query, shown with their time.
+
+A manager of a few orders has their figures counted live on every page (a few ms). Past
+``LARGE_SCOPE`` managed orders, counting them is what the page costs: 60,003 licenses at
+20,001 orders took 300-700 ms a page. For such a manager the dashboard, the reports, the
+notices and the vendor's Report tab read a ``UsageSummary`` instead: the same figures, counted
+by the same queries at most ``REFRESH`` ago (the sweep in ``portal.tasks``), and the page
+says when they were counted.
+
+Isolation stays exact: whatever changes which orders a manager manages (an order added or
+removed, their customer-account scope, an order's customer) deletes the summaries it touches
+in the same transaction (``forget``), so a summary never counts an order its manager no longer
+manages; without one the page counts live and asks the job runner for a new one. Rows a
+summary names (notices) are read again by id inside the live scope, so one that left it drops out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from portal import jobs, scope
+from portal.extensions import db
+from portal.models import (
+    Customer,
+    License,
+    LicenseManager,
+    ManagerCustomerAccount,
+    Order,
+    OrderManager,
+    UsageSummary,
+    utcnow,
+)
+from portal.services.license_managers import report as manager_report
+from portal.services.licenses import queries as licenses
+from portal.services.notices import queries as notices
+from portal.services.reports import queries as reports
+from portal.tenancy import all_tenants, set_tenant
+
+REFRESH = dt.timedelta(minutes=1)  # the sweep counts a summary again once it is this old
+SWEEP_BATCH = 20  # summaries counted again per sweep (each a second or so of SQL at 20,000 orders)
+EXPIRING_DAYS = 30  # the dashboard's "Expiring within 30 days"
+
+
+@dataclass(frozen=True)
+class Top:
+    """One of the most active licenses, as the reports page shows it."""
+
+    id: int
+    license_key: str | None
+    product: str
+    reference: str
+    max_license_users: int
+    devices: int
+
+
+def _activations(a: reports.Activations) -> dict[str, Any]:
+    return dict(labels=a.labels, series=a.series, bucket_days=a.bucket_days)
+
+
+def _listing(listing: notices.Listing) -> dict[str, Any]:
+    return dict(count=listing.count, ids=[row.id for row in listing.rows])
+
+
+def count(manager: LicenseManager, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Every kept figure of the manager's scope, counted live now (the slow part this module saves pages)."""
+    now = now or utcnow()
+    today = now.date()
+    first, last = reports.default_range(today)
+    attention = notices.attention(manager.id, now)
+    vendor = manager_report.counted(manager, now)
+    return dict(
+        order_count=reports.order_count(manager.id),
+        expiring_count=reports.expiring_count(manager.id, EXPIRING_DAYS),
+        seats=[[s.product, s.used, s.total] for s in reports.seats_by_product(manager.id)],
+        floating=vars(reports.floating(manager.id)),
+        range=[first.isoformat(), last.isoformat()],
+        activations=_activations(reports.activations(manager.id, first, last)),
+        top=[dict(r._mapping) for r in reports.top_licenses_by_devices(manager.id)],
+        distribution=reports.device_distribution(manager.id),
+        attention=dict(
+            expiring={str(d): n for d, n in attention.expiring.items()},
+            invitations=attention.invitations,
+            floating=attention.floating,
+        ),
+        notices=dict(
+            expiring={str(d): _listing(notices.expiring_in(manager.id, d, today)) for d in notices.EXPIRY_NOTICE_DAYS},
+            invitations=_listing(notices.pending_invitations(manager.id)),
+            floating=_listing(notices.floating_held(manager.id, now)),
+        ),
+        report=vendor,
+        products=licenses.product_ids(manager.id),
+    )
+
+
+def kept(manager_id: int) -> UsageSummary | None:
+    """The manager's kept summary, when their scope is large and one is counted; else None (count live)."""
+    if not scope.is_large(manager_id):
+        return None
+    return db.session.get(UsageSummary, manager_id)
+
+
+def needs_count(manager_id: int) -> bool:
+    """Whether a large manager has no summary yet (their pages count live until the job runner made one)."""
+    return scope.is_large(manager_id) and db.session.get(UsageSummary, manager_id) is None
+
+
+def store(manager: LicenseManager, now: dt.datetime | None = None) -> UsageSummary:
+    """Count the manager's figures and keep them (flushed, not committed)."""
+    now = now or utcnow()
+    figures = count(manager, now)
+    row = db.session.get(UsageSummary, manager.id)
+    if row is None:
+        row = UsageSummary(manager_id=manager.id, vendor_account_id=manager.vendor_account_id)
+        db.session.add(row)
+    row.counted_at, row.figures = now, figures
+    db.session.flush()
+    return row
+
+
+def forget(manager_ids: Iterable[int]) -> None:
+    """Drop the summaries of these managers: their scope just changed (same transaction as the change)."""
+    ids = list(manager_ids)
+    if ids:
+        db.session.execute(sa.delete(UsageSummary).where(UsageSummary.manager_id.in_(ids)))
+
+
+def forget_all() -> None:
+    """Drop every summary of the vendor account: an order or customer moved, so any scope may have changed."""
+    db.session.execute(sa.delete(UsageSummary))
+
+
+@jobs.task(retries=1, retry_delay=30)
+def recount(vendor_account_id: int, manager_id: int) -> bool:
+    """Count one large manager's figures into their summary (asked for by a page that had none)."""
+    jobs.tenant(vendor_account_id)
+    manager = db.session.get(LicenseManager, manager_id)
+    if manager is None or not scope.is_large(manager_id):
+        forget([manager_id])
+        return False
+    store(manager)
+    return True
+
+
+def recount_due(now: dt.datetime | None = None, limit: int = SWEEP_BATCH) -> int:
+    """The sweep: count again the oldest summaries past ``REFRESH``, each in its vendor's scope."""
+    now = now or utcnow()
+    with all_tenants(db.session):
+        due = db.session.execute(
+            sa.select(UsageSummary.vendor_account_id, UsageSummary.manager_id)
+            .where(UsageSummary.counted_at < now - REFRESH)
+            .order_by(UsageSummary.counted_at)
+            .limit(limit)
+        ).all()
+    for vendor_account_id, manager_id in due:
+        set_tenant(db.session, vendor_account_id)
+        manager = db.session.get(LicenseManager, manager_id)
+        if manager is None or not scope.is_large(manager_id):
+            forget([manager_id])
+        else:
+            store(manager, now)
+        db.session.commit()  # one manager per transaction: a long sweep holds no lock for long
+    return len(due)
+
+
+# What the pages read: kept figures for a large scope, live ones otherwise.
+
+
+@dataclass
+class Dashboard:
+    """The dashboard's counted figures; ``counted_at`` is None when they were counted just now."""
+
+    order_count: int
+    expiring_count: int
+    seats: list[reports.Seats]
+    floating: reports.Floating
+    attention: notices.Attention
+    counted_at: dt.datetime | None = None
+    needs_count: bool = False  # a large scope without a summary: ask the job runner for one
+
+
+def _scope_of(manager_id: int) -> tuple[bool, UsageSummary | None]:
+    large = scope.is_large(manager_id)
+    return large, db.session.get(UsageSummary, manager_id) if large else None
+
+
+def _attention(kept: dict[str, Any]) -> notices.Attention:
+    return notices.Attention(
+        expiring={int(d): n for d, n in kept["expiring"].items()},
+        invitations=kept["invitations"],
+        floating=kept["floating"],
+    )
+
+
+def dashboard(manager_id: int) -> Dashboard:
+    """The dashboard's order count, seats, floating seats, expiring count and attention card."""
+    large, row = _scope_of(manager_id)
+    if row is None:
+        return Dashboard(
+            order_count=reports.order_count(manager_id),
+            expiring_count=reports.expiring_count(manager_id, EXPIRING_DAYS),
+            seats=reports.seats_by_product(manager_id),
+            floating=reports.floating(manager_id),
+            attention=notices.attention(manager_id),
+            needs_count=large,
+        )
+    f = row.figures
+    return Dashboard(
+        order_count=reports.order_count(manager_id),  # a few ms even at 20,000 orders: counted live
+        expiring_count=f["expiring_count"],
+        seats=[reports.Seats(*s) for s in f["seats"]],
+        floating=reports.Floating(**f["floating"]),
+        attention=_attention(f["attention"]),
+        counted_at=row.counted_at,
+    )
+
+
+@dataclass
+class Usage:
+    """The reports page's figures over one date range."""
+
+    activations: reports.Activations
+    seats: list[reports.Seats]
+    top: list[Any]
+    distribution: list[tuple[str, int]]
+    counted_at: dt.datetime | None = None
+    needs_count: bool = False
+
+
+def usage(manager_id: int, first: dt.date, last: dt.date) -> Usage:
+    """Activations over ``first``–``last``, seats, the most active licenses and the device distribution.
+
+    A large scope's kept figures answer the range they were counted for (the default one); any
+    other range is counted live.
+    """
+    large, row = _scope_of(manager_id)
+    if row is not None and row.figures["range"] == [first.isoformat(), last.isoformat()]:
+        f = row.figures
+        return Usage(
+            activations=reports.Activations(**f["activations"]),
+            seats=[reports.Seats(*s) for s in f["seats"]],
+            top=[Top(**t) for t in f["top"]],
+            distribution=[(label, n) for label, n in f["distribution"]],
+            counted_at=row.counted_at,
+        )
+    return Usage(
+        activations=reports.activations(manager_id, first, last),
+        seats=reports.seats_by_product(manager_id),
+        top=reports.top_licenses_by_devices(manager_id),
+        distribution=reports.device_distribution(manager_id),
+        needs_count=large and row is None,
+    )
+
+
+def notices_of(manager_id: int, settings: notices.Settings | None = None) -> tuple[notices.Notices, dt.datetime | None]:
+    """The notices page's listings: kept counts and rows read again inside the live scope, or live ones."""
+    large, row = _scope_of(manager_id)
+    if row is None:
+        return notices.notices_for(manager_id, settings=settings), None
+    settings = settings or notices.settings_of(manager_id)
+    kept = row.figures["notices"]
+    today = utcnow().date()
+
+    def again(listing: dict[str, Any], rows: Any) -> notices.Listing:
+        return notices.Listing(listing["count"], rows(listing["ids"]) if listing["ids"] else [])
+
+    found = notices.Notices(
+        expiring={
+            d: again(kept["expiring"][str(d)], lambda ids, d=d: notices.expiring_in(manager_id, d, today, ids=ids).rows)
+            for d in notices.EXPIRY_NOTICE_DAYS
+        }
+        if settings.wants("expiring")
+        else {},
+        invitations=again(kept["invitations"], lambda ids: notices.pending_invitations(manager_id, ids=ids).rows)
+        if settings.wants("invitations")
+        else notices.Listing(),
+        floating=again(kept["floating"], lambda ids: notices.floating_held(manager_id, utcnow(), ids=ids).rows)
+        if settings.wants("floating")
+        else notices.Listing(),
+    )
+    return found, row.counted_at
+
+
+# Forgetting: whatever changes a scope drops the summaries it may change, in the same transaction.
+
+FORGET = "usage_summaries_to_forget"  # session.info: manager ids, or ALL for the whole vendor account
+ALL = "all"
+
+
+def _mark(session: so.Session, manager_id: int | None) -> None:
+    marks = session.info.setdefault(FORGET, set())
+    marks.add(ALL if manager_id is None else manager_id)
+
+
+def _manager_in(statement: Any, column: Any) -> int | None:
+    """The manager id a DELETE/UPDATE names as ``column == value``, or None when it names none (then: all)."""
+    for clause in sa.sql.visitors.iterate(statement.whereclause) if statement.whereclause is not None else ():
+        if (
+            isinstance(clause, sa.BinaryExpression)
+            and clause.operator is operator.eq
+            and isinstance(clause.left, sa.Column)
+            and clause.left.table is column.table
+            and clause.left.name == column.name
+            and isinstance(clause.right, sa.BindParameter)
+            and isinstance(clause.right.value, int)
+        ):
+            return clause.right.value
+    return None
+
+
+_BY_MANAGER = {"order_manager": OrderManager.__table__.c.manager_id}
+_BY_MANAGER["manager_customer_account"] = ManagerCustomerAccount.__table__.c.manager_id
+_MOVES = {"order", "customer", "license"}  # an order's customer, a customer's account, a license's order
+
+
+@sa.event.listens_for(so.Session, "do_orm_execute")
+def _scope_statement(state: so.ORMExecuteState) -> None:
+    if not (state.is_delete or state.is_update):
+        return
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", None)
+    if name in _BY_MANAGER:
+        _mark(state.session, _manager_in(state.statement, _BY_MANAGER[name]))
+    elif name in _MOVES and (state.is_delete or _sets_scope_column(state.statement)):
+        _mark(state.session, None)
+
+
+def _sets_scope_column(statement: Any) -> bool:
+    values = getattr(statement, "_values", None) or {}
+    names = {getattr(k, "key", k) for k in values}
+    return bool(names & {"customer_id", "customer_account_id", "order_id"}) or not names
+
+
+@sa.event.listens_for(so.Session, "before_flush")
+def _scope_rows(session: so.Session, flush_context: Any, instances: Any) -> None:
+    for obj in list(session.new) + list(session.deleted):
+        if isinstance(obj, OrderManager | ManagerCustomerAccount):
+            _mark(session, obj.manager_id)
+        elif isinstance(obj, Order | Customer) and obj in session.deleted:
+            _mark(session, None)
+    for obj in session.dirty:
+        if isinstance(obj, Order) and so.attributes.get_history(obj, "customer_id").has_changes():
+            _mark(session, None)
+        elif isinstance(obj, Customer) and so.attributes.get_history(obj, "customer_account_id").has_changes():
+            _mark(session, None)
+        elif isinstance(obj, License) and so.attributes.get_history(obj, "order_id").has_changes():
+            _mark(session, None)  # a license moved to another order
+
+
+@sa.event.listens_for(so.Session, "before_commit")
+def _forget_marked(session: so.Session) -> None:
+    session.flush()  # rows added since the last flush mark too
+    marks = session.info.pop(FORGET, None)
+    if marks:
+        session.info.pop(scope.LARGE_SCOPES, None)
+    if not marks:
+        return
+    table: sa.Table = UsageSummary.__table__  # type: ignore[assignment]  # a mapped class's Table
+    if ALL in marks:
+        tenant = session.info.get("tenant")
+        stmt = table.delete() if tenant is None else table.delete().where(table.c.vendor_account_id == tenant)
+    else:
+        stmt = table.delete().where(table.c.manager_id.in_(sorted(marks)))
+    session.connection().execute(stmt)
+
+
+@sa.event.listens_for(so.Session, "after_rollback")
+def _keep_marks_of_nothing(session: so.Session) -> None:
+    session.info.pop(FORGET, None)
+    session.info.pop(scope.LARGE_SCOPES, None)
