@@ -7,6 +7,7 @@ queries whether the manager has five orders or a hundred thousand licenses.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -243,8 +244,34 @@ def search_orders(manager: LicenseManager, text: str) -> tuple[list[Order], bool
 # Licenses and User groups tabs
 
 
-def licenses_page(manager: LicenseManager, number: int) -> Page[License]:
-    """The licenses under the manager's orders, newest first, with product and order.
+# As ``License.seats_used`` reads: users on a user-based license, activations otherwise.
+_SEATS_USED = sa.case((License.max_license_users > 0, License.assigned_users), else_=License.times_activated)
+_NEVER = dt.datetime(9999, 12, 31)  # no end sorts as the latest end
+LICENSE_SORTS = Sorts(
+    {
+        "key": (sa.func.coalesce(License.license_key, ""), License.id),
+        "product": (Product.name, License.id),
+        "order": (Order.reference, License.id),
+        "type": (License.license_type, License.id),
+        "status": (License.status, License.id),
+        "seats": (_SEATS_USED, License.id),
+        "expires": (sa.func.coalesce(License.valid_until, _NEVER), License.id),
+        "issued": (License.created_at, License.id),
+    },
+    default="-issued",
+)
+
+
+def license_sort(manager: LicenseManager, asked: str) -> str:
+    """The Licenses tab's sort as it can be served: a large scope (tens of thousands of licenses) reads
+    down the vendor's newest licenses, so it keeps that order; every other sort would sort them all."""
+    sort = LICENSE_SORTS.parse(asked)
+    return LICENSE_SORTS.default if scope.is_large(manager.id) else sort
+
+
+def licenses_page(manager: LicenseManager, number: int, sort: str = LICENSE_SORTS.default) -> Page[License]:
+    """The licenses under the manager's orders in the sort asked for (``license_sort``; newest first),
+    with product and order.
 
     A large scope reads down the vendor's newest licenses, testing each, and counts order by order.
     """
@@ -259,8 +286,9 @@ def licenses_page(manager: LicenseManager, number: int) -> Page[License]:
         stmt,
         number,
         total=(lambda: scope.count_licenses(manager.id, COUNT_CAP)) if large else None,
-        order_by=(License.created_at.desc(), License.id.desc()),
+        order_by=LICENSE_SORTS.order_by(sort),
         options=(so.contains_eager(License.product), so.contains_eager(License.order)),
+        args=tab_args(LICENSE_SORTS, sort),
     )
 
 

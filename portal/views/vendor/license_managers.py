@@ -278,7 +278,11 @@ def orders(manager_id: int) -> Response:
 def licenses(manager_id: int) -> Response:
     """List the licenses under the manager's orders, a page at a time."""
     manager = load_manager(manager_id)
-    return show(manager, "licenses", tab_page=queries.licenses_page(manager, page_number(request.args.get("page"))))
+    asked = request.args.get(queries.TAB_SORT) or ""
+    sort = queries.license_sort(manager, asked)
+    page = queries.licenses_page(manager, page_number(request.args.get("page")), sort)
+    refused = bool(asked) and queries.LICENSE_SORTS.parse(asked) != sort
+    return show(manager, "licenses", tab_page=page, tab_sort=sort, sort_refused=refused)
 
 
 @bp.get("/license-managers/<int:manager_id>/user-groups")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 
+from portal import scope
 from tests.vendor.license_managers.support import BASE
 
 
@@ -88,3 +90,45 @@ def test_a_sorted_tab_pages_in_its_sort_and_keeps_the_list_query(client, make, l
     tab = first.rsplit("<table", 1)[1]
     header = re.search(r'<a href="([^"]+)"[^>]*>Customer', tab).group(1).replace("&amp;", "&")
     assert "tab_sort=customer" in header and "sort=email" in header
+
+
+def license_keys(html: str) -> list[str]:
+    body = html.rsplit("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return re.findall(r"<code>([^<]+)</code>", body)
+
+
+@pytest.fixture
+def licensed(make, client, login):
+    w = make.world()
+    login(make.staff(w["vendor"]))
+    order = w["order"]
+    soon, later = dt.datetime(2030, 1, 1), dt.datetime(2031, 1, 1)
+    make.license(order, w["key_policy"], license_key="KEY-B", valid_until=later)
+    make.license(order, w["key_policy"], license_key="KEY-C", valid_until=None)
+    make.license(order, w["key_policy"], license_key="KEY-A", valid_until=soon)
+    return w, make.manager(w["vendor"], orders=[order])
+
+
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("", ["KEY-A", "KEY-C", "KEY-B"]),  # newest first
+        ("key", ["KEY-A", "KEY-B", "KEY-C"]),
+        ("-key", ["KEY-C", "KEY-B", "KEY-A"]),
+        ("expires", ["KEY-A", "KEY-B", "KEY-C"]),  # no end: the latest end
+        ("-expires", ["KEY-C", "KEY-B", "KEY-A"]),
+    ],
+)
+def test_the_licenses_tab_sorts_by_its_columns(client, licensed, sort, expected):
+    _, manager = licensed
+    html = client.get(f"{BASE}/{manager.id}/licenses", query_string={"tab_sort": sort}).get_data(as_text=True)
+    assert license_keys(html) == expected
+    assert "read newest first only" not in html
+
+
+def test_a_large_scope_keeps_its_licenses_newest_first_and_says_so(client, licensed, monkeypatch):
+    _, manager = licensed
+    monkeypatch.setattr(scope, "LARGE_SCOPE", 0)  # one order is "large": the tab reads down the vendor's newest
+    html = client.get(f"{BASE}/{manager.id}/licenses?tab_sort=key").get_data(as_text=True)
+    assert license_keys(html) == ["KEY-A", "KEY-C", "KEY-B"]
+    assert "read newest first only" in html
