@@ -169,6 +169,16 @@ GROUP_SORTS = Sorts(
 )
 
 
+def tab_sort(sorts: Sorts, manager: LicenseManager, asked: str | None) -> tuple[str, bool]:
+    """A tab's sort as it can be served, and whether the one asked for was set aside: a large scope
+    (over ``scope.LARGE_SCOPE`` orders) reads down the vendor's newest rows, testing each, so it keeps
+    that order; any other would sort every one of its tens of thousands of rows."""
+    sort = sorts.parse(asked)
+    if sort != sorts.default and scope.is_large(manager.id):
+        return sorts.default, True
+    return sort, False
+
+
 def tab_args(sorts: Sorts, sort: str) -> dict[str, str]:
     """The tab's sort for its pager links: none for the default order."""
     return {} if sort == sorts.default else {TAB_SORT: sort}
@@ -177,7 +187,7 @@ def tab_args(sorts: Sorts, sort: str) -> dict[str, str]:
 def orders_page(
     manager: LicenseManager, number: int, sort: str = ORDER_SORTS.default
 ) -> tuple[Page[Order], dict[int, int]]:
-    """The orders the manager manages in the sort asked for (newest first), and their license counts.
+    """The orders the manager manages in the sort asked for (``tab_sort``; newest first), and their license counts.
 
     A large scope reads down the vendor's orders in that order, testing each, and counts its own index entries.
     """
@@ -262,15 +272,8 @@ LICENSE_SORTS = Sorts(
 )
 
 
-def license_sort(manager: LicenseManager, asked: str) -> str:
-    """The Licenses tab's sort as it can be served: a large scope (tens of thousands of licenses) reads
-    down the vendor's newest licenses, so it keeps that order; every other sort would sort them all."""
-    sort = LICENSE_SORTS.parse(asked)
-    return LICENSE_SORTS.default if scope.is_large(manager.id) else sort
-
-
 def licenses_page(manager: LicenseManager, number: int, sort: str = LICENSE_SORTS.default) -> Page[License]:
-    """The licenses under the manager's orders in the sort asked for (``license_sort``; newest first),
+    """The licenses under the manager's orders in the sort asked for (``tab_sort``; newest first),
     with product and order.
 
     A large scope reads down the vendor's newest licenses, testing each, and counts order by order.

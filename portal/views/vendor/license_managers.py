@@ -253,7 +253,10 @@ def _orders(
     context: dict[str, Any] = dict(options=options, more=more, search=search, form=form or AddOrderForm(formdata=None))
     if block in ("tab", "pane"):
         number = page_number(request.args.get("page"))
-        sort = context["tab_sort"] = queries.ORDER_SORTS.parse(request.args.get(queries.TAB_SORT))
+        sort, context["sort_refused"] = queries.tab_sort(
+            queries.ORDER_SORTS, manager, request.args.get(queries.TAB_SORT)
+        )
+        context["tab_sort"] = sort
         context["tab_page"], context["license_counts"] = queries.orders_page(manager, number, sort)
     return show(manager, "orders", block, status if not search.errors else 422, **context)
 
@@ -278,10 +281,8 @@ def orders(manager_id: int) -> Response:
 def licenses(manager_id: int) -> Response:
     """List the licenses under the manager's orders, a page at a time."""
     manager = load_manager(manager_id)
-    asked = request.args.get(queries.TAB_SORT) or ""
-    sort = queries.license_sort(manager, asked)
+    sort, refused = queries.tab_sort(queries.LICENSE_SORTS, manager, request.args.get(queries.TAB_SORT))
     page = queries.licenses_page(manager, page_number(request.args.get("page")), sort)
-    refused = bool(asked) and queries.LICENSE_SORTS.parse(asked) != sort
     return show(manager, "licenses", tab_page=page, tab_sort=sort, sort_refused=refused)
 
 

@@ -132,3 +132,10 @@ def test_a_large_scope_keeps_its_licenses_newest_first_and_says_so(client, licen
     html = client.get(f"{BASE}/{manager.id}/licenses?tab_sort=key").get_data(as_text=True)
     assert license_keys(html) == ["KEY-A", "KEY-C", "KEY-B"]
     assert "read newest first only" in html
+
+
+def test_a_large_scope_keeps_its_orders_newest_first_and_says_so(client, scene, monkeypatch):
+    _, manager, _, _ = scene
+    monkeypatch.setattr(scope, "LARGE_SCOPE", 0)
+    html = client.get(f"{BASE}/{manager.id}/orders?tab_sort=reference").get_data(as_text=True)
+    assert references(html) == ["C-3", "A-1", "B-2"] and "read newest first only" in html
