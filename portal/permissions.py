@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from portal.errors import N_
 
@@ -94,13 +95,13 @@ class Difference:
     def same(self) -> bool:
         return not self.added and not self.removed
 
-    @property
+    @cached_property
     def summary(self) -> str:
         """Short form for a list cell: "+2 / −1", "+1", "−3", or "" when the sets are equal."""
         parts = [f"+{len(self.added)}" if self.added else "", f"−{len(self.removed)}" if self.removed else ""]
         return " / ".join(p for p in parts if p)
 
-    @property
+    @cached_property
     def described(self) -> str:
         """The same difference named, for a tooltip or the pane: "Adds Create order; lacks Reset device"."""
         parts = []
@@ -112,6 +113,7 @@ class Difference:
         return text[:1].upper() + text[1:] if text else "Same as the default set"
 
 
+@lru_cache(maxsize=4096)  # a list shows the same few sets on every row and every page
 def difference(bits: int, reference_bits: int) -> Difference:
     """The permissions ``bits`` has beyond ``reference_bits`` and those it lacks, in canonical order."""
     return Difference(tuple(to_codes(bits & ~reference_bits)), tuple(to_codes(reference_bits & ~bits)))

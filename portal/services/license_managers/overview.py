@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -179,7 +180,7 @@ class OverviewQuery:
 
     def params(self, **changes: Any) -> dict[str, Any]:
         """The query-string parameters with changes applied; defaults and blanks left out."""
-        state = replace(self, **changes)
+        state = replace(self, **changes) if changes else self
         values = {
             "q": state.q,
             "status": state.status,
@@ -194,8 +195,13 @@ class OverviewQuery:
         return {key: value for key, value in values.items() if value}
 
     def url(self, path: str = BASE_URL, **changes: Any) -> str:
-        params = self.params(**changes)
-        return f"{path}?{urlencode(params)}" if params else path
+        encoded = urlencode(self.params(**changes)) if changes else self._encoded
+        return f"{path}?{encoded}" if encoded else path
+
+    @cached_property
+    def _encoded(self) -> str:
+        """The query string as it stands: every row's link carries it, so it is encoded once."""
+        return urlencode(self.params())
 
     def page_url(self, page: int, *, after: str | None = "", before: str | None = "") -> str:
         return self.url(page=page, after=after or "", before=before or "")
