@@ -120,6 +120,7 @@ def test_keyboard_moves_between_managers_and_escape_closes(page, live_server, ma
     expect(page.locator("#detail-pane")).to_contain_text("c@globex.test")
     expect(page.locator("#results tbody tr").nth(2)).to_have_attribute("aria-current", "true")
     page.keyboard.press("k")
+    expect(page.locator("#detail-pane")).to_contain_text("b@globex.test")
     page.keyboard.press("k")
     expect(page.locator("#detail-pane")).to_contain_text("a@globex.test")
     page.wait_for_url(f"**{BASE}/{managers[0].id}?sort=email")
