@@ -263,7 +263,8 @@ def _without_csrf_tokens(html: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "path", ["/portal/licenses", "/portal/orders", "/portal/licenses?page=2", "/portal/orders?page=2"]
+    "path",
+    ["/portal/licenses", "/portal/orders", "/portal/licenses?page=2", "/portal/orders?page=2", "/portal/floating"],
 )
 def test_a_large_scope_lists_the_same_rows_read_down_the_vendor_index(app, make, client, big, monkeypatch, path):
     for n in range(30):  # past one page of 25
