@@ -21,6 +21,7 @@ def upgrade():
         sa.Column("manager_id", sa.Integer(), nullable=False),
         sa.Column("counted_at", sa.DateTime(), nullable=False),
         sa.Column("figures", sa.JSON(), nullable=False),
+        sa.Column("forgotten_at", sa.DateTime(), nullable=True),
         sa.Column("vendor_account_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["manager_id"],
