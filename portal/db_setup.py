@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 from flask import Flask, request
@@ -25,6 +27,17 @@ def configure_engine_options(app: Flask) -> None:
         options.setdefault("connect_args", {}).update({"timeout": 30, "check_same_thread": False})
     else:
         options.setdefault("pool_pre_ping", True)
+
+
+@contextlib.contextmanager
+def deferred_begin() -> Iterator[None]:
+    """Transactions begun inside the block are DEFERRED on SQLite: a long read in a job (the usage
+    count) holds no write lock, so requests that write are not kept waiting behind it."""
+    token = _begin_mode.set("DEFERRED")
+    try:
+        yield
+    finally:
+        _begin_mode.reset(token)
 
 
 def register_sqlite_pragmas(app: Flask, db: SQLAlchemy) -> None:

@@ -1,5 +1,6 @@
 """A big manager's pages at the cost of a small one's: kept usage figures (usage_summary) and the
-vendor's newest licenses by index (license by vendor_account_id, created_at, id).
+vendor's newest licenses and its floating seats in use by index (license by vendor_account_id, created_at, id;
+device by vendor_account_id, floating_since where floating_in_use).
 
 Revision ID: 0016_usage_summaries
 Revises: 0015_scope_indexes
@@ -20,6 +21,7 @@ def upgrade():
         sa.Column("manager_id", sa.Integer(), nullable=False),
         sa.Column("counted_at", sa.DateTime(), nullable=False),
         sa.Column("figures", sa.JSON(), nullable=False),
+        sa.Column("forgotten_at", sa.DateTime(), nullable=True),
         sa.Column("vendor_account_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["manager_id"],
@@ -38,9 +40,17 @@ def upgrade():
     op.create_index(op.f("ix_usage_summary_counted_at"), "usage_summary", ["counted_at"])
     op.create_index(op.f("ix_usage_summary_vendor_account_id"), "usage_summary", ["vendor_account_id"])
     op.create_index("ix_license_vendor_created", "license", ["vendor_account_id", "created_at", "id"])
+    op.create_index(
+        "ix_device_vendor_floating",
+        "device",
+        ["vendor_account_id", "floating_since"],
+        sqlite_where=sa.text("floating_in_use = 1"),
+        postgresql_where=sa.text("floating_in_use"),
+    )
 
 
 def downgrade():
+    op.drop_index("ix_device_vendor_floating", table_name="device")
     op.drop_index("ix_license_vendor_created", table_name="license")
     op.drop_index(op.f("ix_usage_summary_vendor_account_id"), table_name="usage_summary")
     op.drop_index(op.f("ix_usage_summary_counted_at"), table_name="usage_summary")

@@ -101,6 +101,15 @@ class Device(TenantOwned, Base):
     __table_args__ = (
         sa.UniqueConstraint("license_id", "hardware_id"),
         sa.Index("ix_device_vendor_last_check_in", "vendor_account_id", "last_check_in_at"),
+        # The seats held now, longest first: a big manager's floating page reads them and tests each.
+        # Partial, so the planners know how few they are (a plain index's statistics average them away).
+        sa.Index(
+            "ix_device_vendor_floating",
+            "vendor_account_id",
+            "floating_since",
+            sqlite_where=sa.text("floating_in_use = 1"),
+            postgresql_where=sa.text("floating_in_use"),
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -14,7 +14,9 @@ from portal.models.base import Base, TenantOwned
 class UsageSummary(TenantOwned, Base):
     """The figures of one manager's scope as the job runner last counted them (``portal.services.reports.summary``).
 
-    Only managers past the large-scope bar have one; whatever changes their scope deletes it.
+    Only managers past the large-scope bar have one. Whatever changes their scope sets
+    ``forgotten_at`` in its own transaction: the figures are read no more, and a count that began
+    before it is not stored (the row stays, so a count running at that moment sees the mark).
     """
 
     __tablename__ = "usage_summary"
@@ -23,4 +25,5 @@ class UsageSummary(TenantOwned, Base):
         sa.ForeignKey("license_manager.id", ondelete="CASCADE"), primary_key=True
     )
     counted_at: so.Mapped[dt.datetime] = so.mapped_column(sa.DateTime, index=True)
-    figures: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+    figures: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)  # {} until the first count is stored
+    forgotten_at: so.Mapped[dt.datetime | None]

@@ -8,17 +8,18 @@ by the same queries at most ``REFRESH`` ago (the sweep in ``portal.tasks``), and
 says when they were counted.
 
 Isolation stays exact: whatever changes which orders a manager manages (an order added or
-removed, their customer-account scope, an order's customer) deletes the summaries it touches
-in the same transaction (``forget``), so a summary never counts an order its manager no longer
-manages; without one the page counts live and asks the job runner for a new one. Rows a
-summary names (notices) are read again by id inside the live scope, so one that left it drops out.
+removed, their customer-account scope, an order's customer, a license's order) marks the
+summaries it touches forgotten in the same transaction, so a summary never counts an order its
+manager no longer manages; without a valid one the page counts live and asks the job runner for a
+new one. A count reads in a transaction of its own (no write lock held on SQLite) and is stored
+only if no scope change marked the row since it began. Rows a summary names (notices) are read
+again by id inside the live scope, so one that left it drops out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from portal import jobs, scope
+from portal.db_setup import deferred_begin
 from portal.extensions import db
 from portal.models import (
     Customer,
@@ -99,41 +101,48 @@ def count(manager: LicenseManager, now: dt.datetime | None = None) -> dict[str, 
     )
 
 
+def _valid(row: UsageSummary | None) -> UsageSummary | None:
+    """The row when it holds figures no scope change has marked since they were counted."""
+    return row if row is not None and row.forgotten_at is None and row.figures else None
+
+
 def kept(manager_id: int) -> UsageSummary | None:
     """The manager's kept summary, when their scope is large and one is counted; else None (count live)."""
     if not scope.is_large(manager_id):
         return None
-    return db.session.get(UsageSummary, manager_id)
+    return _valid(db.session.get(UsageSummary, manager_id))
 
 
-def needs_count(manager_id: int) -> bool:
-    """Whether a large manager has no summary yet (their pages count live until the job runner made one)."""
-    return scope.is_large(manager_id) and db.session.get(UsageSummary, manager_id) is None
+# A scope change this close before a count began may not be in what the count read.
+MARGIN = dt.timedelta(seconds=2)
 
 
-def store(manager: LicenseManager, now: dt.datetime | None = None) -> UsageSummary:
-    """Count the manager's figures and keep them (flushed, not committed)."""
+def store(manager: LicenseManager, now: dt.datetime | None = None) -> bool:
+    """Count the manager's figures and keep them; False when a scope change came in meanwhile.
+
+    Commits: a row is made first (so a scope change during the count marks it), the count reads
+    in a transaction of its own, and the figures are written only where no mark is newer than
+    its start.
+    """
     now = now or utcnow()
-    figures = count(manager, now)
-    row = db.session.get(UsageSummary, manager.id)
-    if row is None:
-        row = UsageSummary(manager_id=manager.id, vendor_account_id=manager.vendor_account_id)
-        db.session.add(row)
-    row.counted_at, row.figures = now, figures
-    db.session.flush()
-    return row
-
-
-def forget(manager_ids: Iterable[int]) -> None:
-    """Drop the summaries of these managers: their scope just changed (same transaction as the change)."""
-    ids = list(manager_ids)
-    if ids:
-        db.session.execute(sa.delete(UsageSummary).where(UsageSummary.manager_id.in_(ids)))
-
-
-def forget_all() -> None:
-    """Drop every summary of the vendor account: an order or customer moved, so any scope may have changed."""
-    db.session.execute(sa.delete(UsageSummary))
+    manager_id, vendor_id = manager.id, manager.vendor_account_id
+    if db.session.get(UsageSummary, manager_id) is None:
+        db.session.add(UsageSummary(manager_id=manager_id, vendor_account_id=vendor_id, counted_at=now, figures={}))
+    db.session.commit()
+    with deferred_begin():
+        figures = count(db.session.get(LicenseManager, manager_id) or manager, now)
+        db.session.rollback()  # the read ends here; nothing was written
+    stored = db.session.execute(
+        sa.update(UsageSummary)
+        .where(
+            UsageSummary.manager_id == manager_id,
+            sa.or_(UsageSummary.forgotten_at.is_(None), UsageSummary.forgotten_at < now - MARGIN),
+        )
+        .values(figures=figures, counted_at=now, forgotten_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return bool(getattr(stored, "rowcount", 0))
 
 
 @jobs.task(retries=1, retry_delay=30)
@@ -142,19 +151,17 @@ def recount(vendor_account_id: int, manager_id: int) -> bool:
     jobs.tenant(vendor_account_id)
     manager = db.session.get(LicenseManager, manager_id)
     if manager is None or not scope.is_large(manager_id):
-        forget([manager_id])
         return False
-    store(manager)
-    return True
+    return store(manager)
 
 
 def recount_due(now: dt.datetime | None = None, limit: int = SWEEP_BATCH) -> int:
-    """The sweep: count again the oldest summaries past ``REFRESH``, each in its vendor's scope."""
+    """The sweep: count again the summaries marked forgotten or older than ``REFRESH``, oldest first."""
     now = now or utcnow()
     with all_tenants(db.session):
         due = db.session.execute(
             sa.select(UsageSummary.vendor_account_id, UsageSummary.manager_id)
-            .where(UsageSummary.counted_at < now - REFRESH)
+            .where(sa.or_(UsageSummary.forgotten_at.is_not(None), UsageSummary.counted_at < now - REFRESH))
             .order_by(UsageSummary.counted_at)
             .limit(limit)
         ).all()
@@ -162,10 +169,10 @@ def recount_due(now: dt.datetime | None = None, limit: int = SWEEP_BATCH) -> int
         set_tenant(db.session, vendor_account_id)
         manager = db.session.get(LicenseManager, manager_id)
         if manager is None or not scope.is_large(manager_id):
-            forget([manager_id])
+            db.session.execute(sa.delete(UsageSummary).where(UsageSummary.manager_id == manager_id))
+            db.session.commit()
         else:
-            store(manager, now)
-        db.session.commit()  # one manager per transaction: a long sweep holds no lock for long
+            store(manager, now)  # one manager per transaction: a long sweep holds no lock for long
     return len(due)
 
 
@@ -187,7 +194,7 @@ class Dashboard:
 
 def _scope_of(manager_id: int) -> tuple[bool, UsageSummary | None]:
     large = scope.is_large(manager_id)
-    return large, db.session.get(UsageSummary, manager_id) if large else None
+    return large, _valid(db.session.get(UsageSummary, manager_id)) if large else None
 
 
 def _attention(kept: dict[str, Any]) -> notices.Attention:
@@ -287,7 +294,7 @@ def notices_of(manager_id: int, settings: notices.Settings | None = None) -> tup
     return found, row.counted_at
 
 
-# Forgetting: whatever changes a scope drops the summaries it may change, in the same transaction.
+# Forgetting: whatever changes a scope marks the summaries it may change, in the same transaction.
 
 FORGET = "usage_summaries_to_forget"  # session.info: manager ids, or ALL for the whole vendor account
 ALL = "all"
@@ -364,10 +371,10 @@ def _forget_marked(session: so.Session) -> None:
     table: sa.Table = UsageSummary.__table__  # type: ignore[assignment]  # a mapped class's Table
     if ALL in marks:
         tenant = session.info.get("tenant")
-        stmt = table.delete() if tenant is None else table.delete().where(table.c.vendor_account_id == tenant)
+        stmt = table.update() if tenant is None else table.update().where(table.c.vendor_account_id == tenant)
     else:
-        stmt = table.delete().where(table.c.manager_id.in_(sorted(marks)))
-    session.connection().execute(stmt)
+        stmt = table.update().where(table.c.manager_id.in_(sorted(marks)))
+    session.connection().execute(stmt.values(forgotten_at=utcnow()))
 
 
 @sa.event.listens_for(so.Session, "after_rollback")
