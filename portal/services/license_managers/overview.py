@@ -22,8 +22,9 @@ from portal import permissions as perms
 from portal import search
 from portal.extensions import db
 from portal.lists import COUNT_CAP, Keyset, Page, beyond, count, keyset_page, positive_id
-from portal.models import CustomerAccount, DefaultPermissionSet, License, LicenseManager, LicenseUser, OrderManager
+from portal.models import CustomerAccount, License, LicenseManager, LicenseUser, OrderManager
 from portal.models.people import MANAGER_STATUSES, last_login_sort, shown_status, status_is
+from portal.services.license_managers import permission_sets
 from portal.tenancy import plain_rows
 
 BASE_URL = "/vendor/license-managers"
@@ -74,13 +75,13 @@ def _differences(default: int) -> Any:
     return _bit_count(bits.op("|")(default) - bits.op("&")(default))
 
 
-def _computed(key: str, default: int) -> Any:
-    if key == "permissions":
-        return _bit_count(LicenseManager.permissions)
-    if key == "vs_default":
-        return _differences(default)
-    if key == "orders":
-        return sa.select(sa.func.count()).where(OrderManager.manager_id == LicenseManager.id).scalar_subquery()
+def _orders_of_manager() -> Any:
+    """How many orders the row's manager manages: a correlated count, an index look-up per row."""
+    return sa.select(sa.func.count()).where(OrderManager.manager_id == LicenseManager.id).scalar_subquery()
+
+
+def _licenses_of_manager() -> Any:
+    """How many licenses the row's manager's orders hold: a correlated count, an index look-up per row."""
     return (
         sa.select(sa.func.count(_LICENSES.c.id))
         .select_from(OrderManager)
@@ -88,6 +89,14 @@ def _computed(key: str, default: int) -> Any:
         .where(OrderManager.manager_id == LicenseManager.id)
         .scalar_subquery()
     )
+
+
+def _computed(key: str, default: int) -> Any:
+    if key == "permissions":
+        return _bit_count(LicenseManager.permissions)
+    if key == "vs_default":
+        return _differences(default)
+    return _orders_of_manager() if key == "orders" else _licenses_of_manager()
 
 
 KEY_OF = {
@@ -342,14 +351,13 @@ def aggregates(manager_ids: list[int]) -> dict[int, tuple[int, int]]:
     # The ids come from a tenant-scoped page and order_manager links only the tenant's rows, so
     # the license table is joined as a table: the tenant criterion the ORM would add steers
     # SQLite onto the vendor index (every license of the account) instead of order_id's.
-    license_table = License.__table__
     result = db.session.execute(
         sa.select(
             OrderManager.manager_id,
             sa.func.count(sa.distinct(OrderManager.order_id)),
-            sa.func.count(license_table.c.id),
+            sa.func.count(_LICENSES.c.id),
         )
-        .outerjoin(license_table, license_table.c.order_id == OrderManager.order_id)
+        .outerjoin(_LICENSES, _LICENSES.c.order_id == OrderManager.order_id)
         .where(OrderManager.manager_id.in_(manager_ids))
         .group_by(OrderManager.manager_id)
     )
@@ -373,8 +381,7 @@ def bounded(query: OverviewQuery, matching: int) -> OverviewQuery:
     if matching > COUNT_CAP:
         return replace(query, sort=DEFAULT_SORT, after="", before="", refused_sort=query.sort_key)
     if query.sort_key == "vs_default":
-        bits = db.session.scalar(sa.select(DefaultPermissionSet.permissions))
-        return replace(query, default_bits=perms.FACTORY_DEFAULT_BITS if bits is None else int(bits))
+        return replace(query, default_bits=permission_sets.default_bits())
     return query
 
 
@@ -435,17 +442,9 @@ def _export_select(query: OverviewQuery) -> sa.Select[Any]:
     Read through ``plain_rows``: the times come as the driver gives them (text on SQLite, datetimes
     on PostgreSQL), never parsed only to be printed again.
     """
-    license_table = License.__table__  # joined as a table, as in ``aggregates``
-    orders = sa.select(sa.func.count()).where(OrderManager.manager_id == LicenseManager.id)
-    licenses = (
-        sa.select(sa.func.count(license_table.c.id))
-        .select_from(OrderManager)
-        .join(license_table, license_table.c.order_id == OrderManager.order_id)
-        .where(OrderManager.manager_id == LicenseManager.id)
-    )
     return rows_select(query, sort_value=False).add_columns(
-        orders.scalar_subquery().label("orders"),
-        licenses.scalar_subquery().label("licenses"),
+        _orders_of_manager().label("orders"),
+        _licenses_of_manager().label("licenses"),
     )
 
 
