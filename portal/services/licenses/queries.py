@@ -15,6 +15,7 @@ from portal.lists import COUNT_CAP, Page, Sorts, paginate, positive_id
 from portal.models import Customer, Device, License, LicenseAssignment, LicenseUser, Order, Product, utcnow
 from portal.models.catalog import LICENSE_TYPES
 from portal.services.devices.queries import FLOATING_SORTS
+from portal.services.users.sorting import PERSON_SORTS
 
 EXPIRING_CHOICES = (1, 7, 30, 90)
 # What a row of the list shows besides the license: its order (joined to filter) and product.
@@ -165,15 +166,7 @@ def devices_query(license_: License, sort: str = DEVICE_SORTS.default) -> sa.Sel
     return DEVICE_SORTS.apply(stmt, sort)
 
 
-USER_SORTS = Sorts(
-    {
-        "email": (LicenseUser.email, LicenseUser.id),
-        "name": (LicenseUser.last_name, LicenseUser.first_name, LicenseUser.id),
-        "last_login": (LicenseUser.last_login_at, LicenseUser.id),
-    },
-    default="email",
-    nulls_low=True,
-)
+USER_SORTS = PERSON_SORTS
 
 
 def users_query(license_: License, sort: str = USER_SORTS.default) -> sa.Select[Any]:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.lists import Sorts, contains
 from portal.models import LicenseUser, UserGroup, UserGroupMember
+from portal.services.users.sorting import PERSON_SORTS
 
 _MEMBERS = (
     sa.select(sa.func.count(UserGroupMember.license_user_id))
@@ -47,15 +48,7 @@ def member_counts(group_ids: list[int]) -> dict[int, int]:
     return dict(rows.tuples().all())
 
 
-MEMBER_SORTS = Sorts(
-    {
-        "email": (LicenseUser.email, LicenseUser.id),
-        "name": (LicenseUser.last_name, LicenseUser.first_name, LicenseUser.id),
-        "last_login": (LicenseUser.last_login_at, LicenseUser.id),
-    },
-    default="email",
-    nulls_low=True,
-)
+MEMBER_SORTS = PERSON_SORTS
 
 
 def members_query(group: UserGroup, sort: str = MEMBER_SORTS.default) -> sa.Select[Any]:

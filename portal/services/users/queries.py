@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.lists import Sorts
 from portal.models import License, LicenseAssignment, LicenseManager, LicenseUser, Order, Product
 from portal.services.licenses import queries as license_queries
+from portal.services.users.sorting import PERSON_COLUMNS
 
 
 def user_sorts(manager_id: int) -> Sorts:
@@ -27,11 +28,9 @@ def user_sorts(manager_id: int) -> Sorts:
     )
     return Sorts(
         {
-            "email": (LicenseUser.email, LicenseUser.id),
-            "name": (LicenseUser.last_name, LicenseUser.first_name, LicenseUser.id),
+            **PERSON_COLUMNS,
             "licenses": (licenses, LicenseUser.id),
             "status": (LicenseUser.is_active, LicenseUser.is_initial_password, LicenseUser.id),
-            "last_login": (LicenseUser.last_login_at, LicenseUser.id),
         },
         default="email",
         nulls_low=True,
