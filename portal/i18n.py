@@ -15,25 +15,25 @@ them its own way (English keeps the portal's ``05 Jan 2026``).
 from __future__ import annotations
 
 import datetime as dt
+import math
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel import dates as babel_dates
 from babel.dates import format_skeleton
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import (
     Babel,
     force_locale,
-    format_date,
     format_decimal,
     format_time,
-    format_timedelta,
     get_locale,
     get_translations,
-    lazy_gettext,
 )
-from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from portal.errors import N_
 from portal.lists import COUNT_CAP
 
 LOCALES = ("en", "es", "fr", "de")
@@ -82,8 +82,14 @@ def translate(message: str) -> str:
     if template is not None:
         values = message.values  # type: ignore[attr-defined]
         # A value that is itself a marked message (a permission's label) is translated too.
-        return _(template, **{k: translate(v) if hasattr(v, "template") else v for k, v in values.items()})
-    return _(str(message))
+        return _gettext(template, **{k: translate(v) if hasattr(v, "template") else v for k, v in values.items()})
+    return _gettext(str(message))
+
+
+def _gettext(text: str, **values: Any) -> str:
+    """Flask-Babel's ``gettext`` through the request's kept catalogue (``_translations``)."""
+    found = str(_translations().ugettext(text))
+    return found % values if values else found
 
 
 def in_locale(locale: str | None) -> Any:
@@ -102,13 +108,25 @@ def date(value: dt.datetime | dt.date | None, empty: str = "") -> str:
     """A day: ``05 Jan 2026``, ``5 janv. 2026``, ``05.01.2026``, ``5 ene 2026``."""
     if value is None:
         return empty
-    return str(format_date(value, "dd MMM yyyy" if _english() else "medium"))
+    return date_in(value, "dd MMM yyyy" if _english() else "medium")
+
+
+def date_in(value: dt.datetime | dt.date, pattern: str) -> str:
+    """A day in a Babel pattern (or ``medium``, ``long``...), in the request's locale."""
+    return _day(current_locale(), value.date() if isinstance(value, dt.datetime) else value, pattern)
+
+
+# Times are kept and shown in UTC (no time zone is configured), so a day reads the same for every
+# moment in it: a list of 25 rows formats a handful of distinct days, Babel's pattern work once each.
+@lru_cache(maxsize=4096)
+def _day(locale: str, day: dt.date, pattern: str) -> str:
+    return str(babel_dates.format_date(day, pattern, locale=locale))
 
 
 def day_month(value: dt.datetime | dt.date) -> str:
     """A day of the year without the year, for chart axes: ``05 Jan``, ``5 janv.``, ``5. Jan.``."""
     if _english():
-        return str(format_date(value, "dd MMM"))
+        return date_in(value, "dd MMM")
     return str(format_skeleton("dMMM", value, locale=current_locale()))
 
 
@@ -136,23 +154,63 @@ def count(total: int) -> str:
     return number(min(total, COUNT_CAP)) + ("+" if total > COUNT_CAP else "")
 
 
+# Babel's units for a relative time, largest first, to the minute; a span is told in the first unit
+# it reaches 0.85 of (Babel's default threshold), rounded, at least 1 (tests/test_i18n_foundation.py).
+_UNITS = (
+    ("year", 365 * 86400),
+    ("month", 30 * 86400),
+    ("week", 7 * 86400),
+    ("day", 86400),
+    ("hour", 3600),
+    ("minute", 60),
+)
+_THRESHOLD = 0.85
+
+
 def ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
-    """How long ago (or how far ahead) a moment is: ``3 hours ago``, ``il y a 3 heures``, ``in 2 Tagen``."""
+    """How long ago (or how far ahead) a moment is: ``3 hours ago``, ``il y a 3 heures``, ``in 2 Tagen``.
+
+    Babel's wording, to the minute. Working out the unit here and asking Babel once per (locale,
+    unit, amount) matters in lists, which tell two moments a row: Babel's own path costs ~0.15 ms each.
+    """
     if value is None:
         return ""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    return str(format_timedelta(value - now, add_direction=True, granularity="minute"))
+    seconds = (value - now).total_seconds()
+    for unit, size in _UNITS:
+        amount = abs(seconds) / size
+        if amount >= _THRESHOLD:
+            break
+    amount = max(1, round(amount)) if seconds else 0  # Babel says "in 0 minutes" for the same moment
+    return _relative(current_locale(), unit, size * (amount if seconds >= 0 else -amount))
+
+
+@lru_cache(maxsize=4096)
+def _relative(locale: str, unit: str, seconds: int) -> str:
+    # No threshold is ever reached, so Babel words the span in ``unit`` itself: the one chosen above.
+    span = dt.timedelta(seconds=seconds)
+    return str(
+        babel_dates.format_timedelta(span, granularity=unit, threshold=math.inf, add_direction=True, locale=locale)
+    )
 
 
 # The statuses of managers, users and licenses as badges name them (``_macros.status_badge``).
 STATUS_LABELS = {
-    "active": lazy_gettext("Active"),
-    "inactive": lazy_gettext("Inactive"),
-    "disabled": lazy_gettext("Disabled"),
-    "invited": lazy_gettext("Invited"),
-    "expired": lazy_gettext("Invitation expired"),
-    "revoked": lazy_gettext("Revoked"),
+    "active": N_("Active"),
+    "inactive": N_("Inactive"),
+    "disabled": N_("Disabled"),
+    "invited": N_("Invited"),
+    "expired": N_("Invitation expired"),
+    "revoked": N_("Revoked"),
 }
+
+
+def status_label(status: str) -> str:
+    """A status as its badge names it, in the request's language; an unknown one capitalised."""
+    label = STATUS_LABELS.get(status)
+    return translate(label) if label is not None else status.capitalize()
+
+
 RELATIVE_FOR = dt.timedelta(days=30)  # nearer than this a moment reads "3 hours ago"; further, its date
 
 
@@ -161,11 +219,11 @@ def when(value: dt.datetime | None, now: dt.datetime | None = None, empty: str =
     ago" tells nobody when), the exact time and its zone on hover. A filter, not a macro: lists call it
     twice a row."""
     if value is None:
-        return Markup('<span class="muted">{}</span>').format(empty)
+        return Markup(f'<span class="muted">{escape(empty)}</span>')
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     shown = ago(value, now) if abs(value - now) < RELATIVE_FOR else date(value)
-    exact = value.strftime("%Y-%m-%d %H:%M:%S")
-    return Markup('<time datetime="{}" title="{} UTC">{}</time>').format(machine(value), exact, shown)
+    exact = value.strftime("%Y-%m-%d %H:%M:%S")  # digits only: the attributes need no escaping
+    return Markup(f'<time datetime="{exact.replace(" ", "T")}Z" title="{exact} UTC">{escape(shown)}</time>')
 
 
 def _translations() -> Any:
@@ -202,4 +260,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         machine=machine, when=when, date=date, minute=minute, number=number, count=count, ago=ago, translate=translate
     )
-    app.jinja_env.globals.update(current_locale=current_locale, locale_names=LOCALE_NAMES, status_labels=STATUS_LABELS)
+    app.jinja_env.globals.update(current_locale=current_locale, locale_names=LOCALE_NAMES, status_label=status_label)
