@@ -64,7 +64,7 @@ def big(app, make, login, monkeypatch):
     # Someone else's order beside them: none of it may be counted.
     theirs = make.order(w["vendor"], make.customer(w["vendor"]), managers=[make.manager(w["vendor"], password=None)])
     make.device(make.license(theirs, w["key_policy"]))
-    w["second"], w["theirs"] = second, theirs
+    w["second"], w["theirs"], w["of_account"] = second, theirs, of_account
     login(w["manager"])
     return w
 
@@ -205,7 +205,9 @@ def test_after_every_write_the_sweep_makes_the_kept_figures_live_again(app, clie
     assert kept == live, write
 
 
-@pytest.mark.parametrize("change", ["customer account scope", "order's customer", "order deleted", "license moved"])
+@pytest.mark.parametrize(
+    "change", ["customer account scope", "order's customer", "order deleted", "license moved", "order of the account"]
+)
 def test_every_other_scope_change_forgets_the_summary_in_its_own_transaction(app, make, client, big, change):
     client.get("/portal/")
     assert _kept(app, big["manager"].id) is not None
@@ -218,10 +220,25 @@ def test_every_other_scope_change_forgets_the_summary_in_its_own_transaction(app
             db.session.get(Order, big["second"].id).customer_id = None
         elif change == "order deleted":
             db.session.execute(sa.delete(Order).where(Order.id == big["second"].id))
-        else:
+        elif change == "license moved":
             db.session.get(License, big["seats"].id).order_id = big["theirs"].id
+        else:  # the vendor's back office creates an order for a customer of the account the manager is scoped to
+            db.session.add(
+                Order(vendor_account_id=big["vendor"].id, reference="SCOPED-NEW", customer_id=big["of_account"].id)
+            )
         db.session.commit()
     assert _kept(app, big["manager"].id) is None
+
+
+def test_a_new_order_elsewhere_keeps_the_summary(app, make, client, big):
+    """Only the managers scoped to the new order's account are marked: an order of another customer is not theirs."""
+    client.get("/portal/")
+    with app.app_context():
+        set_tenant(db.session, big["vendor"].id)
+        db.session.add(Order(vendor_account_id=big["vendor"].id, reference="ELSEWHERE", customer_id=big["customer"].id))
+        db.session.add(Order(vendor_account_id=big["vendor"].id, reference="NO-CUSTOMER"))
+        db.session.commit()
+    assert _kept(app, big["manager"].id) is not None
 
 
 def test_a_rolled_back_scope_change_keeps_the_summary(app, client, big):

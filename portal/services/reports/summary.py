@@ -351,6 +351,7 @@ def _scope_rows(session: so.Session, flush_context: Any, instances: Any) -> None
             _mark(session, obj.manager_id)
         elif isinstance(obj, Order | Customer) and obj in session.deleted:
             _mark(session, None)
+    _new_orders_of_scoped_accounts(session)
     for obj in session.dirty:
         if isinstance(obj, Order) and so.attributes.get_history(obj, "customer_id").has_changes():
             _mark(session, None)
@@ -358,6 +359,31 @@ def _scope_rows(session: so.Session, flush_context: Any, instances: Any) -> None
             _mark(session, None)
         elif isinstance(obj, License) and so.attributes.get_history(obj, "order_id").has_changes():
             _mark(session, None)  # a license moved to another order
+
+
+def _new_orders_of_scoped_accounts(session: so.Session) -> None:
+    """A new order of a customer account some managers are scoped to is in their scope from now on:
+    only theirs are marked (a vendor's back office creates orders all day; forgetting every summary
+    each time would leave the big managers' pages counting live)."""
+    customers = {
+        obj.customer_id if obj.customer_id is not None else getattr(obj.customer, "id", None)
+        for obj in session.new
+        if isinstance(obj, Order)
+    } - {None}
+    accounts = {obj.customer_account_id for obj in session.new if isinstance(obj, Customer)} - {None}
+    if not customers and not accounts:
+        return
+    with session.no_autoflush:
+        if customers:
+            accounts |= set(
+                session.scalars(sa.select(Customer.customer_account_id).where(Customer.id.in_(customers)))
+            ) - {None}
+        if accounts:
+            scoped = sa.select(ManagerCustomerAccount.manager_id).where(
+                ManagerCustomerAccount.customer_account_id.in_(accounts)
+            )
+            for manager_id in session.scalars(scoped):
+                _mark(session, manager_id)
 
 
 @sa.event.listens_for(so.Session, "before_commit")
