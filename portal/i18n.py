@@ -18,7 +18,7 @@ import datetime as dt
 import math
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from babel import dates as babel_dates
 from babel.dates import format_skeleton
@@ -156,7 +156,8 @@ def count(total: int) -> str:
 
 # Babel's units for a relative time, largest first, to the minute; a span is told in the first unit
 # it reaches 0.85 of (Babel's default threshold), rounded, at least 1 (tests/test_i18n_foundation.py).
-_UNITS = (
+Unit = Literal["year", "month", "week", "day", "hour", "minute"]
+_UNITS: tuple[tuple[Unit, int], ...] = (
     ("year", 365 * 86400),
     ("month", 30 * 86400),
     ("week", 7 * 86400),
@@ -177,16 +178,13 @@ def ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
         return ""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     seconds = (value - now).total_seconds()
-    for unit, size in _UNITS:
-        amount = abs(seconds) / size
-        if amount >= _THRESHOLD:
-            break
-    amount = max(1, round(amount)) if seconds else 0  # Babel says "in 0 minutes" for the same moment
+    unit, size = next(((u, n) for u, n in _UNITS if abs(seconds) / n >= _THRESHOLD), _UNITS[-1])
+    amount = max(1, round(abs(seconds) / size)) if seconds else 0  # Babel says "in 0 minutes" for the same moment
     return _relative(current_locale(), unit, size * (amount if seconds >= 0 else -amount))
 
 
 @lru_cache(maxsize=4096)
-def _relative(locale: str, unit: str, seconds: int) -> str:
+def _relative(locale: str, unit: Unit, seconds: int) -> str:
     # No threshold is ever reached, so Babel words the span in ``unit`` itself: the one chosen above.
     span = dt.timedelta(seconds=seconds)
     return str(

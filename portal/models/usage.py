@@ -27,3 +27,5 @@ class UsageSummary(TenantOwned, Base):
     counted_at: so.Mapped[dt.datetime] = so.mapped_column(sa.DateTime, index=True)
     figures: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)  # {} until the first count is stored
     forgotten_at: so.Mapped[dt.datetime | None]
+    # When a page last asked the job runner for a count (``summary.ask``): pages ask once, not once a view.
+    requested_at: so.Mapped[dt.datetime | None]

@@ -406,3 +406,22 @@ def test_a_count_that_a_scope_change_overtakes_is_not_stored(app, make, client, 
     _sweep(app, big)
     kept, live = _figures(app, big, monkeypatch, live=False), _figures(app, big, monkeypatch, live=True)
     assert kept.pop("kept") and not live.pop("kept") and kept == live
+
+
+def test_pages_ask_the_job_runner_once_however_many_views(app, client, big, monkeypatch):
+    """Until the count is stored each view counts live; only the first queues a count, and a request
+    the runner never answered is made again after ``ASK_AGAIN``."""
+    queued: list[tuple[int, int]] = []
+    monkeypatch.setattr(summary, "recount", lambda *args: queued.append(args))  # a runner that is down
+    for path in ["/portal/", "/portal/reports", "/portal/", "/portal/reports?start=&end="]:
+        assert client.get(path).status_code == 200, path
+    assert queued == [(big["vendor"].id, big["manager"].id)]
+    assert _kept(app, big["manager"].id) is None  # still counted live, and said nothing stale
+    with app.app_context():
+        set_tenant(db.session, big["vendor"].id)
+        manager = db.session.get(LicenseManager, big["manager"].id)
+        assert not summary.ask(manager)
+        assert summary.ask(manager, now=utcnow() + summary.ASK_AGAIN + dt.timedelta(seconds=1))
+        assert summary.store(manager)  # counted: the next time a summary is forgotten, a page may ask at once
+        assert db.session.get(UsageSummary, manager.id).requested_at is None
+    assert len(queued) == 2

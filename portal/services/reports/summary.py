@@ -138,7 +138,7 @@ def store(manager: LicenseManager, now: dt.datetime | None = None) -> bool:
             UsageSummary.manager_id == manager_id,
             sa.or_(UsageSummary.forgotten_at.is_(None), UsageSummary.forgotten_at < now - MARGIN),
         )
-        .values(figures=figures, counted_at=now, forgotten_at=None)
+        .values(figures=figures, counted_at=now, forgotten_at=None, requested_at=None)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -153,6 +153,57 @@ def recount(vendor_account_id: int, manager_id: int) -> bool:
     if manager is None or not scope.is_large(manager_id):
         return False
     return store(manager)
+
+
+ASK_AGAIN = dt.timedelta(minutes=1)  # a request the runner has not answered by then (it was down) is made again
+
+
+def ask(manager: LicenseManager, now: dt.datetime | None = None) -> bool:
+    """Ask the job runner to count a large scope that has no valid summary: once, however many views ask.
+
+    Every view of such a page counts live until the count is stored (a few hundred ms at 20,000
+    orders), and each used to enqueue a count of its own, so a manager clicking around queued
+    several seconds of SQL each. The request is claimed on the row first (``requested_at``, one
+    UPDATE that only one of concurrent requests wins, or the row's INSERT); the others see it and
+    leave the count to the job already queued. Commits; True when this call queued the job.
+    """
+    now = now or utcnow()
+    asked = db.session.execute(
+        sa.select(UsageSummary.requested_at).where(UsageSummary.manager_id == manager.id)
+    ).one_or_none()
+    if asked is not None and asked.requested_at is not None and asked.requested_at >= now - ASK_AGAIN:
+        return False  # asked a moment ago: the job is queued (read only, so no write lock is taken)
+    if asked is not None:
+        claimed = db.session.execute(
+            sa.update(UsageSummary)
+            .where(
+                UsageSummary.manager_id == manager.id,
+                sa.or_(UsageSummary.requested_at.is_(None), UsageSummary.requested_at < now - ASK_AGAIN),
+            )
+            .values(requested_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(claimed, "rowcount", 0):
+            db.session.commit()
+            return False  # another view claimed it between the read and the write
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    UsageSummary(
+                        manager_id=manager.id,
+                        vendor_account_id=manager.vendor_account_id,
+                        counted_at=now,
+                        figures={},
+                        requested_at=now,
+                    )
+                )
+        except sa.exc.IntegrityError:
+            db.session.commit()
+            return False  # another view made the row a moment ago, and queued the job
+    jobs.after_commit(db.session, recount, manager.vendor_account_id, manager.id)
+    db.session.commit()
+    return True
 
 
 def recount_due(now: dt.datetime | None = None, limit: int = SWEEP_BATCH) -> int:

@@ -20,7 +20,7 @@ def index() -> Response:
     manager = access.manager()
     figures = summary.dashboard(manager.id)
     if figures.needs_count:
-        summary.recount(manager.vendor_account_id, manager.id)
+        summary.ask(manager)
     return render(
         "end_user/dashboard/index.html",
         "content",

@@ -28,7 +28,7 @@ def index() -> Response:
     manager = access.manager()
     figures = summary.usage(manager.id, first, last)
     if figures.needs_count:
-        summary.recount(manager.vendor_account_id, manager.id)
+        summary.ask(manager)
     activity, seats, top = figures.activations, figures.seats, figures.top
     distribution = [(i18n.translate(label), count) for label, count in figures.distribution]
     per = _("Day") if activity.bucket_days == 1 else _("Week of")
