@@ -52,7 +52,15 @@ def test_no_operation_answers_5xx(app, make, public_key):
         per_operation[name] = {}
 
         @given(case=operation.as_strategy(), data=st.data())
-        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        # derandomize: the same cases every run, so whether activate and check-in reach a success
+        # does not depend on the draw (one CI run in many drew none of 30 that did).
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            derandomize=True,
+        )
         def run(case, data):
             if case.path_parameters and data.draw(st.booleans()):
                 case.path_parameters = {k: real_ids.get(k, v) for k, v in case.path_parameters.items()}

@@ -38,6 +38,9 @@ def page(live_server):
             "console",
             lambda message: "Content Security Policy" in message.text and page.csp_violations.append(message.text),
         )
-        page.set_default_timeout(5000)
+        # Generous for a CI machine running both databases' suites side by side: a page that never
+        # comes still fails, one slowed by the other run's load does not.
+        page.set_default_timeout(15000)
+        sync_api.expect.set_options(timeout=15000)
         yield page
         browser.close()
