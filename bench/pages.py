@@ -151,7 +151,7 @@ def build(backend: str, size: int):
 
 
 def _add_missing_schema() -> None:
-    """Tables and indexes added since the database was seeded: create_all would run every table's DDL
+    """Tables, nullable columns and indexes added since the database was seeded: create_all would run every table's DDL
     hooks again, and the inspector misses expression indexes, so the catalogue is asked by name."""
     db.session.commit()  # the session's own transaction would lock SQLite against the DDL's connection
     catalogue = (
@@ -161,8 +161,14 @@ def _add_missing_schema() -> None:
     )
     with db.engine.begin() as connection:
         indexes = set(connection.exec_driver_sql(catalogue).scalars())
+        inspector = sa.inspect(connection)
         for table in db.metadata.sorted_tables:
             table.create(connection, checkfirst=True)
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present and column.nullable:  # a column added since (a nullable one)
+                    kind = column.type.compile(connection.dialect)
+                    connection.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN {column.name} {kind}')
             for index in table.indexes:
                 if index.name not in indexes:
                     index.create(connection, checkfirst=False)

@@ -161,6 +161,26 @@ def dialect() -> str:
     return str(db.session.get_bind().dialect.name)
 
 
+def fts_match(model: Any, term: str) -> tuple[sa.TableClause, sa.ColumnElement[bool]]:
+    """``model``'s FTS5 table and the MATCH of a term over all its indexed columns (SQLite): its rows
+    are a superset of the LIKE's (FTS5 folds case beyond ASCII), read from the index alone. Joined
+    as a table (not a subquery), SQLite reads it first and stops where an outer LIMIT does."""
+    index = INDEXES[model.__table__.name]
+    fts = index.fts()
+    return fts, fts.c[index.fts_table].op("MATCH")(_fts_phrase(term, None))
+
+
+def candidates(model: Any, term: str) -> sa.Select[Any]:
+    """The rowids of ``fts_match``: a set to test ids against."""
+    fts, match = fts_match(model, term)
+    return sa.select(fts.c.rowid).where(match)
+
+
+def recheck(model: Any, term: str) -> sa.ColumnElement[bool]:
+    """The LIKE itself over ``model``'s indexed columns: what makes a candidate a match."""
+    return sa.or_(*(contains(getattr(model, c), term) for c in INDEXES[model.__table__.name].columns))
+
+
 def matches(model: Any, term: str, columns: Iterable[Any] | None = None) -> sa.ColumnElement[bool]:
     """``model`` rows where ``term`` is a substring of one of ``columns`` (all indexed ones by default).
 
