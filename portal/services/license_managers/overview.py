@@ -322,27 +322,32 @@ def _filters(query: OverviewQuery, plan: Plan = Plan()) -> list[sa.ColumnElement
     return clauses
 
 
-def _few(term: str) -> set[int] | None:
-    """The managers a word's index candidates name, when there are at most WALK_FROM of them; else None.
-
-    Read from the FTS5 table outwards (each candidate an index look-up on license_manager), so a
-    common word stops after WALK_FROM + 1 managers (~3 ms at 1,000,000) instead of listing them all.
-    """
-    found: set[int] = set()
-    routes = ((LicenseUser, LicenseManager.license_user_id), (CustomerAccount, LicenseManager.customer_account_id))
-    for model, column in routes:
+def _routes(term: str, *where: sa.ColumnElement[bool]) -> list[sa.Select[Any]]:
+    """The managers a word's index candidates name, by their license user and by their customer
+    account: read from the FTS5 tables outwards (each candidate an index look-up on license_manager),
+    so an outer LIMIT stops them early."""
+    routes = []
+    for model, column in (
+        (LicenseUser, LicenseManager.license_user_id),
+        (CustomerAccount, LicenseManager.customer_account_id),
+    ):
         fts, match = search.fts_match(model, term)
-        stmt = (
+        routes.append(
             sa.select(LicenseManager.id)
             .select_from(fts)
             .join(LicenseManager, column == fts.c.rowid)
-            .where(match)
-            .limit(WALK_FROM + 1)
+            .where(match, *where)
         )
-        found.update(db.session.scalars(stmt))
-        if len(found) > WALK_FROM:
-            return None
-    return found
+    return routes
+
+
+def _few(term: str) -> set[int] | None:
+    """The managers a word's index candidates name, when there are at most WALK_FROM of them; else None.
+
+    A common word stops after WALK_FROM + 1 rows (~3 ms at 1,000,000 managers) instead of listing them all.
+    """
+    found = db.session.scalars(sa.union_all(*_routes(term)).limit(WALK_FROM + 1)).all()
+    return set(found) if len(found) <= WALK_FROM else None  # cut short: many (a manager by both routes counts twice)
 
 
 def _word(term: str, *, checked: bool) -> sa.ColumnElement[bool]:
@@ -422,9 +427,10 @@ def searched_total(query: OverviewQuery) -> tuple[int, Plan]:
     terms = search.terms(query.q)
     if not terms or search.dialect() != "sqlite":
         return total(query), Plan()
-    few = [found for found in map(_few, terms) if found is not None]
+    few: list[set[int]] = [found for found in map(_few, terms) if found is not None]
     if few:
-        plan = Plan(Search.FEW, tuple(sorted(min(few, key=len))))
+        rarest: set[int] = min(few, key=len)
+        plan = Plan(Search.FEW, tuple(sorted(rarest)))
         return (count(rows_select(query, sort_value=False, plan=plan)) if plan.ids else 0), plan
     found = candidate_total(query)  # every word common; together they may still be narrow
     if found <= WALK_FROM:
