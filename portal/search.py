@@ -161,24 +161,27 @@ def dialect() -> str:
     return str(db.session.get_bind().dialect.name)
 
 
-def fts_match(model: Any, term: str) -> tuple[sa.TableClause, sa.ColumnElement[bool]]:
-    """``model``'s FTS5 table and the MATCH of a term over all its indexed columns (SQLite): its rows
-    are a superset of the LIKE's (FTS5 folds case beyond ASCII), read from the index alone. Joined
-    as a table (not a subquery), SQLite reads it first and stops where an outer LIMIT does."""
+def fts_match(
+    model: Any, term: str, columns: Sequence[str] | None = None
+) -> tuple[sa.TableClause, sa.ColumnElement[bool]]:
+    """``model``'s FTS5 table and the MATCH of a term over ``columns`` (all indexed ones by default),
+    SQLite: its rows are a superset of the LIKE's (FTS5 folds case beyond ASCII), read from the index
+    alone. Joined as a table (not a subquery), SQLite reads it first and stops where an outer LIMIT does."""
     index = INDEXES[model.__table__.name]
     fts = index.fts()
-    return fts, fts.c[index.fts_table].op("MATCH")(_fts_phrase(term, None))
+    return fts, fts.c[index.fts_table].op("MATCH")(_fts_phrase(term, columns))
 
 
-def candidates(model: Any, term: str) -> sa.Select[Any]:
+def candidates(model: Any, term: str, columns: Sequence[str] | None = None) -> sa.Select[Any]:
     """The rowids of ``fts_match``: a set to test ids against."""
-    fts, match = fts_match(model, term)
+    fts, match = fts_match(model, term, columns)
     return sa.select(fts.c.rowid).where(match)
 
 
-def recheck(model: Any, term: str) -> sa.ColumnElement[bool]:
-    """The LIKE itself over ``model``'s indexed columns: what makes a candidate a match."""
-    return sa.or_(*(contains(getattr(model, c), term) for c in INDEXES[model.__table__.name].columns))
+def recheck(model: Any, term: str, columns: Iterable[Any] | None = None) -> sa.ColumnElement[bool]:
+    """The LIKE itself over ``columns`` (all indexed ones by default): what makes a candidate a match."""
+    chosen = columns if columns is not None else (getattr(model, c) for c in INDEXES[model.__table__.name].columns)
+    return sa.or_(*(contains(column, term) for column in chosen))
 
 
 def matches(model: Any, term: str, columns: Iterable[Any] | None = None) -> sa.ColumnElement[bool]:
@@ -188,12 +191,9 @@ def matches(model: Any, term: str, columns: Iterable[Any] | None = None) -> sa.C
     the ILIKE is served by the GIN index as it is. The term should be ``searchable``: a shorter
     one has no trigram, and the FTS5 table answers it with no rows.
     """
-    index = INDEXES[model.__table__.name]
-    chosen = list(columns) if columns is not None else [getattr(model, c) for c in index.columns]
-    like = sa.or_(*(contains(column, term) for column in chosen))
+    chosen = list(columns) if columns is not None else None
+    like = recheck(model, term, chosen)
     if dialect() != "sqlite":
         return like
-    names = None if columns is None else [c.key for c in chosen]
-    fts = index.fts()
-    candidates = sa.select(fts.c.rowid).where(fts.c[index.fts_table].op("MATCH")(_fts_phrase(term, names)))
-    return sa.and_(model.id.in_(candidates), like)
+    names = None if chosen is None else [c.key for c in chosen]
+    return sa.and_(model.id.in_(candidates(model, term, names)), like)
