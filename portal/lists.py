@@ -245,12 +245,16 @@ def keyset_page(
     scalars: bool = True,
     total: int | None = None,
     args: Mapping[str, Any] | None = None,
+    narrow: sa.Select[Any] | None = None,
 ) -> Page[Any]:
     """One page after the ``after`` cursor, before the ``before`` one, or at a page number.
 
     A page number without a cursor (typed in, or page 1) falls back to an OFFSET, bounded by
     ``offset_pages``: past it nothing is read and the page is ``too_deep``. Pages after a cursor
     have no bound, since each costs what the first does.
+    ``narrow`` is the same rows selecting the keyset's columns alone, from the fewest tables they
+    need: an OFFSET then skips over it (index entries, not joined rows) to the key before the page,
+    and the page is read after that key as after a cursor.
     The count is the capped count of ``stmt`` unless the caller has it (``total``).
     """
     after_key = decode_cursor(after, keyset.tag, keyset.kinds)
@@ -272,6 +276,13 @@ def keyset_page(
         elif number > offset_pages(per_page):
             return Page(
                 [], count(stmt) if total is None else total, per_page, number, False, args=args or {}, too_deep=True
+            )
+        elif number > 1 and narrow is not None:
+            skipped = narrow.order_by(*keyset.order_by()).offset((number - 1) * per_page - 1).limit(1)
+            edge = db.session.execute(skipped).first()
+            # Past the last row: a key no row comes after, so the page reads as empty.
+            query = query.where(
+                beyond(keyset.columns, tuple(edge), descending=keyset.descending) if edge else sa.false()
             )
         else:
             query = query.offset((number - 1) * per_page)

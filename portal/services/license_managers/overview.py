@@ -50,7 +50,9 @@ SORT_KEYS: dict[str, tuple[Any, ...]] = {
     "last_login": (_LAST_LOGIN, LicenseManager.id),
     # No customer account sorts as "" (first ascending): a keyset key must never be NULL.
     "customer_account": (sa.func.coalesce(CustomerAccount.name, ""), LicenseManager.id),
-    "status": (LicenseManager.status, LicenseManager.id),  # served by ix_license_manager_vendor_status
+    # The stored status (an expired invitation is "invited"), then the default order's columns:
+    # ix_license_manager_vendor_status_created holds all three, so no sort step at any size.
+    "status": (LicenseManager.status, LicenseManager.created_at, LicenseManager.id),
 }
 KEY_KINDS: dict[str, tuple[type, ...]] = {
     "name": (str, str, int),
@@ -58,7 +60,7 @@ KEY_KINDS: dict[str, tuple[type, ...]] = {
     "created": (dt.datetime, int),
     "last_login": (dt.datetime, int),
     "customer_account": (str, int),
-    "status": (str, int),
+    "status": (str, dt.datetime, int),
     **{key: (int, int) for key in COMPUTED_SORTS},
 }
 _LICENSES = License.__table__  # joined as a table, as in ``aggregates``
@@ -105,7 +107,7 @@ KEY_OF = {
     "created": lambda row: [row.created_at, row.id],
     "last_login": lambda row: [row.last_login_at or EPOCH, row.id],
     "customer_account": lambda row: [row.customer_account_name or "", row.id],
-    "status": lambda row: [row.status, row.id],
+    "status": lambda row: [row.stored_status, row.created_at, row.id],
     **{key: (lambda row: [row.sort_value, row.id]) for key in COMPUTED_SORTS},
 }
 # Sign-in filter values: never signed in, or signed in at least once.
@@ -252,6 +254,7 @@ class ManagerRow:
     customer_account_name: str | None
     last_login_at: dt.datetime | None
     created_at: dt.datetime
+    stored_status: str = ""  # as stored: "invited" for an invitation shown as "expired"
     orders: int = 0
     licenses: int = 0
     sort_value: int | None = None  # a computed sort's value (``COMPUTED_SORTS``)
@@ -383,6 +386,10 @@ def matching_managers(term: str) -> sa.CompoundSelect:
     )
 
 
+_OF_USER = LicenseUser.id == LicenseManager.license_user_id
+_OF_ACCOUNT = CustomerAccount.id == LicenseManager.customer_account_id
+
+
 def rows_select(query: OverviewQuery, *, sort_value: bool = True, plan: Plan = Plan()) -> sa.Select[Any]:
     """The overview rows under the query's filters, unordered and unlimited (with a computed sort's
     value as ``sort_value``, which the keyset reads, unless told not to)."""
@@ -399,10 +406,11 @@ def rows_select(query: OverviewQuery, *, sort_value: bool = True, plan: Plan = P
             CustomerAccount.name.label("customer_account_name"),
             LicenseManager.last_login_at,
             LicenseManager.created_at,
+            LicenseManager.status.label("stored_status"),  # what the status sort's key reads
         )
         .select_from(LicenseManager)
-        .join(LicenseUser, LicenseUser.id == LicenseManager.license_user_id)
-        .outerjoin(CustomerAccount, CustomerAccount.id == LicenseManager.customer_account_id)
+        .join(LicenseUser, _OF_USER)
+        .outerjoin(CustomerAccount, _OF_ACCOUNT)
         .where(*_filters(query, plan))
     )
     return stmt.add_columns(query.sort_value.label("sort_value")) if sort_value and query.computed_sort else stmt
@@ -492,19 +500,36 @@ def bounded(query: OverviewQuery, matching: int) -> OverviewQuery:
     return query
 
 
+def narrow(query: OverviewQuery, plan: Plan) -> sa.Select[Any] | None:
+    """The query's rows as their sort key alone, joined only to what the key needs, for a numbered page
+    to skip rows over (``keyset_page``): an OFFSET over the joined rows reads each skipped manager's user
+    and account (page 200 at 100,000 managers: 16-22 ms of SQL; over the sort's index alone, under 1 ms).
+    None when a checked search needs the joined rows (``Search.WALK``, ``Search.FEW``)."""
+    if plan.how not in (Search.IDS, Search.CANDIDATES):
+        return None
+    stmt = sa.select(*query.keyset.columns).select_from(LicenseManager)
+    if query.sort_key in ("name", "email"):
+        stmt = stmt.join(LicenseUser, _OF_USER)
+    elif query.sort_key == "customer_account":
+        stmt = stmt.outerjoin(CustomerAccount, _OF_ACCOUNT)
+    return stmt.where(*_filters(query, plan))
+
+
 def listing(query: OverviewQuery) -> tuple[OverviewQuery, Page[ManagerRow]]:
     """One page of the overview (rows with aggregates, a capped count, pager cursors) and the query
     it was served by (``bounded``): the one its links and headers are built from."""
     matching, plan = searched_total(query)
     served = bounded(query, matching)
+    plan = plan if plan.how != Search.WALK or not served.computed_sort else Plan()
     found = keyset_page(
-        rows_select(served, plan=plan if plan.how != Search.WALK or not served.computed_sort else Plan()),
+        rows_select(served, plan=plan),
         served.keyset,
         after=served.after,
         before=served.before,
         number=served.page,
         scalars=False,
         total=matching,
+        narrow=narrow(served, plan) if served.page > 1 else None,
     )
     return served, found.map(_with_aggregates)
 
@@ -574,7 +599,7 @@ def csv_batches(query: OverviewQuery, batch: int = EXPORT_BATCH) -> Iterator[lis
         out: list[tuple[Any, ...]] = []
         append = out.append
         # Unpacked by position: named access on a million rows costs more than the SQL does.
-        for _, _, email, first, last, status, bits, _, account, login, created, orders, licenses in rows:
+        for _, _, email, first, last, status, bits, _, account, login, created, _, orders, licenses in rows:
             if bits not in codes:
                 found = perms.to_codes(bits)
                 codes[bits] = (len(found), " ".join(found))
