@@ -234,6 +234,73 @@ class Keyset:
         return [c.desc() if down else c.asc() for c in self.columns]
 
 
+@dataclass(frozen=True)
+class Stretch:
+    """A run of a keyset's order that an index serves where the whole order cannot be (a sort across
+    an outer join): the run's own statement of rows, each keyed ``fixed`` then its ``columns``' values,
+    and the same rows as the keyset's columns alone (``narrow``) for numbered pages. A list's stretches
+    follow each other in its ascending order and share no rows; ``fixed`` values must compare in
+    Python as in the database (the empty string: first everywhere)."""
+
+    rows: sa.Select[Any]
+    columns: Sequence[Any]
+    narrow: sa.Select[Any]
+    fixed: tuple[Any, ...] = ()
+
+    def order_by(self, down: bool) -> list[Any]:
+        return [c.desc() if down else c.asc() for c in self.columns]
+
+    def after(self, key: Sequence[Any] | None, down: bool) -> sa.ColumnElement[bool] | None:
+        """The stretch's rows past ``key``: all of them (``true``), or None when it lies behind the key."""
+        if key is None:
+            return sa.true()
+        head, rest = tuple(key[: len(self.fixed)]), key[len(self.fixed) :]
+        if head == self.fixed:
+            return beyond(self.columns, rest, descending=down)
+        return sa.true() if (head > self.fixed) == down else None
+
+
+def read_in_order(
+    stmt: sa.Select[Any],
+    keyset: Keyset,
+    limit: int,
+    run: Callable[[sa.Select[Any]], list[Any]],
+    *,
+    after: Sequence[Any] | None = None,
+    reverse: bool = False,
+    stretches: Sequence[Stretch] = (),
+) -> list[Any]:
+    """Up to ``limit`` rows in the keyset's order (turned around with ``reverse``) past the key ``after``,
+    each statement run by ``run``: ``stmt`` at once, or its ``stretches`` one after another until full."""
+    down = keyset.descending != reverse
+    if not stretches:
+        if after is not None:
+            stmt = stmt.where(beyond(keyset.columns, after, descending=down))
+        return run(stmt.order_by(*keyset.order_by(reverse=reverse)).limit(limit))
+    found: list[Any] = []
+    for stretch in reversed(stretches) if down else stretches:
+        past = stretch.after(after, down)
+        if past is not None:
+            found += run(stretch.rows.where(past).order_by(*stretch.order_by(down)).limit(limit - len(found)))
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _key_at(offset: int, keyset: Keyset, narrow: sa.Select[Any] | None, stretches: Sequence[Stretch]) -> Any:
+    """The key of the row ``offset`` rows in (over the keyset's columns alone), or None past the end."""
+    if not stretches:
+        assert narrow is not None
+        return db.session.execute(narrow.order_by(*keyset.order_by()).offset(offset).limit(1)).first()
+    for stretch in reversed(stretches) if keyset.descending else stretches:
+        edge = db.session.execute(stretch.narrow.order_by(*stretch.order_by(keyset.descending)).offset(offset).limit(1))
+        found = edge.first()
+        if found is not None:
+            return found
+        offset -= count(stretch.narrow)  # the whole stretch lies before the row (fewer than the cap)
+    return None
+
+
 def keyset_page(
     stmt: sa.Select[Any],
     keyset: Keyset,
@@ -246,6 +313,7 @@ def keyset_page(
     total: int | None = None,
     args: Mapping[str, Any] | None = None,
     narrow: sa.Select[Any] | None = None,
+    stretches: Sequence[Stretch] = (),
 ) -> Page[Any]:
     """One page after the ``after`` cursor, before the ``before`` one, or at a page number.
 
@@ -254,7 +322,8 @@ def keyset_page(
     have no bound, since each costs what the first does.
     ``narrow`` is the same rows selecting the keyset's columns alone, from the fewest tables they
     need: an OFFSET then skips over it (index entries, not joined rows) to the key before the page,
-    and the page is read after that key as after a cursor.
+    and the page is read after that key as after a cursor. With ``stretches`` the rows are read
+    from those (``read_in_order``), numbered pages skip over theirs.
     The count is the capped count of ``stmt`` unless the caller has it (``total``).
     """
     after_key = decode_cursor(after, keyset.tag, keyset.kinds)
@@ -264,29 +333,26 @@ def keyset_page(
         result = db.session.execute(query)
         return list(result.scalars() if scalars else result)
 
+    def read(limit: int, key: Sequence[Any] | None, reverse: bool = False, query: sa.Select[Any] = stmt) -> list[Any]:
+        return read_in_order(query, keyset, limit, fetch, after=key, reverse=reverse, stretches=stretches)
+
     if before_key is not None:
         # Going back: read the page in reverse order from the cursor, then turn it around.
-        query = stmt.where(beyond(keyset.columns, before_key, descending=not keyset.descending))
-        items = fetch(query.order_by(*keyset.order_by(reverse=True)).limit(per_page))[::-1]
+        items = read(per_page, before_key, reverse=True)[::-1]
         has_more = True
     else:
-        query = stmt
-        if after_key is not None:
-            query = query.where(beyond(keyset.columns, after_key, descending=keyset.descending))
-        elif number > offset_pages(per_page):
+        if after_key is None and number > offset_pages(per_page):
             return Page(
                 [], count(stmt) if total is None else total, per_page, number, False, args=args or {}, too_deep=True
             )
-        elif number > 1 and narrow is not None:
-            skipped = narrow.order_by(*keyset.order_by()).offset((number - 1) * per_page - 1).limit(1)
-            edge = db.session.execute(skipped).first()
-            # Past the last row: a key no row comes after, so the page reads as empty.
-            query = query.where(
-                beyond(keyset.columns, tuple(edge), descending=keyset.descending) if edge else sa.false()
-            )
+        if after_key is None and number > 1 and (narrow is not None or stretches):
+            edge = _key_at((number - 1) * per_page - 1, keyset, narrow, stretches)
+            # Past the last row: nothing is read, and the page says so.
+            items = read(per_page + 1, tuple(edge)) if edge is not None else []
+        elif after_key is None and number > 1:
+            items = read(per_page + 1, None, query=stmt.offset((number - 1) * per_page))
         else:
-            query = query.offset((number - 1) * per_page)
-        items = fetch(query.order_by(*keyset.order_by()).limit(per_page + 1))
+            items = read(per_page + 1, after_key)
         has_more = len(items) > per_page
         items = items[:per_page]
     page: Page[Any] = Page(

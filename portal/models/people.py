@@ -95,6 +95,15 @@ class LicenseManager(TenantOwned, Base):
             sqlite_where=sa.text("customer_account_id IS NOT NULL"),
             postgresql_where=sa.text("customer_account_id IS NOT NULL"),
         ),
+        # The managers in no customer account, by id: the first run of the overview's customer account
+        # sort (``overview.stretches``), which would otherwise test every manager of the vendor.
+        sa.Index(
+            "ix_license_manager_vendor_no_account",
+            "vendor_account_id",
+            "id",
+            sqlite_where=sa.text("customer_account_id IS NULL"),
+            postgresql_where=sa.text("customer_account_id IS NULL"),
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

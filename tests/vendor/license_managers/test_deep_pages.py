@@ -32,13 +32,16 @@ def staff_client(client, login, world):
 
 
 @pytest.fixture
-def varied(app, world):
+def varied(app, world, make):
     """Managers whose sort keys tie and differ in every column: names shared by several, some never
     signed in, some in a customer account, every status, and invitations both open and lapsed (shown
     "expired", stored "invited", so the shown and stored status sort apart)."""
     vendor = world["vendor"]
     ids = bulk_managers(app, vendor, MANAGERS, orders_each=0)
-    ids += bulk_managers(app, vendor, 5, account=world["account"], orders_each=1)
+    # A customer account sort reads those in none, then by account: pages straddle both runs.
+    accounts = [world["account"], make.customer_account(vendor, "Aardvark Ltd"), make.customer_account(vendor, "Zeta")]
+    for account in accounts:
+        ids += bulk_managers(app, vendor, 11, account=account, orders_each=1)
     now = utcnow()
     with app.app_context(), all_tenants(db.session):
         for n, manager_id in enumerate(ids):
@@ -70,10 +73,10 @@ def _offset_page(query: OverviewQuery, number: int) -> list[int]:
 def test_numbered_and_cursor_pages_are_the_offset_pages(app, varied, sort):
     with app.app_context():
         set_tenant(db.session, varied.id)
-        pages = (MANAGERS + 5 + PER_PAGE - 1) // PER_PAGE
+        pages = (MANAGERS + 33 + PER_PAGE - 1) // PER_PAGE
         reference = [_offset_page(OverviewQuery(sort=sort), number) for number in range(1, pages + 1)]
         flat = [manager_id for page in reference for manager_id in page]
-        assert len(flat) == len(set(flat)) == MANAGERS + 5
+        assert len(flat) == len(set(flat)) == MANAGERS + 33
         after = ""
         for number, expected in enumerate(reference, start=1):
             _, by_number = overview.listing(OverviewQuery(sort=sort, page=number))
@@ -86,7 +89,7 @@ def test_numbered_and_cursor_pages_are_the_offset_pages(app, varied, sort):
         assert past.items == []
 
 
-@pytest.mark.parametrize("sort", ["-created", "name", "status", "-status"])
+@pytest.mark.parametrize("sort", ["-created", "name", "status", "-status", "customer_account", "-customer_account"])
 def test_a_deep_page_under_a_filter_and_a_search(app, varied, sort):
     with app.app_context():
         set_tenant(db.session, varied.id)
@@ -94,6 +97,7 @@ def test_a_deep_page_under_a_filter_and_a_search(app, varied, sort):
             OverviewQuery(sort=sort, signed_in="ever", page=3),
             OverviewQuery(sort=sort, status="expired", page=2),
             OverviewQuery(sort=sort, q="bulk", page=3),
+            OverviewQuery(sort=sort, q="ann lee", page=1),  # two words, each a name
         ):
             _, found = overview.listing(query)
             assert _ids(found) == _offset_page(query, query.page)
@@ -107,3 +111,20 @@ def test_a_deep_page_costs_one_statement_more(app, varied, count_queries, staff_
     with count_queries() as deep:
         staff_client.get(overview.BASE_URL + "?sort=name&page=3", headers={"HX-Request": "true"})
     assert deep.count == first.count + 1  # the key before the page, read over the name index
+
+
+@pytest.mark.parametrize("sort", ["customer_account", "-customer_account", "status"])
+def test_the_csv_export_walks_every_run_in_order(app, varied, sort):
+    with app.app_context():
+        set_tenant(db.session, varied.id)
+        query = OverviewQuery(sort=sort)
+        expected = [email for page in range(1, 6) for email in _emails(query, page)]
+        written = [row[1] for row in overview.csv_rows(query, batch=7)]
+        assert written == expected and len(written) == MANAGERS + 33
+        assert [row.email for row in overview.export_rows(query, batch=9)] == expected
+
+
+def _emails(query: OverviewQuery, number: int) -> list[str]:
+    served = overview.bounded(query, overview.total(query))
+    found = keyset_page(overview.rows_select(served), served.keyset, number=number, scalars=False)
+    return [row.email for row in found.items]
