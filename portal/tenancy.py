@@ -69,6 +69,11 @@ def _touches_tenant_model(state: so.ORMExecuteState) -> bool:
     ``all_mappers`` alone misses statements that name no entity column, such as
     ``select(func.count()).select_from(Model)``, so the statement itself is walked.
     """
+    # The statement's first ORM entity, which it carries already: most statements name a tenant-owned
+    # one first, and ``all_mappers`` builds every column's description to find them (~0.1 ms a statement).
+    first = state.statement._propagate_attrs.get("plugin_subject")
+    if first is not None and isinstance(getattr(first, "class_", None), type) and issubclass(first.class_, TenantOwned):
+        return True
     if any(issubclass(m.class_, TenantOwned) for m in state.all_mappers):
         return True
     tables = _tenant_tables()
