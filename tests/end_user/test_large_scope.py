@@ -425,3 +425,31 @@ def test_pages_ask_the_job_runner_once_however_many_views(app, client, big, monk
         assert summary.store(manager)  # counted: the next time a summary is forgotten, a page may ask at once
         assert db.session.get(UsageSummary, manager.id).requested_at is None
     assert len(queued) == 2
+
+
+def _counts_licenses(statements: list[str]) -> bool:
+    return any("count(*)" in sql and "FROM license JOIN order_manager" in sql for sql in statements)
+
+
+def test_a_summary_past_the_cap_answers_the_license_lists_count(app, client, big, monkeypatch, count_queries):
+    """Past the cap by the kept summary, the list says so without counting; a forgotten summary counts live."""
+    from portal import i18n, lists
+    from portal.services.licenses import queries as license_queries
+
+    for module in (lists, license_queries, summary, i18n):
+        monkeypatch.setattr(module, "COUNT_CAP", 3)
+    client.get("/portal/")  # the job (run at once in tests) counts the figures
+    assert _kept(app, big["manager"].id).figures["license_count"] == 4  # counted up to the cap + 1
+    with count_queries() as kept:
+        html = client.get("/portal/licenses").get_data(as_text=True)
+    assert re.search(r">3\+ licenses<", html) and not _counts_licenses(kept.statements)
+    monkeypatch.setattr(summary, "COUNT_CAP", 100)  # a summary under the cap: the list counts
+    with app.app_context(), all_tenants(db.session):
+        db.session.get(UsageSummary, big["manager"].id).figures = {
+            **_kept(app, big["manager"].id).figures,
+            "license_count": 2,
+        }
+        db.session.commit()
+    with count_queries() as counted:
+        assert re.search(r">3\+ licenses<", client.get("/portal/licenses").get_data(as_text=True))
+    assert _counts_licenses(counted.statements)

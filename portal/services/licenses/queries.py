@@ -80,7 +80,7 @@ def manager_licenses_page(manager_id: int, filters: LicenseFilters, number: int)
             number,
             options=LIST_OPTIONS,
             args=filters.as_args(),
-            total=lambda: scope.count_licenses(manager_id, COUNT_CAP),
+            total=lambda: scope_total(manager_id),
         )
     return paginate(
         licenses_query(scope.managed_order_ids(manager_id), filters),
@@ -88,6 +88,18 @@ def manager_licenses_page(manager_id: int, filters: LicenseFilters, number: int)
         options=LIST_OPTIONS,
         args=filters.as_args(),
     )
+
+
+def scope_total(manager_id: int) -> int:
+    """How many licenses a large scope holds, up to the cap + 1: past the cap by its kept summary, if that
+    says so, else counted (~7 ms at 20,000 orders). A summary's "past the cap" stays true: licenses are
+    never deleted, and whatever takes orders out of a scope makes its summary forgotten."""
+    from portal.services.reports import summary
+
+    kept = summary.kept(manager_id)
+    if kept is not None and kept.figures.get("license_count", 0) > COUNT_CAP:
+        return COUNT_CAP + 1
+    return scope.count_licenses(manager_id, COUNT_CAP)
 
 
 def licenses_query(

@@ -29,6 +29,7 @@ import sqlalchemy.orm as so
 from portal import jobs, scope
 from portal.db_setup import deferred_begin
 from portal.extensions import db
+from portal.lists import COUNT_CAP
 from portal.models import (
     Customer,
     License,
@@ -98,6 +99,8 @@ def count(manager: LicenseManager, now: dt.datetime | None = None) -> dict[str, 
         ),
         report=vendor,
         products=licenses.product_ids(manager.id),
+        # Capped: the license list only asks whether it is past the cap (``licenses.queries.scope_total``).
+        license_count=scope.count_licenses(manager.id, COUNT_CAP),
     )
 
 
