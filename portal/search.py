@@ -184,16 +184,32 @@ def recheck(model: Any, term: str, columns: Iterable[Any] | None = None) -> sa.C
     return sa.or_(*(contains(column, term) for column in chosen))
 
 
+def index_part(term: str) -> str:
+    """What PostgreSQL's trigram index is asked for: an email's part before the @, when long enough.
+
+    Everyone at a customer shares the domain, so its trigrams name most rows and GIN reads every
+    one of them: one exact email among 1,000,000 users took 140 ms through the whole term, 8 ms
+    through its part before the @, the whole term then checked on the rows that part found.
+    """
+    local = term.split("@", 1)[0]
+    return local if local != term and searchable(local) else term
+
+
 def matches(model: Any, term: str, columns: Iterable[Any] | None = None) -> sa.ColumnElement[bool]:
     """``model`` rows where ``term`` is a substring of one of ``columns`` (all indexed ones by default).
 
     On SQLite the FTS5 table picks the candidate rowids and the LIKE checks them; on PostgreSQL
-    the ILIKE is served by the GIN index as it is. The term should be ``searchable``: a shorter
-    one has no trigram, and the FTS5 table answers it with no rows.
+    the ILIKE is served by the GIN index as it is (an email by its ``index_part``). The term should
+    be ``searchable``: a shorter one has no trigram, and the FTS5 table answers it with no rows.
     """
     chosen = list(columns) if columns is not None else None
     like = recheck(model, term, chosen)
     if dialect() != "sqlite":
-        return like
+        part = index_part(term)
+        if part == term:
+            return like
+        # ``|| ''`` keeps the whole term out of the index condition, which would read its trigrams too.
+        whole = (getattr(model, c) for c in INDEXES[model.__table__.name].columns) if chosen is None else chosen
+        return sa.and_(recheck(model, part, chosen), sa.or_(*(contains(c.concat(""), term) for c in whole)))
     names = None if chosen is None else [c.key for c in chosen]
     return sa.and_(model.id.in_(candidates(model, term, names)), like)

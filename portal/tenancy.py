@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -120,6 +121,19 @@ def plain_rows(session: AnySession, statement: sa.Select[Any]) -> list[Any]:
         return list(result.cursor.fetchall())  # a list already: the DB-API's fetchall
     finally:
         result.close()
+
+
+def estimated_rows(session: AnySession, statement: sa.Select[Any]) -> int:
+    """PostgreSQL's planner's estimate of a select's rows (EXPLAIN, nothing run), scoped exactly as
+    ``_scope_to_tenant`` scopes it: how common a searched word is, read from the statistics in under
+    a millisecond where counting its matches through the trigram index can take a hundred."""
+    if not session.info.get(ALL_TENANTS):
+        statement = _scoped(statement, session.info.get(TENANT))
+    connection = session.connection()
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    found = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar()
+    plan: Any = json.loads(found) if isinstance(found, str) else found
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 @sa.event.listens_for(so.Session, "before_flush")

@@ -55,6 +55,8 @@ QUERIES = [
     "nothing-like-this",
     "@",
     ".test",
+    "ada@one.test",  # an email: PostgreSQL's index is asked for "ada", the whole term checked after
+    "lovelace_100%@one",
 ]
 
 
@@ -241,7 +243,11 @@ def _plans(app, capture, query: OverviewQuery) -> list[str]:
             overview.page(query)
         # End the session's transaction first: on SQLite it holds the write lock plan()'s connection asks for.
         db.session.rollback()
-        rows = [plan(st, p) for st, p in seen.seen if "license_user.email" in st and "count(*)" not in st]
+        rows = [
+            plan(st, p)
+            for st, p in seen.seen
+            if "license_user.email, license_user.first_name" in st and "count(*)" not in st
+        ]
         counts = [plan(st, p) for st, p in seen.seen if "count(*)" in st]
         # One count, or on SQLite none when the words name no one (nothing can match) and up to three
         # when they name many: the candidates' quick count first (one word: one a route, by name and by
@@ -274,7 +280,9 @@ def test_search_is_planned_on_the_trigram_index(app, capture, scale, text):
     if BACKEND == "postgresql":
         for shown in (page_plan, count_plan):
             # (The test's three customer accounts are read by their key, the cheapest way for three rows.)
-            assert "ix_license_user_search" in shown and "Seq Scan" not in shown, shown
+            # Several words: the rarest word's few ids were read through the index first, then these rows by id.
+            index = "= ANY (" if len(text.split()) > 1 else "ix_license_user_search"
+            assert index in shown and "Seq Scan" not in shown, shown
         return
     # SQLite: the words' candidates come from the FTS5 tables, then the page and its count read the
     # few managers they name by id; no statement reads a table whole.
@@ -315,6 +323,42 @@ def test_every_plan_finds_the_same_managers(app, world, monkeypatch, walk_from, 
             served, page = overview.listing(query)
             assert {row.id for row in page.items} == expected, (text, walk_from, cap)
             assert page.total == (len(expected) if len(expected) <= cap else cap + 1), (text, page.total)
+
+
+@pytest.mark.parametrize("sure_past_cap", [0, 10**9])
+@pytest.mark.parametrize("few", [0, 10**6])
+def test_postgresql_plans_by_its_estimates_find_the_same_managers(app, world, monkeypatch, sure_past_cap, few):
+    """PostgreSQL's plans (``overview._planned_by_statistics``): an estimate past SURE_PAST_CAP walks the
+    sort's index and says "past the cap"; several words read their rarest's ids; rows are the LIKE's."""
+    if BACKEND != "postgresql":
+        pytest.skip("the estimates are PostgreSQL's planner's")
+    monkeypatch.setattr(overview, "SURE_PAST_CAP", sure_past_cap)
+    monkeypatch.setattr(overview, "FEW_ON_POSTGRESQL", few)
+    with app.app_context():
+        set_tenant(db.session, world["vendor"].id)
+        for text in QUERIES:
+            if not search.terms(text):
+                continue
+            expected = reference(text)
+            served, page = overview.listing(OverviewQuery(q=text))
+            assert {row.id for row in page.items} == expected, (text, sure_past_cap, few)
+            assert page.total == (lists.COUNT_CAP + 1 if sure_past_cap == 0 else len(expected)), text
+
+
+def test_postgresql_walks_a_word_its_statistics_call_common(app, capture, scale, monkeypatch):
+    if BACKEND != "postgresql":
+        pytest.skip("the estimates are PostgreSQL's planner's")
+    monkeypatch.setattr(overview, "SURE_PAST_CAP", 0)
+    page_plan, _, _ = _plans(app, capture, OverviewQuery(q="bulk"))  # every bulk manager's email
+    # Read down the order's index, each row tested (ties of created_at put in order as they come).
+    assert "ix_license_manager_vendor_created" in page_plan and "Seq Scan" not in page_plan, page_plan
+
+
+def test_an_email_asks_postgresqls_index_for_its_part_before_the_at():
+    assert search.index_part("uma.oliveira@c1.scale.test") == "uma.oliveira"
+    assert search.index_part("@c1.scale.test") == "@c1.scale.test"  # nothing before the @
+    assert search.index_part("ab@x.test") == "ab@x.test"  # too short to be searched alone
+    assert search.index_part("lovelace") == "lovelace"
 
 
 def test_status_filter_and_name_sort_are_served_by_their_indexes(app, capture, scale):
