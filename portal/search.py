@@ -180,8 +180,11 @@ def candidates(model: Any, term: str, columns: Sequence[str] | None = None) -> s
 
 def recheck(model: Any, term: str, columns: Iterable[Any] | None = None) -> sa.ColumnElement[bool]:
     """The LIKE itself over ``columns`` (all indexed ones by default): what makes a candidate a match."""
-    chosen = columns if columns is not None else (getattr(model, c) for c in INDEXES[model.__table__.name].columns)
-    return sa.or_(*(contains(column, term) for column in chosen))
+    return sa.or_(*(contains(column, term) for column in _searched(model, columns)))
+
+
+def _searched(model: Any, columns: Iterable[Any] | None) -> Iterable[Any]:
+    return columns if columns is not None else (getattr(model, c) for c in INDEXES[model.__table__.name].columns)
 
 
 def index_part(term: str) -> str:
@@ -209,7 +212,7 @@ def matches(model: Any, term: str, columns: Iterable[Any] | None = None) -> sa.C
         if part == term:
             return like
         # ``|| ''`` keeps the whole term out of the index condition, which would read its trigrams too.
-        whole = (getattr(model, c) for c in INDEXES[model.__table__.name].columns) if chosen is None else chosen
-        return sa.and_(recheck(model, part, chosen), sa.or_(*(contains(c.concat(""), term) for c in whole)))
+        whole = [column.concat("") for column in _searched(model, chosen)]
+        return sa.and_(recheck(model, part, chosen), recheck(model, term, whole))
     names = None if chosen is None else [c.key for c in chosen]
     return sa.and_(model.id.in_(candidates(model, term, names)), like)
