@@ -11,6 +11,7 @@ from portal import lists, search
 from portal.extensions import db
 from portal.lists import contains
 from portal.models import CustomerAccount, LicenseManager, LicenseUser
+from portal.models.people import status_is
 from portal.services.license_managers import overview
 from portal.services.license_managers.overview import OverviewQuery
 from portal.tenancy import set_tenant
@@ -80,7 +81,7 @@ def _rename(app, manager, first, last):
         db.session.commit()
 
 
-def reference(text: str) -> set[int]:
+def reference(text: str, status: str | None = None) -> set[int]:
     """The managers today's LIKE finds: each searched word in one of the four columns, in one scan."""
     stmt = (
         sa.select(LicenseManager.id)
@@ -90,6 +91,8 @@ def reference(text: str) -> set[int]:
     for term in search.terms(text):
         columns = (LicenseUser.first_name, LicenseUser.last_name, LicenseUser.email, CustomerAccount.name)
         stmt = stmt.where(sa.or_(*(contains(column, term) for column in columns)))
+    if status:
+        stmt = stmt.where(status_is(status))
     return set(db.session.scalars(stmt))
 
 
@@ -204,7 +207,7 @@ def capture(app):
             engine = db.engine
 
         def _before(conn, cursor, statement, parameters, context, executemany):
-            if re.match(r"\s*SELECT", statement, re.I):
+            if re.match(r"\s*\(?SELECT", statement, re.I):  # a union of limited selects opens with "("
                 found.seen.append((statement, parameters))
 
         sa.event.listen(engine, "before_cursor_execute", _before)
@@ -254,8 +257,13 @@ def _plans(app, capture, query: OverviewQuery) -> list[str]:
         # customer account, ``overview.candidate_total``), then the checked count under the cap.
         assert len(rows) == 1 and len(counts) <= (3 if BACKEND == "sqlite" else 1)
         counts = counts[:1] or [""]
-        # On SQLite a search first asks the FTS5 tables which managers each word names (``overview._few``).
-        probes = [plan(st, p) for st, p in seen.seen if "_search" in st and "license_user.email" not in st]
+        # On SQLite a search first asks the FTS5 tables which managers each word names (``overview._few``),
+        # on PostgreSQL the trigram indexes which users and accounts hold the words, then their managers
+        # (``overview._exact_managers``).
+        probe = (
+            (lambda st: "_search" in st) if BACKEND == "sqlite" else (lambda st: " AS word" in st or "= ANY (" in st)
+        )
+        probes = [plan(st, p) for st, p in seen.seen if probe(st) and "license_user.email, " not in st]
         return rows + counts + ["\n".join(probes)]
 
 
@@ -278,11 +286,11 @@ def scale(app, world):
 def test_search_is_planned_on_the_trigram_index(app, capture, scale, text):
     page_plan, count_plan, probes = _plans(app, capture, OverviewQuery(q=text))
     if BACKEND == "postgresql":
-        for shown in (page_plan, count_plan):
-            # (The test's three customer accounts are read by their key, the cheapest way for three rows.)
-            # Several words: the rarest word's few ids were read through the index first, then these rows by id.
-            index = "= ANY (" if len(text.split()) > 1 else "ix_license_user_search"
-            assert index in shown and "Seq Scan" not in shown, shown
+        # The words' users through the trigram index, then their managers and the page's rows by id
+        # (the ids unnested, each row fetched by key); the matches' ids are their count: none is made.
+        assert "ix_license_user_search" in probes and "unnest" in page_plan and count_plan == "", (probes, page_plan)
+        for shown in (page_plan, probes):
+            assert not re.search(r"Seq Scan on (license_user|license_manager)\b", shown), shown
         return
     # SQLite: the words' candidates come from the FTS5 tables, then the page and its count read the
     # few managers they name by id; no statement reads a table whole.
@@ -326,14 +334,19 @@ def test_every_plan_finds_the_same_managers(app, world, monkeypatch, walk_from, 
 
 
 @pytest.mark.parametrize("sure_past_cap", [0, 10**9])
-@pytest.mark.parametrize("few", [0, 10**6])
-def test_postgresql_plans_by_its_estimates_find_the_same_managers(app, world, monkeypatch, sure_past_cap, few):
+@pytest.mark.parametrize("exact_up_to", [0, 1, 10**6])
+@pytest.mark.parametrize("users_read_up_to", [0, 5_000])
+def test_postgresql_plans_by_its_estimates_find_the_same_managers(
+    app, world, monkeypatch, sure_past_cap, exact_up_to, users_read_up_to
+):
     """PostgreSQL's plans (``overview._planned_by_statistics``): an estimate past SURE_PAST_CAP walks the
-    sort's index and says "past the cap"; several words read their rarest's ids; rows are the LIKE's."""
+    sort's index and says "past the cap"; any other reads the matches' ids, word by word through the
+    trigram indexes, or (past EXACT_UP_TO of them) matches the words as a whole; rows are the LIKE's."""
     if BACKEND != "postgresql":
         pytest.skip("the estimates are PostgreSQL's planner's")
     monkeypatch.setattr(overview, "SURE_PAST_CAP", sure_past_cap)
-    monkeypatch.setattr(overview, "FEW_ON_POSTGRESQL", few)
+    monkeypatch.setattr(overview, "EXACT_UP_TO", exact_up_to)
+    monkeypatch.setattr(overview, "USERS_READ_UP_TO", users_read_up_to)  # 0: the users joined in SQL
     with app.app_context():
         set_tenant(db.session, world["vendor"].id)
         for text in QUERIES:
@@ -341,8 +354,11 @@ def test_postgresql_plans_by_its_estimates_find_the_same_managers(app, world, mo
                 continue
             expected = reference(text)
             served, page = overview.listing(OverviewQuery(q=text))
-            assert {row.id for row in page.items} == expected, (text, sure_past_cap, few)
+            assert {row.id for row in page.items} == expected, (text, sure_past_cap, exact_up_to)
             assert page.total == (lists.COUNT_CAP + 1 if sure_past_cap == 0 else len(expected)), text
+            for status in ("active", "invited"):  # a filter beside the words, on every route
+                filtered = {row.id for row in overview.listing(OverviewQuery(q=text, status=status))[1].items}
+                assert filtered == reference(text, status=status), (text, status, exact_up_to)
 
 
 def test_postgresql_walks_a_word_its_statistics_call_common(app, capture, scale, monkeypatch):
