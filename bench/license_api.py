@@ -62,8 +62,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database ``url`` names when the server has none of that name (a new machine)."""
+    target = sa.engine.make_url(url)
+    engine = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}):
+            connection.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
+    engine.dispose()
+
+
 def prepare_postgresql(url: str, managers: int) -> None:
     """An emptied database with the schema and Scale Co at ``managers`` managers."""
+    ensure_database(url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
     with app.app_context():
         db.drop_all()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench import flask_admin_view
+from bench import flask_admin_view, license_api
 from portal import create_app, scope
 from portal.cli import analyze_database
 from portal.extensions import db
@@ -77,14 +77,8 @@ def _url(backend: str, size: int) -> str:
 
 
 def _ensure_database(backend: str, size: int) -> None:
-    if backend != "postgresql":
-        return
-    engine = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    name = f"portal_bench_{size}"
-    with engine.connect() as connection:
-        if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    engine.dispose()
+    if backend == "postgresql":
+        license_api.ensure_database(_url(backend, size))
 
 
 def _seeded_size() -> int:

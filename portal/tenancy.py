@@ -123,17 +123,26 @@ def plain_rows(session: AnySession, statement: sa.Select[Any]) -> list[Any]:
         result.close()
 
 
+EXPLAIN = "explain"  # execution option: send the statement's EXPLAIN (FORMAT JSON) instead (``estimated_rows``)
+
+
 def estimated_rows(session: AnySession, statement: sa.Select[Any]) -> int:
-    """PostgreSQL's planner's estimate of a select's rows (EXPLAIN, nothing run), scoped exactly as
-    ``_scope_to_tenant`` scopes it: how common a searched word is, read from the statistics in under
-    a millisecond where counting its matches through the trigram index can take a hundred."""
-    if not session.info.get(ALL_TENANTS):
-        statement = _scoped(statement, session.info.get(TENANT))
-    connection = session.connection()
-    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    found = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar()
+    """PostgreSQL's planner's estimate of a select's rows (EXPLAIN, nothing run), scoped as every
+    statement is: how common a searched word is, read from the statistics in under a millisecond
+    where counting its matches through the trigram index can take a hundred.
+
+    The select is executed as itself, so it is compiled once and kept in the compiled cache (compiling
+    a search's select anew each time took ~7 ms); only the text sent to the server is prefixed."""
+    found = session.execute(statement.execution_options(**{EXPLAIN: True})).scalar()
     plan: Any = json.loads(found) if isinstance(found, str) else found
     return int(plan[0]["Plan"]["Plan Rows"])
+
+
+@sa.event.listens_for(sa.engine.Engine, "before_cursor_execute", retval=True)
+def _explain(conn, cursor, statement: str, parameters: Any, context: Any, executemany: bool) -> tuple[str, Any]:
+    if context is not None and context.execution_options.get(EXPLAIN):
+        statement = f"EXPLAIN (FORMAT JSON) {statement}"
+    return statement, parameters
 
 
 @sa.event.listens_for(so.Session, "before_flush")

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import License, LicenseManager, Order, OrderManager, Product, VendorAccount
-from portal.tenancy import TenantNotSet, all_tenants, plain_rows, set_tenant
+from portal.tenancy import TenantNotSet, all_tenants, estimated_rows, plain_rows, set_tenant
+from tests.conftest import BACKEND
 
 
 @pytest.fixture
@@ -57,6 +58,31 @@ def test_plain_rows_are_scoped_like_every_orm_statement(app, two_vendors):
         assert plain_rows(db.session, sa.select(Order.id).where(Order.vendor_account_id == b.id)) == []
         with all_tenants(db.session):
             assert {vendor for _, vendor in plain_rows(db.session, joined)} == {a.id, b.id}
+
+
+def test_estimates_are_scoped_like_every_orm_statement(app, two_vendors):
+    """The planner's estimate (PostgreSQL: EXPLAIN of the select, nothing run) is asked of the tenant's
+    rows only, and refused with no tenant, like the statement itself."""
+    if BACKEND != "postgresql":
+        pytest.skip("EXPLAIN (FORMAT JSON) is PostgreSQL's")
+    a, _ = two_vendors
+    sent: list[tuple[str, dict]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        sent.append((statement, parameters))
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            with pytest.raises(TenantNotSet):
+                estimated_rows(db.session, sa.select(Order.id))
+            set_tenant(db.session, a.id)
+            assert estimated_rows(db.session, sa.select(Order.id)) >= 1
+            statement, parameters = sent[-1]
+            assert statement.startswith("EXPLAIN (FORMAT JSON) SELECT") and a.id in parameters.values(), sent[-1]
+            assert len(db.session.scalars(sa.select(Order.id)).all()) == 1  # the select itself runs as itself
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", seen)
 
 
 def test_updates_and_deletes_touch_only_their_vendor(app, two_vendors):

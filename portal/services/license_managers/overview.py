@@ -319,10 +319,8 @@ def _filters(query: OverviewQuery, plan: Plan = Plan()) -> list[sa.ColumnElement
     # Each word must match one of name, email or customer account: "ada globex" finds Ada at Globex.
     if plan.how == Search.FEW:
         clauses.append(_among(LicenseManager.id, plan.ids))
-    if plan.how == Search.EXACT:
-        clauses.append(LicenseManager.id.in_(_listed(plan.ids)))
-    if plan.how == Search.EXACT:
-        return clauses
+    if plan.how == Search.EXACT:  # the matches themselves: no word is left to test
+        return [*clauses, LicenseManager.id.in_(_listed(plan.ids))]
     for term in search.terms(query.q):
         if plan.how == Search.IDS:
             clauses.append(LicenseManager.id.in_(matching_managers(term)))
