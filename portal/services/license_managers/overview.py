@@ -671,6 +671,8 @@ def listing(query: OverviewQuery) -> tuple[OverviewQuery, Page[ManagerRow]]:
     it was served by (``bounded``): the one its links and headers are built from."""
     matching, plan = searched_total(query)
     served = bounded(query, matching)
+    if matching == 0:  # counted: no row to read (a search that names no one)
+        return served, Page([], 0, number=served.page, has_more=False)
     plan = plan if plan.how != Search.WALK or not served.computed_sort else Plan()
     found = keyset_page(
         rows_select(served, plan=plan),
