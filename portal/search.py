@@ -187,6 +187,21 @@ def _searched(model: Any, columns: Iterable[Any] | None) -> Iterable[Any]:
     return columns if columns is not None else (getattr(model, c) for c in INDEXES[model.__table__.name].columns)
 
 
+def matches_every(model: Any, terms: Sequence[str]) -> sa.ColumnElement[bool]:
+    """``model`` rows holding every term, each in one of the indexed columns (``matches`` of each, as one test).
+
+    On SQLite the FTS5 table is asked once for all the phrases (side by side: all of them), so the
+    index intersects their rows itself, where a candidate set per term would each be built whole
+    (two common words at 1,000,000 managers: 1.1 s). On PostgreSQL the GIN index intersects the terms'
+    trigrams as it is."""
+    if dialect() != "sqlite":
+        return sa.and_(*(matches(model, term) for term in terms))
+    index = INDEXES[model.__table__.name]
+    fts = index.fts()
+    every = fts.c[index.fts_table].op("MATCH")(" ".join(_fts_phrase(term, None) for term in terms))
+    return sa.and_(model.id.in_(sa.select(fts.c.rowid).where(every)), *(recheck(model, term) for term in terms))
+
+
 def index_part(term: str) -> str:
     """What PostgreSQL's trigram index is asked for: an email's part before the @, when long enough.
 

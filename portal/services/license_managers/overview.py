@@ -10,6 +10,7 @@ page's ids. Tenancy is applied by ``portal.tenancy``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -286,7 +287,6 @@ class Search:
     """How the search words are put to the database (``_filters``)."""
 
     IDS = "ids"  # the ids of the matching managers, each a checked match: PostgreSQL, and narrow searches
-    CANDIDATES = "candidates"  # index candidates alone, unchecked: a quick capped count of common words
     WALK = "walk"  # each row of the sort's index tested (candidate sets, then the LIKE on its joined row)
     FEW = "few"  # the few managers a rare word's candidates name, each row's LIKE checked for every word
     EXACT = "exact"  # PostgreSQL: the ids of every match, read through the trigram indexes: nothing left to check
@@ -320,14 +320,14 @@ def _filters(query: OverviewQuery, plan: Plan = Plan()) -> list[sa.ColumnElement
     if plan.how == Search.FEW:
         clauses.append(_among(LicenseManager.id, plan.ids))
     if plan.how == Search.EXACT:  # the matches themselves: no word is left to test
-        return [*clauses, LicenseManager.id.in_(_listed(plan.ids))]
+        return [*clauses, _listed(LicenseManager.id, plan.ids)]
     for term in search.terms(query.q):
         if plan.how == Search.IDS:
             clauses.append(LicenseManager.id.in_(matching_managers(term)))
         elif plan.how == Search.FEW or search.dialect() != "sqlite":  # PostgreSQL's walk: the joined row's ILIKE
             clauses.append(sa.or_(search.recheck(LicenseUser, term), search.recheck(CustomerAccount, term)))
         else:
-            clauses.append(_word(term, checked=plan.how == Search.WALK))
+            clauses.append(_word(term))
     return clauses
 
 
@@ -359,15 +359,13 @@ def _few(term: str) -> set[int] | None:
     return set(found) if len(found) <= WALK_FROM else None  # cut short: many (a manager by both routes counts twice)
 
 
-def _word(term: str, *, checked: bool) -> sa.ColumnElement[bool]:
-    """One word on SQLite as a test of each manager row: its license user or customer account among the
-    FTS5 candidates (each a set built once) and, when ``checked``, the LIKE on the joined row.
+def _word(term: str) -> sa.ColumnElement[bool]:
+    """One word on SQLite as a test of each manager row (``Search.WALK``): its license user or customer
+    account among the FTS5 candidates (each a set built once), and the LIKE on the joined row.
 
     ``+ 0`` keeps SQLite from driving the query by those sets (an index look-up per candidate, then a
     sort of every match): the sort's index drives it and the page stops after 25 rows."""
     users, accounts = search.candidates(LicenseUser, term), search.candidates(CustomerAccount, term)
-    if not checked:  # a count: here the sets may drive, by license_manager's indexes
-        return sa.or_(LicenseManager.license_user_id.in_(users), LicenseManager.customer_account_id.in_(accounts))
     user = (LicenseManager.license_user_id + 0).in_(users)
     account = (LicenseManager.customer_account_id + 0).in_(accounts)
     return sa.or_(
@@ -438,7 +436,7 @@ def total(query: OverviewQuery) -> int:
 
 
 def candidate_total(query: OverviewQuery) -> tuple[int, bool]:
-    """How many managers a search's index candidates name, counted up to the cap (SQLite, no LIKE check),
+    """How many managers one word's index candidates name, counted up to the cap (SQLite, no LIKE check),
     and whether that is sure to be past the cap.
 
     Checking each candidate reads its license user's row: at 1,000,000 managers a common first name
@@ -446,27 +444,24 @@ def candidate_total(query: OverviewQuery) -> tuple[int, bool]:
     cap the label is "10,000+" either way (only a name folded beyond ASCII, such as "İra" for "ira",
     is a candidate and no match); at or under it the checked count is made as well (``searched_total``).
 
-    One word is counted route by route (``_routes``: read from the FTS5 table outwards, each stopping
+    The word is counted route by route (``_routes``: read from the FTS5 table outwards, each stopping
     at the cap), so a common word stops after COUNT_CAP + 1 managers instead of testing every manager's
     membership of two candidate sets. The routes' sum may count a manager twice (by name and by account):
     past the cap only a single route's count is sure.
     """
-    terms = search.terms(query.q)
-    if len(terms) == 1:
-        counted = [count(route) for route in _routes(terms[0], *_filters(replace(query, q="")))]
-        return sum(counted), max(counted) > COUNT_CAP
-    found = count(sa.select(LicenseManager.id).where(*_filters(query, Plan(Search.CANDIDATES))))
-    return found, found > COUNT_CAP
+    (term,) = search.terms(query.q)
+    counted = [count(route) for route in _routes(term, *_filters(replace(query, q="")))]
+    return sum(counted), max(counted) > COUNT_CAP
 
 
 # PostgreSQL: an estimate past this many managers is taken as past the cap (twice it, so a sampled
 # statistic's error does not say "10,000+" of fewer).
 SURE_PAST_CAP = 2 * COUNT_CAP
-# PostgreSQL: a search estimated at up to SURE_PAST_CAP managers has its matches read as ids
-# (``_exact_managers``); past this many it names more than the cap for sure, and is walked.
+# A search read as ids (``_exact_managers``: on PostgreSQL one estimated at up to SURE_PAST_CAP managers,
+# on SQLite several common words) is walked past this many: it names more than the cap for sure.
 EXACT_UP_TO = SURE_PAST_CAP
-# PostgreSQL: up to this many users holding the words are read as ids, their managers then by index;
-# more are joined to their managers in SQL (each id read out and sent back costs more than the join).
+# Up to this many users holding the words are read as ids, their managers then by index; more are
+# joined to their managers in SQL (each id read out and sent back costs more than the join).
 USERS_READ_UP_TO = 5_000
 
 
@@ -478,30 +473,35 @@ def _among(column: Any, ids: Sequence[int]) -> sa.ColumnElement[bool]:
     return column == sa.any_(sa.literal(list(ids), type_=ARRAY(sa.Integer)))
 
 
-def _listed(ids: Sequence[int]) -> sa.Select[Any]:
-    """PostgreSQL: the ids as rows (``unnest`` of one array), which the planner reads first, fetching
-    each manager by key: as ``id = ANY(ids)`` it walks the sort's index testing every row instead,
-    taking the ids to be spread evenly (882 managers of 1,000,000: 32,718 rows read for a page, 36 ms)."""
-    return sa.select(sa.func.unnest(sa.literal(list(ids), type_=ARRAY(sa.Integer))))
+def _listed(column: Any, ids: Sequence[int]) -> sa.ColumnElement[bool]:
+    """``column IN ids`` for many ids, as rows the planner reads first, fetching each manager by key
+    (PostgreSQL: ``unnest`` of one array; SQLite: ``json_each`` of one JSON list). As ``id = ANY(ids)``
+    PostgreSQL walks the sort's index testing every row instead, taking the ids to be spread evenly
+    (882 managers of 1,000,000: 32,718 rows read for a page, 36 ms)."""
+    if search.dialect() == "sqlite":
+        return column.in_(sa.select(sa.column("value")).select_from(sa.func.json_each(json.dumps(list(ids)))))
+    return column.in_(sa.select(sa.func.unnest(sa.literal(list(ids), type_=ARRAY(sa.Integer)))))
 
 
 def _users_holding(terms: Sequence[str]) -> sa.ColumnElement[bool]:
-    return sa.and_(*(search.matches(LicenseUser, term) for term in terms))
+    return search.matches_every(LicenseUser, terms)
 
 
 def _exact_managers(terms: Sequence[str], *where: sa.ColumnElement[bool], limit: int) -> list[int] | None:
-    """PostgreSQL: the managers every word matches, each by their name or email or by their customer
-    account: up to ``limit`` + 1 of them (more than ``limit`` says there are more), or None when a word
-    is in more than ``limit`` customer accounts (then the words are matched as a whole).
+    """The managers every word matches, each by their name or email or by their customer account: up to
+    ``limit`` + 1 of them (more than ``limit`` says there are more), or None when a word is in more than
+    ``limit`` customer accounts (then the words are matched as a whole).
 
     Two statements. The first reads from the trigram indexes alone the license users holding every
-    word (the GIN index intersects the words' trigrams: "uma oliv" names a few hundred users however
-    common each word is), up to USERS_READ_UP_TO of them, and each word's customer accounts. The second
+    word (``search.matches_every``: the index intersects the words' rows, so "uma oliv" names a few
+    hundred users however common each word is), up to USERS_READ_UP_TO of them, and each word's
+    customer accounts. The second
     finds the managers of those users, and those of the accounts (with their users holding whatever
     words their account does not), by license_manager's indexes under the other filters. Asked as one
-    join, the planner hashes the matching users and reads every manager of the vendor to find theirs: a
-    word of 2,500 managers at 100,000 took 56 ms to count and 78 ms for its page, two common words at
-    1,000,000 2.4 s (now 13 and 85 ms of SQL). More users than that are joined to their managers there.
+    join, PostgreSQL's planner hashes the matching users and reads every manager of the vendor to find
+    theirs: a word of 2,500 managers at 100,000 took 56 ms to count and 78 ms for its page, two common
+    words at 1,000,000 2.4 s (now 13 and 85 ms of SQL); on SQLite each word's candidate set was tested
+    on every manager (1.1 s). More users than USERS_READ_UP_TO are joined to their managers in SQL.
     """
     holding_all = _users_holding(terms)
     found_by = [sa.select(sa.literal(-1).label("word"), LicenseUser.id).where(holding_all).limit(USERS_READ_UP_TO + 1)]
@@ -510,7 +510,8 @@ def _exact_managers(terms: Sequence[str], *where: sa.ColumnElement[bool], limit:
         found_by.append(sa.select(sa.literal(word).label("word"), CustomerAccount.id).where(matched).limit(limit + 1))
     users: list[int] = []
     held: dict[int, set[int]] = {}  # customer account id -> the words (their indexes) it holds
-    for word, found in db.session.execute(sa.union_all(*found_by)):
+    # Each limited select as a subquery: SQLite takes no parenthesised member in a UNION.
+    for word, found in db.session.execute(sa.union_all(*(sa.select(part.subquery()) for part in found_by))).all():
         if word < 0:
             users.append(found)
         else:
@@ -554,10 +555,16 @@ def _planned_by_statistics(query: OverviewQuery) -> tuple[int, Plan]:
     """
     if _estimated(query) > SURE_PAST_CAP:
         return COUNT_CAP + 1, Plan(Search.WALK)
+    return _exactly(query)
+
+
+def _exactly(query: OverviewQuery) -> tuple[int, Plan]:
+    """The matches read as ids (``_exact_managers``), which are their count; past EXACT_UP_TO of them the
+    search is walked (past the cap for sure), and where a word names too many accounts matched as a whole."""
     ids = _exact_managers(search.terms(query.q), *_filters(replace(query, q="")), limit=EXACT_UP_TO)
     if ids is None:
         return total(query), Plan()
-    if len(ids) > EXACT_UP_TO:  # more than are read as ids: walked like a word estimated past the cap
+    if len(ids) > EXACT_UP_TO:
         return (COUNT_CAP + 1 if len(ids) > COUNT_CAP else total(query)), Plan(Search.WALK)
     return min(len(ids), COUNT_CAP + 1), Plan(Search.EXACT, tuple(sorted(ids)))
 
@@ -574,7 +581,9 @@ def searched_total(query: OverviewQuery) -> tuple[int, Plan]:
         rarest: set[int] = min(few, key=len)
         plan = Plan(Search.FEW, tuple(sorted(rarest)))
         return (count(rows_select(query, sort_value=False, plan=plan)) if plan.ids else 0), plan
-    found, past_cap = candidate_total(query)  # every word common; together they may still be narrow
+    if len(terms) > 1:  # every word common; together they may still be narrow ("uma oliv")
+        return _exactly(query)
+    found, past_cap = candidate_total(query)
     if found <= WALK_FROM:
         return total(query), Plan()
     return (found if past_cap else total(query)), Plan(Search.WALK)
@@ -637,7 +646,7 @@ def narrow(query: OverviewQuery, plan: Plan, accounts: bool | None = None) -> sa
     to skip rows over (``keyset_page``): an OFFSET over the joined rows reads each skipped manager's user
     and account (page 200 at 100,000 managers: 16-22 ms of SQL; over the sort's index alone, under 1 ms).
     None when a checked search needs the joined rows (``Search.WALK``, ``Search.FEW``)."""
-    if plan.how not in (Search.IDS, Search.CANDIDATES, Search.EXACT):
+    if plan.how not in (Search.IDS, Search.EXACT):
         return None
     stmt = sa.select(*query.keyset.columns).select_from(LicenseManager).where(*_filters(query, plan))
     if query.sort_key in ("name", "email"):
