@@ -289,7 +289,7 @@ class Search:
     IDS = "ids"  # the ids of the matching managers, each a checked match: PostgreSQL, and narrow searches
     WALK = "walk"  # each row of the sort's index tested (candidate sets, then the LIKE on its joined row)
     FEW = "few"  # the few managers a rare word's candidates name, each row's LIKE checked for every word
-    EXACT = "exact"  # PostgreSQL: the ids of every match, read through the trigram indexes: nothing left to check
+    EXACT = "exact"  # the ids of every match, read through the trigram indexes (``_exact_managers``): none to check
 
 
 @dataclass(frozen=True)
