@@ -483,10 +483,6 @@ def _listed(column: Any, ids: Sequence[int]) -> sa.ColumnElement[bool]:
     return column.in_(sa.select(sa.func.unnest(sa.literal(list(ids), type_=ARRAY(sa.Integer)))))
 
 
-def _users_holding(terms: Sequence[str]) -> sa.ColumnElement[bool]:
-    return search.matches_every(LicenseUser, terms)
-
-
 def _exact_managers(terms: Sequence[str], *where: sa.ColumnElement[bool], limit: int) -> list[int] | None:
     """The managers every word matches, each by their name or email or by their customer account: up to
     ``limit`` + 1 of them (more than ``limit`` says there are more), or None when a word is in more than
@@ -495,15 +491,15 @@ def _exact_managers(terms: Sequence[str], *where: sa.ColumnElement[bool], limit:
     Two statements. The first reads from the trigram indexes alone the license users holding every
     word (``search.matches_every``: the index intersects the words' rows, so "uma oliv" names a few
     hundred users however common each word is), up to USERS_READ_UP_TO of them, and each word's
-    customer accounts. The second
-    finds the managers of those users, and those of the accounts (with their users holding whatever
-    words their account does not), by license_manager's indexes under the other filters. Asked as one
-    join, PostgreSQL's planner hashes the matching users and reads every manager of the vendor to find
-    theirs: a word of 2,500 managers at 100,000 took 56 ms to count and 78 ms for its page, two common
-    words at 1,000,000 2.4 s (now 13 and 85 ms of SQL); on SQLite each word's candidate set was tested
-    on every manager (1.1 s). More users than USERS_READ_UP_TO are joined to their managers in SQL.
+    customer accounts. The second finds the managers of those users, and those of the accounts (with
+    their users holding whatever words their account does not), by license_manager's indexes under the
+    other filters. Asked as one join, PostgreSQL's planner hashes the matching users and reads every
+    manager of the vendor to find theirs: a word of 2,500 managers at 100,000 took 56 ms to count and
+    78 ms for its page, two common words at 1,000,000 2.4 s (now 13 and 85 ms of SQL); on SQLite each
+    word's candidate set was tested on every manager (1.1 s). More users than USERS_READ_UP_TO are
+    joined to their managers in SQL.
     """
-    holding_all = _users_holding(terms)
+    holding_all = search.matches_every(LicenseUser, terms)
     found_by = [sa.select(sa.literal(-1).label("word"), LicenseUser.id).where(holding_all).limit(USERS_READ_UP_TO + 1)]
     for word, term in enumerate(terms):
         matched = search.matches(CustomerAccount, term)
@@ -531,7 +527,10 @@ def _exact_managers(terms: Sequence[str], *where: sa.ColumnElement[bool], limit:
         rest = [term for word, term in enumerate(terms) if word not in holds]
         if rest:  # the words this account does not hold, held by the manager's user
             route = sa.and_(
-                route, LicenseManager.license_user_id.in_(sa.select(LicenseUser.id).where(_users_holding(rest)))
+                route,
+                LicenseManager.license_user_id.in_(
+                    sa.select(LicenseUser.id).where(search.matches_every(LicenseUser, rest))
+                ),
             )
         routes.append(route)
     if not routes:
