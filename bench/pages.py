@@ -22,7 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench import flask_admin_view, license_api
-from portal import create_app, scope
+from portal import create_app, manager_counts, scope
 from portal.cli import analyze_database
 from portal.extensions import db
 from portal.models import LicenseManager, LicenseUser, StaffUser, UsageSummary, VendorAccount
@@ -160,9 +160,15 @@ def _add_missing_schema() -> None:
             table.create(connection, checkfirst=True)
             present = {column["name"] for column in inspector.get_columns(table.name)}
             for column in table.columns:
-                if column.name not in present and column.nullable:  # a column added since (a nullable one)
+                default = column.server_default
+                if column.name not in present and (column.nullable or default is not None):  # added since
                     kind = column.type.compile(connection.dialect)
-                    connection.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN {column.name} {kind}')
+                    filled = f" NOT NULL DEFAULT {default.arg}" if default is not None else ""  # type: ignore[attr-defined]
+                    connection.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN {column.name} {kind}{filled}')
+                    if column.name == "license_count":  # the kept counts: counted once, then kept by triggers
+                        connection.exec_driver_sql(manager_counts.RECOUNT)
+                        for statement in manager_counts.create_ddl(connection.dialect.name):
+                            connection.exec_driver_sql(statement)
             for index in table.indexes:
                 if index.name not in indexes:
                     index.create(connection, checkfirst=False)

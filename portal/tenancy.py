@@ -102,9 +102,14 @@ def _scoped(statement: Any, tenant: int | None) -> Any:
     """The statement with ``vendor_account_id = tenant`` on every tenant-owned model it names."""
     if tenant is None:
         raise TenantNotSet("query on a tenant-owned model with no vendor account in scope")
-    return statement.options(
-        so.with_loader_criteria(TenantOwned, lambda cls: cls.vendor_account_id == tenant, include_aliases=True)
-    )
+    return statement.options(_criteria(tenant))
+
+
+@functools.lru_cache(maxsize=4096)
+def _criteria(tenant: int) -> Any:
+    """One tenant's criteria option, built once and shared by its statements: building it analyses the
+    lambda each time (~0.07 ms a statement, seven statements a page)."""
+    return so.with_loader_criteria(TenantOwned, lambda cls: cls.vendor_account_id == tenant, include_aliases=True)
 
 
 def plain_rows(session: AnySession, statement: sa.Select[Any]) -> list[Any]:

@@ -123,6 +123,10 @@ class LicenseManager(TenantOwned, Base):
     # The End User Portal's language the manager chose (en, es, fr, de); None: the browser's.
     locale: so.Mapped[str | None] = so.mapped_column(sa.String(5))
     created_at: so.Mapped[dt.datetime] = created_at_column()
+    # The orders the manager manages and the licenses under them, kept by the database's triggers
+    # (``portal.manager_counts``): read them in a select, never set them; a loaded row's may be stale.
+    order_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    license_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     license_user: so.Mapped[LicenseUser] = so.relationship(back_populates="manager", lazy="raise")
     customer_account: so.Mapped[CustomerAccount | None] = so.relationship(lazy="raise")

@@ -24,15 +24,15 @@ from portal import permissions as perms
 from portal import search
 from portal.extensions import db
 from portal.lists import COUNT_CAP, Keyset, Page, Stretch, count, keyset_page, positive_id, read_in_order
-from portal.models import CustomerAccount, License, LicenseManager, LicenseUser, OrderManager
+from portal.models import CustomerAccount, LicenseManager, LicenseUser
 from portal.models.people import MANAGER_STATUSES, last_login_sort, shown_status, status_is
 from portal.services.license_managers import permission_sets
 from portal.tenancy import estimated_rows, plain_rows
 
 BASE_URL = "/vendor/license-managers"
 MAX_PAGE = 100_000
-# Sorts by a value worked out per row (how many permissions, how far from the default set, orders
-# and licenses under them): no index holds them, so they are offered while the query matches at most
+# Sorts by a value worked out per row (how many permissions, how far from the default set) or kept on it
+# (orders and licenses under them): no index holds them, so they are offered while the query matches at most
 # COUNT_CAP managers (a bounded sort, ~10,000 rows); past that the list keeps its default order and
 # says why (``refused_sort``, see ``bounded``).
 COMPUTED_SORTS = ("permissions", "vs_default", "orders", "licenses")
@@ -65,7 +65,6 @@ KEY_KINDS: dict[str, tuple[type, ...]] = {
     "status": (str, dt.datetime, int),
     **{key: (int, int) for key in COMPUTED_SORTS},
 }
-_LICENSES = License.__table__  # joined as a table, as in ``aggregates``
 
 
 def _bit_count(bits: Any) -> Any:
@@ -79,28 +78,13 @@ def _differences(default: int) -> Any:
     return _bit_count(bits.op("|")(default) - bits.op("&")(default))
 
 
-def _orders_of_manager() -> Any:
-    """How many orders the row's manager manages: a correlated count, an index look-up per row."""
-    return sa.select(sa.func.count()).where(OrderManager.manager_id == LicenseManager.id).scalar_subquery()
-
-
-def _licenses_of_manager() -> Any:
-    """How many licenses the row's manager's orders hold: a correlated count, an index look-up per row."""
-    return (
-        sa.select(sa.func.count(_LICENSES.c.id))
-        .select_from(OrderManager)
-        .join(_LICENSES, _LICENSES.c.order_id == OrderManager.order_id)
-        .where(OrderManager.manager_id == LicenseManager.id)
-        .scalar_subquery()
-    )
-
-
 def _computed(key: str, default: int) -> Any:
     if key == "permissions":
         return _bit_count(LicenseManager.permissions)
     if key == "vs_default":
         return _differences(default)
-    return _orders_of_manager() if key == "orders" else _licenses_of_manager()
+    # Kept on the row by the database (``portal.manager_counts``).
+    return LicenseManager.order_count if key == "orders" else LicenseManager.license_count
 
 
 KEY_OF = {
@@ -257,7 +241,7 @@ class ManagerRow:
     last_login_at: dt.datetime | None
     created_at: dt.datetime
     stored_status: str = ""  # as stored: "invited" for an invitation shown as "expired"
-    orders: int = 0
+    orders: int = 0  # kept on the row (``portal.manager_counts``)
     licenses: int = 0
     sort_value: int | None = None  # a computed sort's value (``COMPUTED_SORTS``)
 
@@ -421,6 +405,8 @@ def rows_select(
             LicenseManager.last_login_at,
             LicenseManager.created_at,
             LicenseManager.status.label("stored_status"),  # what the status sort's key reads
+            LicenseManager.order_count.label("orders"),  # both kept by the database (``portal.manager_counts``)
+            LicenseManager.license_count.label("licenses"),
         )
         .select_from(LicenseManager)
         .join(LicenseUser, _OF_USER)
@@ -599,32 +585,8 @@ def export_seconds(rows: int) -> int:
     return max(1, round(rows / EXPORT_RATE))
 
 
-def aggregates(manager_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Orders managed and licenses under those orders, for these managers only."""
-    if not manager_ids:
-        return {}
-    # The ids come from a tenant-scoped page and order_manager links only the tenant's rows, so
-    # the license table is joined as a table: the tenant criterion the ORM would add steers
-    # SQLite onto the vendor index (every license of the account) instead of order_id's.
-    result = db.session.execute(
-        sa.select(
-            OrderManager.manager_id,
-            sa.func.count(sa.distinct(OrderManager.order_id)),
-            sa.func.count(_LICENSES.c.id),
-        )
-        .outerjoin(_LICENSES, _LICENSES.c.order_id == OrderManager.order_id)
-        .where(OrderManager.manager_id.in_(manager_ids))
-        .group_by(OrderManager.manager_id)
-    )
-    return {manager_id: (orders, licenses) for manager_id, orders, licenses in result}
-
-
-def _with_aggregates(result_rows: Sequence[Any]) -> list[ManagerRow]:
-    rows = [ManagerRow(**row._mapping) for row in result_rows]
-    counts = aggregates([row.id for row in rows])
-    for row in rows:
-        row.orders, row.licenses = counts.get(row.id, (0, 0))
-    return rows
+def _hydrated(result_rows: Sequence[Any]) -> list[ManagerRow]:
+    return [ManagerRow(**row._mapping) for row in result_rows]
 
 
 def bounded(query: OverviewQuery, matching: int) -> OverviewQuery:
@@ -693,7 +655,7 @@ def listing(query: OverviewQuery) -> tuple[OverviewQuery, Page[ManagerRow]]:
         narrow=narrow(served, plan) if served.page > 1 else None,
         stretches=stretches(served, lambda accounts: rows_select(served, plan=plan, accounts=accounts), plan),
     )
-    return served, found.map(_with_aggregates)
+    return served, found.map(_hydrated)
 
 
 def page(query: OverviewQuery) -> Page[ManagerRow]:
@@ -714,7 +676,7 @@ def export_rows(query: OverviewQuery, batch: int = 1000) -> Iterator[ManagerRow]
             total=0,
             stretches=stretches(query, lambda accounts: rows_select(query, accounts=accounts), Plan()),
         )
-        yield from _with_aggregates(found.items)
+        yield from _hydrated(found.items)
         if not found.has_more:
             return
         cursor = found.next_cursor
@@ -739,15 +701,9 @@ CSV_TEXT_COLUMNS = (0, 1, 2)
 
 
 def _export_select(query: OverviewQuery, accounts: bool | None = None) -> sa.Select[Any]:
-    """The export's rows with their aggregates as correlated counts, each an index look-up per row.
-
-    Read through ``plain_rows``: the times come as the driver gives them (text on SQLite, datetimes
-    on PostgreSQL), never parsed only to be printed again.
-    """
-    return rows_select(query, sort_value=False, accounts=accounts).add_columns(
-        _orders_of_manager().label("orders"),
-        _licenses_of_manager().label("licenses"),
-    )
+    """The export's rows, read through ``plain_rows``: the times come as the driver gives them (text on
+    SQLite, datetimes on PostgreSQL), never parsed only to be printed again."""
+    return rows_select(query, sort_value=False, accounts=accounts)
 
 
 def csv_batches(query: OverviewQuery, batch: int = EXPORT_BATCH) -> Iterator[list[tuple[Any, ...]]]:

@@ -1,0 +1,163 @@
+"""Each manager's orders and licenses, kept on their row: ``license_manager.order_count`` and ``license_count``.
+
+The overview shows both for every row and sorts by them. Counted when asked, they were a statement
+of their own on every page (``count(DISTINCT order_id)``, ``count(license.id)`` over the page's
+managers' links), and a manager of 20,000 orders made any page showing them read 60,000 licenses.
+
+The database keeps them itself, in the statement that changes what they count, so nothing that
+writes links or licenses (a view, the API, a bulk job, a seed, a cascade from a deleted order) can
+forget to: triggers on ``order_manager`` (a link adds its order and the order's licenses to its
+manager) and on ``license`` (a license adds one to every manager of its order). A license or a link
+counts while both exist, so whichever a cascade removes first takes it away, in either order.
+
+- SQLite: row triggers.
+- PostgreSQL: statement triggers over transition tables for inserts and updates, so an insert of 1,000
+  licenses updates each manager once, not 1,000 times, and an UPDATE of licenses touches the counts
+  only for those whose order changed (transition tables allow no column list on the trigger); row
+  triggers for deletes (``_BEFORE_DELETE`` says why).
+
+The DDL below is the one migration ``0019_manager_counts`` writes; ``create_all`` runs it too
+(``install``), and ``recount_sql`` is the migration's backfill.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+# The licenses of an order: license's (order_id, created_at) index answers it.
+_LICENSES_OF = "(SELECT count(*) FROM license WHERE license.order_id = {order})"
+
+
+def _row_link(row: str, sign: str) -> str:
+    """One link's order and licenses, in or out of its manager's counts (a row trigger's statement)."""
+    return (
+        f"UPDATE license_manager SET order_count = order_count {sign} 1, "
+        f"license_count = license_count {sign} {_LICENSES_OF.format(order=f'{row}.order_id')} "
+        f"WHERE id = {row}.manager_id;"
+    )
+
+
+def _row_license(row: str, sign: str) -> str:
+    """One license, in or out of the counts of every manager of its order (a row trigger's statement)."""
+    return (
+        f"UPDATE license_manager SET license_count = license_count {sign} 1 "
+        f"WHERE id IN (SELECT manager_id FROM order_manager WHERE order_id = {row}.order_id);"
+    )
+
+
+SQLITE_TRIGGERS = {
+    "manager_counts_link_ai": f"AFTER INSERT ON order_manager BEGIN {_row_link('new', '+')} END",
+    "manager_counts_link_ad": f"AFTER DELETE ON order_manager BEGIN {_row_link('old', '-')} END",
+    "manager_counts_link_au": (
+        "AFTER UPDATE OF order_id, manager_id ON order_manager "
+        f"BEGIN {_row_link('old', '-')} {_row_link('new', '+')} END"
+    ),
+    "manager_counts_license_ai": f"AFTER INSERT ON license BEGIN {_row_license('new', '+')} END",
+    "manager_counts_license_ad": f"AFTER DELETE ON license BEGIN {_row_license('old', '-')} END",
+    "manager_counts_license_au": (
+        "AFTER UPDATE OF order_id ON license WHEN old.order_id IS NOT new.order_id "
+        f"BEGIN {_row_license('old', '-')} {_row_license('new', '+')} END"
+    ),
+}
+
+
+def _pg_links(rows: str, sign: str) -> str:
+    return f"""
+    UPDATE license_manager m
+    SET order_count = m.order_count {sign} d.orders, license_count = m.license_count {sign} d.licenses
+    FROM (SELECT r.manager_id, count(*) AS orders, sum({_LICENSES_OF.format(order="r.order_id")}) AS licenses
+          FROM {rows} r GROUP BY r.manager_id) d
+    WHERE m.id = d.manager_id;"""
+
+
+def _pg_licenses(rows: str, sign: str) -> str:
+    return f"""
+    UPDATE license_manager m SET license_count = m.license_count {sign} d.licenses
+    FROM (SELECT om.manager_id, count(*) AS licenses FROM {rows} r JOIN order_manager om ON om.order_id = r.order_id
+          GROUP BY om.manager_id) d
+    WHERE m.id = d.manager_id;"""
+
+
+# order_manager's key is (order_id, manager_id), so its updated rows are each counted out as they were
+# and in as they are. A license keeps its id: only those whose order changed are counted again.
+_MOVED_LICENSES_OLD = "(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE o.order_id <> n.order_id)"
+_MOVED_LICENSES_NEW = "(SELECT n.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE o.order_id <> n.order_id)"
+_STATEMENT = "AFTER {event} ON {table} REFERENCING {tables} FOR EACH STATEMENT"
+# A deleted order's cascade removes its links and its licenses in two statements whose AFTER triggers
+# only fire once both are gone (neither would find the other to count): deletes are counted row by
+# row BEFORE each row goes, when whichever table the cascade reaches second is still whole.
+_BEFORE_DELETE = "BEFORE DELETE ON {table} FOR EACH ROW"
+
+# trigger name: (when it fires, its function's statements, what the function returns)
+POSTGRESQL_TRIGGERS = {
+    "manager_counts_link_ai": (
+        _STATEMENT.format(event="INSERT", table="order_manager", tables="NEW TABLE AS new_rows"),
+        _pg_links("new_rows", "+"),
+        "NULL",
+    ),
+    "manager_counts_link_bd": (_BEFORE_DELETE.format(table="order_manager"), _row_link("old", "-"), "OLD"),
+    "manager_counts_link_au": (
+        _STATEMENT.format(event="UPDATE", table="order_manager", tables="OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+        _pg_links("old_rows", "-") + _pg_links("new_rows", "+"),
+        "NULL",
+    ),
+    "manager_counts_license_ai": (
+        _STATEMENT.format(event="INSERT", table="license", tables="NEW TABLE AS new_rows"),
+        _pg_licenses("new_rows", "+"),
+        "NULL",
+    ),
+    "manager_counts_license_bd": (_BEFORE_DELETE.format(table="license"), _row_license("old", "-"), "OLD"),
+    "manager_counts_license_au": (
+        _STATEMENT.format(event="UPDATE", table="license", tables="OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+        _pg_licenses(_MOVED_LICENSES_OLD, "-") + _pg_licenses(_MOVED_LICENSES_NEW, "+"),
+        "NULL",
+    ),
+}
+
+
+def _table(when: str) -> str:
+    return when.split(" ON ")[1].split(" ")[0]
+
+
+def create_ddl(dialect: str) -> list[str]:
+    """The triggers (and on PostgreSQL their functions, named as they are) that keep the counts."""
+    if dialect == "sqlite":
+        return [f"CREATE TRIGGER {name} {body}" for name, body in SQLITE_TRIGGERS.items()]
+    ddl = []
+    for name, (when, body, returns) in POSTGRESQL_TRIGGERS.items():
+        ddl.append(
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
+            f"AS $$ BEGIN {body} RETURN {returns}; END $$"
+        )
+        ddl.append(f"CREATE TRIGGER {name} {when} EXECUTE FUNCTION {name}()")
+    return ddl
+
+
+def drop_ddl(dialect: str) -> list[str]:
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
+    ddl = []
+    for name, (when, *_) in POSTGRESQL_TRIGGERS.items():
+        ddl += [f"DROP TRIGGER IF EXISTS {name} ON {_table(when)}", f"DROP FUNCTION IF EXISTS {name}()"]
+    return ddl
+
+
+# Every manager counted afresh (the migration's backfill; a repair if the counts were ever doubted).
+RECOUNT = """
+UPDATE license_manager SET
+  order_count = (SELECT count(*) FROM order_manager om WHERE om.manager_id = license_manager.id),
+  license_count = (SELECT count(*) FROM order_manager om JOIN license l ON l.order_id = om.order_id
+                   WHERE om.manager_id = license_manager.id)
+"""
+
+
+def _create(target, connection, **kw) -> None:
+    for statement in create_ddl(connection.dialect.name):
+        connection.exec_driver_sql(statement)
+
+
+def install(metadata: sa.MetaData) -> None:
+    """Create the triggers whenever ``create_all`` creates the tables (tests, new databases); dropping
+    the tables drops them."""
+    if not sa.event.contains(metadata, "after_create", _create):
+        sa.event.listen(metadata, "after_create", _create)
