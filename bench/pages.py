@@ -22,7 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench import flask_admin_view, license_api
-from portal import create_app, manager_counts, scope
+from portal import account_counts, create_app, manager_counts, manager_search_text, scope
 from portal.cli import analyze_database
 from portal.extensions import db
 from portal.models import LicenseManager, LicenseUser, StaffUser, UsageSummary, VendorAccount
@@ -144,6 +144,14 @@ def build(backend: str, size: int):
     return app, values, sessions, admin_base
 
 
+# The last column of each set a migration fills and then has triggers keep: (its backfill, its triggers).
+KEPT_BY_TRIGGERS = {
+    "license_count": (manager_counts.RECOUNT, manager_counts.create_ddl),
+    "search_text": (manager_search_text.REFILL, manager_search_text.create_ddl),
+    "manager_count": (account_counts.RECOUNT, account_counts.create_ddl),
+}
+
+
 def _add_missing_schema() -> None:
     """Tables, nullable columns and indexes added since the database was seeded: create_all would run every table's DDL
     hooks again, and the inspector misses expression indexes, so the catalogue is asked by name."""
@@ -163,11 +171,12 @@ def _add_missing_schema() -> None:
                 default = column.server_default
                 if column.name not in present and (column.nullable or default is not None):  # added since
                     kind = column.type.compile(connection.dialect)
-                    filled = f" NOT NULL DEFAULT {default.arg}" if default is not None else ""  # type: ignore[attr-defined]
+                    filled = f" NOT NULL DEFAULT '{default.arg}'" if default is not None else ""  # type: ignore[attr-defined]
                     connection.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN {column.name} {kind}{filled}')
-                    if column.name == "license_count":  # the kept counts: counted once, then kept by triggers
-                        connection.exec_driver_sql(manager_counts.RECOUNT)
-                        for statement in manager_counts.create_ddl(connection.dialect.name):
+                    if column.name in KEPT_BY_TRIGGERS:  # filled once, then kept by the database's triggers
+                        fill, create = KEPT_BY_TRIGGERS[column.name]
+                        connection.exec_driver_sql(fill)
+                        for statement in create(connection.dialect.name):
                             connection.exec_driver_sql(statement)
             for index in table.indexes:
                 if index.name not in indexes:

@@ -10,7 +10,17 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the portal application."""
-    from portal import config, db_setup, i18n, jobs, manager_counts, search, security
+    from portal import (
+        account_counts,
+        config,
+        db_setup,
+        i18n,
+        jobs,
+        manager_counts,
+        manager_search_text,
+        search,
+        security,
+    )
     from portal.cli import register_cli
     from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
     from portal.views import register_blueprints
@@ -25,6 +35,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     search.install(db.metadata)  # the trigram indexes beside the tables create_all makes
     manager_counts.install(db.metadata)  # and the triggers that keep each manager's counts
+    manager_search_text.install(db.metadata)  # and their search text
+    account_counts.install(db.metadata)  # and each vendor's number of managers
     db_setup.register_sqlite_pragmas(app, db)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     login_manager.init_app(app)

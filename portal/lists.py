@@ -142,6 +142,11 @@ class Page(Generic[T]):
         )
 
 
+def at_most_cap(total: int) -> int:
+    """An exact number as a count of the lists reads it: at most COUNT_CAP + 1 ("10,000+")."""
+    return min(total, COUNT_CAP + 1)
+
+
 def count(stmt: sa.Select[Any]) -> int:
     """Count a statement's rows, stopping just past the cap (O(cap), never O(rows)).
 

@@ -24,6 +24,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from portal import db_triggers
+from portal.db_triggers import PgTrigger
+
 # The licenses of an order: license's (order_id, created_at) index answers it.
 _LICENSES_OF = "(SELECT count(*) FROM license WHERE license.order_id = {order})"
 
@@ -82,64 +85,36 @@ def _pg_licenses(rows: str, sign: str) -> str:
 # and in as they are. A license keeps its id: only those whose order changed are counted again.
 _MOVED_LICENSES_OLD = "(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE o.order_id <> n.order_id)"
 _MOVED_LICENSES_NEW = "(SELECT n.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE o.order_id <> n.order_id)"
-_STATEMENT = "AFTER {event} ON {table} REFERENCING {tables} FOR EACH STATEMENT"
+_INSERTED = "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
+_UPDATED = "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT"
 # A deleted order's cascade removes its links and its licenses in two statements whose AFTER triggers
 # only fire once both are gone (neither would find the other to count): deletes are counted row by
 # row BEFORE each row goes, when whichever table the cascade reaches second is still whole.
-_BEFORE_DELETE = "BEFORE DELETE ON {table} FOR EACH ROW"
-
-# trigger name: (when it fires, its function's statements, what the function returns)
 POSTGRESQL_TRIGGERS = {
-    "manager_counts_link_ai": (
-        _STATEMENT.format(event="INSERT", table="order_manager", tables="NEW TABLE AS new_rows"),
-        _pg_links("new_rows", "+"),
-        "NULL",
+    "manager_counts_link_ai": PgTrigger("order_manager", "AFTER INSERT", _INSERTED, _pg_links("new_rows", "+")),
+    "manager_counts_link_bd": PgTrigger("order_manager", "BEFORE DELETE", "FOR EACH ROW", _row_link("old", "-"), "OLD"),
+    "manager_counts_link_au": PgTrigger(
+        "order_manager", "AFTER UPDATE", _UPDATED, _pg_links("old_rows", "-") + _pg_links("new_rows", "+")
     ),
-    "manager_counts_link_bd": (_BEFORE_DELETE.format(table="order_manager"), _row_link("old", "-"), "OLD"),
-    "manager_counts_link_au": (
-        _STATEMENT.format(event="UPDATE", table="order_manager", tables="OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-        _pg_links("old_rows", "-") + _pg_links("new_rows", "+"),
-        "NULL",
-    ),
-    "manager_counts_license_ai": (
-        _STATEMENT.format(event="INSERT", table="license", tables="NEW TABLE AS new_rows"),
-        _pg_licenses("new_rows", "+"),
-        "NULL",
-    ),
-    "manager_counts_license_bd": (_BEFORE_DELETE.format(table="license"), _row_license("old", "-"), "OLD"),
-    "manager_counts_license_au": (
-        _STATEMENT.format(event="UPDATE", table="license", tables="OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+    "manager_counts_license_ai": PgTrigger("license", "AFTER INSERT", _INSERTED, _pg_licenses("new_rows", "+")),
+    "manager_counts_license_bd": PgTrigger("license", "BEFORE DELETE", "FOR EACH ROW", _row_license("old", "-"), "OLD"),
+    "manager_counts_license_au": PgTrigger(
+        "license",
+        "AFTER UPDATE",
+        _UPDATED,
         _pg_licenses(_MOVED_LICENSES_OLD, "-") + _pg_licenses(_MOVED_LICENSES_NEW, "+"),
-        "NULL",
     ),
 }
-
-
-def _table(when: str) -> str:
-    return when.split(" ON ")[1].split(" ")[0]
+TRIGGERS = (SQLITE_TRIGGERS, POSTGRESQL_TRIGGERS)
 
 
 def create_ddl(dialect: str) -> list[str]:
-    """The triggers (and on PostgreSQL their functions, named as they are) that keep the counts."""
-    if dialect == "sqlite":
-        return [f"CREATE TRIGGER {name} {body}" for name, body in SQLITE_TRIGGERS.items()]
-    ddl = []
-    for name, (when, body, returns) in POSTGRESQL_TRIGGERS.items():
-        ddl.append(
-            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
-            f"AS $$ BEGIN {body} RETURN {returns}; END $$"
-        )
-        ddl.append(f"CREATE TRIGGER {name} {when} EXECUTE FUNCTION {name}()")
-    return ddl
+    """The triggers (and on PostgreSQL their functions) that keep the counts."""
+    return db_triggers.create_ddl(dialect, TRIGGERS)
 
 
 def drop_ddl(dialect: str) -> list[str]:
-    if dialect == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
-    ddl = []
-    for name, (when, *_) in POSTGRESQL_TRIGGERS.items():
-        ddl += [f"DROP TRIGGER IF EXISTS {name} ON {_table(when)}", f"DROP FUNCTION IF EXISTS {name}()"]
-    return ddl
+    return db_triggers.drop_ddl(dialect, TRIGGERS)
 
 
 # Every manager counted afresh (the migration's backfill; a repair if the counts were ever doubted).
@@ -151,13 +126,6 @@ UPDATE license_manager SET
 """
 
 
-def _create(target, connection, **kw) -> None:
-    for statement in create_ddl(connection.dialect.name):
-        connection.exec_driver_sql(statement)
-
-
 def install(metadata: sa.MetaData) -> None:
-    """Create the triggers whenever ``create_all`` creates the tables (tests, new databases); dropping
-    the tables drops them."""
-    if not sa.event.contains(metadata, "after_create", _create):
-        sa.event.listen(metadata, "after_create", _create)
+    """Create the triggers whenever ``create_all`` creates the tables (tests, new databases)."""
+    db_triggers.install(metadata, create_ddl)

@@ -1,14 +1,14 @@
 """Each manager's orders and licenses, kept on their row by the database (``portal.manager_counts``):
 whatever writes links and licenses, and in whichever order a cascade removes them, the kept counts
-are what counting the rows gives (``RECOUNT``)."""
+are what counting the rows gives (``RECOUNT``). And each vendor's managers (``portal.account_counts``)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from portal import manager_counts
+from portal import account_counts, manager_counts
 from portal.extensions import db
-from portal.models import License, LicenseManager, Order, OrderManager
+from portal.models import License, LicenseManager, LicenseUser, Order, OrderManager, VendorAccount
 from portal.tenancy import all_tenants
 
 
@@ -110,3 +110,38 @@ def test_many_licenses_in_one_statement_are_counted_once_each(app, make):
         db.session.execute(sa.insert(License), rows)
         db.session.commit()
     assert kept(app)[ada.id] == (1, 251) == counted(app)[ada.id]
+
+
+def managers_of_accounts(app, recount: bool = False) -> dict[int, int]:
+    with app.app_context(), all_tenants(db.session):
+        if recount:
+            db.session.execute(sa.text(account_counts.RECOUNT))
+        found = dict(db.session.execute(sa.select(VendorAccount.id, VendorAccount.manager_count)).all())
+        db.session.rollback()
+        return found
+
+
+def test_each_vendor_accounts_managers_are_counted_as_they_come_and_go(app, make):
+    acme, globex = make.vendor(), make.vendor()
+    ada = make.manager(acme)
+    make.manager(acme)
+    make.manager(globex)
+    assert managers_of_accounts(app) == {acme.id: 2, globex.id: 1}
+    # Many in one statement (a bulk insert), then some deleted, and one whose user is deleted (a cascade).
+    users = [make.license_user(globex) for _ in range(30)]
+    with app.app_context(), all_tenants(db.session):
+        now = ada.created_at
+        many = [
+            dict(vendor_account_id=globex.id, license_user_id=u.id, status="invited", created_at=now) for u in users
+        ]
+        db.session.execute(sa.insert(LicenseManager), many)
+        db.session.commit()
+    assert managers_of_accounts(app) == {acme.id: 2, globex.id: 31}
+    run(
+        app,
+        sa.delete(LicenseManager).where(
+            LicenseManager.vendor_account_id == globex.id, LicenseManager.status == "invited"
+        ),
+    )
+    run(app, sa.delete(LicenseUser).where(LicenseUser.id == ada.license_user_id))
+    assert managers_of_accounts(app) == {acme.id: 1, globex.id: 1} == managers_of_accounts(app, recount=True)

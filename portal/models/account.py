@@ -31,6 +31,9 @@ class VendorAccount(Base):
     signing_private_key: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     signing_public_key: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     created_at: so.Mapped[dt.datetime] = created_at_column()
+    # How many license managers the account has, kept by the database's triggers (``portal.account_counts``):
+    # read it in a select, never set it; a loaded row's may be stale.
+    manager_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
 
 OWNER = "owner"

@@ -127,6 +127,9 @@ class LicenseManager(TenantOwned, Base):
     # (``portal.manager_counts``): read them in a select, never set them; a loaded row's may be stale.
     order_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     license_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # Name, email and customer account in one text for the search to test on this row, kept by the
+    # database's triggers (``portal.manager_search_text``); likewise never set here.
+    search_text: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
 
     license_user: so.Mapped[LicenseUser] = so.relationship(back_populates="manager", lazy="raise")
     customer_account: so.Mapped[CustomerAccount | None] = so.relationship(lazy="raise")

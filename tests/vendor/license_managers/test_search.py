@@ -252,9 +252,9 @@ def _plans(app, capture, query: OverviewQuery) -> list[str]:
             if "license_user.email, license_user.first_name" in st and "count(*)" not in st
         ]
         counts = [plan(st, p) for st, p in seen.seen if "count(*)" in st]
-        # One count, or on SQLite none when the words name no one (nothing can match) and up to three
-        # when they name many: the candidates' quick count first (one word: one a route, by name and by
-        # customer account, ``overview.candidate_total``), then the checked count under the cap.
+        # One count, or on SQLite none when the words name few (their matches are the count) and up to
+        # three when a word names many: one a route, by name and by customer account, then their union
+        # when both find some (``overview.checked_total``).
         # No rows statement when the count says nothing matches.
         assert len(rows) <= 1 and len(counts) <= (3 if BACKEND == "sqlite" else 1)
         rows = rows or [""]
