@@ -104,10 +104,14 @@ def manages(manager_id: int, order_id: Any) -> sa.ColumnElement[bool]:
     return sa.or_(assigned, of_accounts)
 
 
-def _counted(*selects: sa.Select[Any], cap: int) -> int:
-    both = sa.union_all(*selects).subquery("scoped_rows")
-    found = sa.select(sa.literal_column("1")).select_from(both).limit(cap + 1).subquery()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(found)) or 0
+def _with_kept(kept: Any, rest: sa.Select[Any], manager_id: int, cap: int) -> int:
+    """The kept number of what the manager's assigned orders hold (``portal.manager_counts``) plus the
+    rows of ``rest`` (their scoped accounts' other orders) counted up to ``cap`` + 1: one statement, and
+    a manager of 20,000 orders no longer has 60,000 licenses read to be told "10,000+"."""
+    limited = sa.select(sa.literal_column("1")).select_from(rest.subquery()).limit(cap + 1).subquery()
+    counted = sa.select(sa.func.count()).select_from(limited).scalar_subquery()
+    found = db.session.scalar(sa.select(kept + counted).where(LicenseManager.id == manager_id)) or 0
+    return min(found, cap + 1)
 
 
 def _account_only(manager_id: int) -> sa.ColumnElement[bool]:
@@ -122,20 +126,16 @@ def _account_only(manager_id: int) -> sa.ColumnElement[bool]:
 
 
 def count_orders(manager_id: int, cap: int) -> int:
-    """How many orders the manager manages, counted up to ``cap`` + 1 from their own index entries."""
-    assigned = sa.select(OrderManager.order_id).where(OrderManager.manager_id == manager_id)
-    return _counted(assigned, sa.select(Order.id).where(_account_only(manager_id)), cap=cap)
+    """How many orders the manager manages, up to ``cap`` + 1: the assigned ones as kept on their row."""
+    rest = sa.select(Order.id).where(_account_only(manager_id))
+    return _with_kept(LicenseManager.order_count, rest, manager_id, cap)
 
 
 def count_licenses(manager_id: int, cap: int) -> int:
-    """How many licenses lie under the manager's orders, up to ``cap`` + 1, read order by order (never collected)."""
-    assigned = (
-        sa.select(License.id)
-        .join(OrderManager, OrderManager.order_id == License.order_id)
-        .where(OrderManager.manager_id == manager_id)
-    )
-    of_accounts = sa.select(License.id).join(Order, Order.id == License.order_id).where(_account_only(manager_id))
-    return _counted(assigned, of_accounts, cap=cap)
+    """How many licenses lie under the manager's orders, up to ``cap`` + 1: those of assigned orders as kept
+    on their row, the others read order by order (never collected)."""
+    rest = sa.select(License.id).join(Order, Order.id == License.order_id).where(_account_only(manager_id))
+    return _with_kept(LicenseManager.license_count, rest, manager_id, cap)
 
 
 def in_scope(manager_id: int, order_id: Any, *, large: bool | None = None) -> sa.ColumnElement[bool]:
