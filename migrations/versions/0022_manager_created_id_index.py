@@ -2,13 +2,13 @@
 id, so PostgreSQL reads a page, and the rows a deep page skips, from the index alone (page 200 at
 1,000,000 managers: an incremental sort over 4,976 fetched rows, 7.3 ms).
 
-Revision ID: 0022_manager_created_index_with_id
+Revision ID: 0022_manager_created_id_index
 Revises: 0021_account_manager_count
 """
 
 from alembic import op
 
-revision = "0022_manager_created_index_with_id"
+revision = "0022_manager_created_id_index"
 down_revision = "0021_account_manager_count"
 branch_labels = None
 depends_on = None
