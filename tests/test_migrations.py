@@ -81,3 +81,14 @@ def test_foreign_keys_are_enforced(app, make):
         with pytest.raises(sa.exc.IntegrityError):
             db.session.flush()
         db.session.rollback()
+
+
+def test_every_revision_id_fits_alembic_version():
+    """PostgreSQL's alembic_version.version_num is VARCHAR(32): a longer id fails the upgrade there, not on SQLite."""
+    from alembic.script import ScriptDirectory
+
+    app = create_app(BASE_CONFIG)
+    with app.app_context():
+        scripts = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+        revisions = [script.revision for script in scripts.walk_revisions()]
+    assert len(revisions) >= 21 and all(len(revision) <= 32 for revision in revisions), revisions
