@@ -181,6 +181,8 @@ def _add_missing_schema() -> None:
             for index in table.indexes:
                 if index.name not in indexes:
                     index.create(connection, checkfirst=False)
+                    if connection.dialect.name == "sqlite":  # as migration 0022 does: planned with statistics
+                        connection.exec_driver_sql(f'ANALYZE "{table.name}"')
 
 
 def _count_big_managers(backend: str) -> None:

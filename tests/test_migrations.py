@@ -92,3 +92,33 @@ def test_every_revision_id_fits_alembic_version():
         scripts = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
         revisions = [script.revision for script in scripts.walk_revisions()]
     assert len(revisions) >= 21 and all(len(revision) <= 32 for revision in revisions), revisions
+
+
+def test_the_new_created_index_of_an_analysed_sqlite_database_has_statistics(blank_url):  # noqa: F811
+    """Without them SQLite plans it as if the vendor named ten managers and reads every one of them (0022)."""
+    if BACKEND != "sqlite":
+        pytest.skip("PostgreSQL keeps statistics per column")
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": blank_url})
+    with app.app_context():
+        upgrade(revision="0021_account_manager_count")
+        from portal.models import LicenseManager, LicenseUser, VendorAccount
+        from portal.tenancy import all_tenants
+
+        with all_tenants(db.session):  # a few managers: ANALYZE records nothing of an empty table
+            vendor = VendorAccount(name="V")
+            db.session.add(vendor)
+            db.session.flush()
+            for n in range(3):
+                user = LicenseUser(vendor_account_id=vendor.id, email=f"m{n}@v.test")
+                db.session.add(user)
+                db.session.flush()
+                db.session.add(LicenseManager(vendor_account_id=vendor.id, license_user_id=user.id))
+            db.session.commit()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
+        upgrade()
+        with db.engine.connect() as connection:
+            analysed = connection.exec_driver_sql("SELECT idx FROM sqlite_stat1 WHERE tbl = 'license_manager'")
+            names = set(analysed.scalars())
+        db.engine.dispose()
+    assert "ix_license_manager_vendor_created_id" in names and "ix_license_manager_vendor_created" not in names

@@ -20,6 +20,20 @@ NAME = "ix_license_manager_vendor_created_id"
 def upgrade():
     op.create_index(NAME, "license_manager", ["vendor_account_id", "created_at", "id"])
     op.drop_index("ix_license_manager_vendor_created", table_name="license_manager")
+    _statistics_for_the_new_index()
+
+
+def _statistics_for_the_new_index():
+    """SQLite plans an index it has no statistics for as if its vendor prefix named ten rows, beside the
+    analysed indexes: at 100,000 managers every search then read all the vendor's managers through it
+    (a word matching no one: 0.2 -> 225 ms). A database analysed before (``flask analyze``, the seeds)
+    has license_manager analysed again; one never analysed is left to the planner's defaults, as it was."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        return  # PostgreSQL keeps statistics per column, which a new index over existing columns reads
+    analysed = bind.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first()
+    if analysed:
+        bind.exec_driver_sql("ANALYZE license_manager")
 
 
 def downgrade():
