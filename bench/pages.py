@@ -161,6 +161,7 @@ def _add_missing_schema() -> None:
         if db.engine.dialect.name == "sqlite"
         else "SELECT indexname FROM pg_indexes"
     )
+    filled_tables: set[str] = set()
     with db.engine.begin() as connection:
         indexes = set(connection.exec_driver_sql(catalogue).scalars())
         inspector = sa.inspect(connection)
@@ -176,6 +177,7 @@ def _add_missing_schema() -> None:
                     if column.name in KEPT_BY_TRIGGERS:  # filled once, then kept by the database's triggers
                         fill, create = KEPT_BY_TRIGGERS[column.name]
                         connection.exec_driver_sql(fill)
+                        filled_tables.add(table.name)
                         for statement in create(connection.dialect.name):
                             connection.exec_driver_sql(statement)
             for index in table.indexes:
@@ -183,6 +185,11 @@ def _add_missing_schema() -> None:
                     index.create(connection, checkfirst=False)
                     if connection.dialect.name == "sqlite":  # as migration 0022 does: planned with statistics
                         connection.exec_driver_sql(f'ANALYZE "{table.name}"')
+    if filled_tables and db.engine.dialect.name == "postgresql":
+        # A fill rewrites every row: measured before autovacuum comes by, each walk would read the dead versions.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for name in sorted(filled_tables):
+                connection.exec_driver_sql(f'VACUUM ANALYZE "{name}"')
 
 
 def _count_big_managers(backend: str) -> None:
