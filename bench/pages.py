@@ -144,11 +144,11 @@ def build(backend: str, size: int):
     return app, values, sessions, admin_base
 
 
-# The last column of each set a migration fills and then has triggers keep: (its backfill, its triggers).
+# The last column of each set a migration fills and then has triggers keep: the set (fill, then triggers).
 KEPT_BY_TRIGGERS = {
-    "license_count": (manager_counts.RECOUNT, manager_counts.create_ddl),
-    "search_text": (manager_search_text.REFILL, manager_search_text.create_ddl),
-    "manager_count": (account_counts.RECOUNT, account_counts.create_ddl),
+    "license_count": manager_counts.TRIGGERS,
+    "search_text": manager_search_text.TRIGGERS,
+    "manager_count": account_counts.TRIGGERS,
 }
 
 
@@ -175,11 +175,8 @@ def _add_missing_schema() -> None:
                     filled = f" NOT NULL DEFAULT '{default.arg}'" if default is not None else ""  # type: ignore[attr-defined]
                     connection.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN {column.name} {kind}{filled}')
                     if column.name in KEPT_BY_TRIGGERS:  # filled once, then kept by the database's triggers
-                        fill, create = KEPT_BY_TRIGGERS[column.name]
-                        connection.exec_driver_sql(fill)
+                        KEPT_BY_TRIGGERS[column.name].upgrade(connection.exec_driver_sql, connection.dialect.name)
                         filled_tables.add(table.name)
-                        for statement in create(connection.dialect.name):
-                            connection.exec_driver_sql(statement)
             for index in table.indexes:
                 if index.name not in indexes:
                     index.create(connection, checkfirst=False)

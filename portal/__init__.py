@@ -14,6 +14,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         account_counts,
         config,
         db_setup,
+        db_triggers,
         i18n,
         jobs,
         manager_counts,
@@ -34,9 +35,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db_setup.configure_engine_options(app)
     db.init_app(app)
     search.install(db.metadata)  # the trigram indexes beside the tables create_all makes
-    manager_counts.install(db.metadata)  # and the triggers that keep each manager's counts
-    manager_search_text.install(db.metadata)  # and their search text
-    account_counts.install(db.metadata)  # and each vendor's number of managers
+    # and the triggers that keep values on rows: each manager's counts and search text, each vendor's managers
+    db_triggers.install(db.metadata, manager_counts.TRIGGERS, manager_search_text.TRIGGERS, account_counts.TRIGGERS)
     db_setup.register_sqlite_pragmas(app, db)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     login_manager.init_app(app)

@@ -6,16 +6,14 @@ The overview's unfiltered list says how many managers there are on every page. C
 
 The database keeps it in the statement that adds or removes managers, whatever writes them (a view,
 the API, a bulk job, a seed): row triggers on SQLite; statement triggers over transition tables on
-PostgreSQL, so a bulk insert updates the account once. The DDL below is the one migration
-``0021_account_manager_count`` writes; ``create_all`` runs it too (``install``).
+PostgreSQL, so a bulk insert updates the account once. Migration ``0021_account_manager_count``
+fills the count (``RECOUNT``) and writes these triggers; ``create_all`` writes them too
+(``portal.db_triggers.install``).
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from portal import db_triggers
-from portal.db_triggers import PgTrigger
+from portal.db_triggers import PgTrigger, TriggerSet
 
 
 def _row(row: str, sign: str) -> str:
@@ -59,24 +57,9 @@ POSTGRESQL_TRIGGERS = {
         _row("OLD", "-") + " " + _row("NEW", "+"),
     ),
 }
-TRIGGERS = (SQLITE_TRIGGERS, POSTGRESQL_TRIGGERS)
-
 # Every account counted afresh (the migration's backfill).
 RECOUNT = (
     "UPDATE vendor_account SET manager_count = "
     "(SELECT count(*) FROM license_manager m WHERE m.vendor_account_id = vendor_account.id)"
 )
-
-
-def create_ddl(dialect: str) -> list[str]:
-    """The triggers (and on PostgreSQL their functions) that keep the count."""
-    return db_triggers.create_ddl(dialect, TRIGGERS)
-
-
-def drop_ddl(dialect: str) -> list[str]:
-    return db_triggers.drop_ddl(dialect, TRIGGERS)
-
-
-def install(metadata: sa.MetaData) -> None:
-    """Create the triggers whenever ``create_all`` creates the tables (tests, new databases)."""
-    db_triggers.install(metadata, create_ddl)
+TRIGGERS = TriggerSet(SQLITE_TRIGGERS, POSTGRESQL_TRIGGERS, fill=RECOUNT)

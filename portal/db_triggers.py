@@ -1,15 +1,19 @@
-"""Triggers through which the database keeps values on rows itself (``manager_counts``, ``manager_search_text``).
+"""Triggers through which the database keeps values on rows itself: each manager's counts
+(``manager_counts``), their search text (``manager_search_text``), each vendor's number of managers
+(``account_counts``).
 
-Each such module names its triggers for both databases: SQLite's as the text after ``CREATE TRIGGER
-<name>``, PostgreSQL's as a ``PgTrigger`` whose function (named as the trigger) runs its statements.
-The migration that introduces them writes ``create_ddl``; ``install`` has ``create_all`` (tests, a
-new database) write it too. Dropping the tables drops the triggers.
+Each such module names its triggers for both databases in one ``TriggerSet``: SQLite's as the text
+after ``CREATE TRIGGER <name>``, PostgreSQL's as a ``PgTrigger`` whose function (named as the trigger)
+runs its statements, and the statement that fills the values for the rows already there. The
+migration that introduces a set runs ``upgrade`` (fill, then triggers); ``install`` has ``create_all``
+(tests, a new database) write the triggers too. Dropping the tables drops the triggers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -22,43 +26,60 @@ class PgTrigger(NamedTuple):
     returns: str = "NULL"  # what the function returns: NEW or OLD for a BEFORE row trigger that lets the row through
 
 
-Triggers = tuple[Mapping[str, str], Mapping[str, PgTrigger]]
+@dataclass(frozen=True, eq=False)  # one object per module: compared and hashed as itself
+class TriggerSet:
+    sqlite: Mapping[str, str]
+    postgresql: Mapping[str, PgTrigger]
+    fill: str  # the kept values made afresh from the rows they follow (a migration's backfill)
+
+    def names(self, dialect: str) -> list[str]:
+        return list(self.sqlite if dialect == "sqlite" else self.postgresql)
+
+    def create_ddl(self, dialect: str) -> list[str]:
+        if dialect == "sqlite":
+            return [f"CREATE TRIGGER {name} {body}" for name, body in self.sqlite.items()]
+        ddl = []
+        for name, t in self.postgresql.items():
+            ddl.append(
+                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
+                f"AS $$ BEGIN {t.body} RETURN {t.returns}; END $$"
+            )
+            ddl.append(f'CREATE TRIGGER {name} {t.events} ON "{t.table}" {t.each} EXECUTE FUNCTION {name}()')
+        return ddl
+
+    def drop_ddl(self, dialect: str) -> list[str]:
+        if dialect == "sqlite":
+            return [f"DROP TRIGGER IF EXISTS {name}" for name in self.sqlite]
+        ddl = []
+        for name, t in self.postgresql.items():
+            ddl += [f'DROP TRIGGER IF EXISTS {name} ON "{t.table}"', f"DROP FUNCTION IF EXISTS {name}()"]
+        return ddl
+
+    def upgrade(self, execute: Callable[[str], Any], dialect: str) -> None:
+        """Fill the values for the rows already there, then have the triggers keep them (a migration's
+        upgrade, once its columns are added; ``execute`` runs one statement: ``op.execute``...)."""
+        for statement in (self.fill, *self.create_ddl(dialect)):
+            execute(statement)
+
+    def downgrade(self, execute: Callable[[str], Any], dialect: str) -> None:
+        for statement in self.drop_ddl(dialect):
+            execute(statement)
 
 
-def create_ddl(dialect: str, triggers: Triggers) -> list[str]:
-    sqlite, postgresql = triggers
-    if dialect == "sqlite":
-        return [f"CREATE TRIGGER {name} {body}" for name, body in sqlite.items()]
-    ddl = []
-    for name, t in postgresql.items():
-        ddl.append(
-            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
-            f"AS $$ BEGIN {t.body} RETURN {t.returns}; END $$"
-        )
-        ddl.append(f'CREATE TRIGGER {name} {t.events} ON "{t.table}" {t.each} EXECUTE FUNCTION {name}()')
-    return ddl
-
-
-def drop_ddl(dialect: str, triggers: Triggers) -> list[str]:
-    sqlite, postgresql = triggers
-    if dialect == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS {name}" for name in sqlite]
-    ddl = []
-    for name, t in postgresql.items():
-        ddl += [f'DROP TRIGGER IF EXISTS {name} ON "{t.table}"', f"DROP FUNCTION IF EXISTS {name}()"]
-    return ddl
-
-
-def install(metadata: sa.MetaData, create: Callable[[str], list[str]]) -> None:
-    """Have ``create_all`` write ``create(dialect)`` once it has made the tables; once per metadata,
+def install(metadata: sa.MetaData, *sets: TriggerSet) -> None:
+    """Have ``create_all`` write the sets' triggers once it has made the tables; once per metadata,
     however many apps are made with it (one per test)."""
     installed = metadata.info.setdefault("db_triggers", set())
-    if create in installed:
-        return
-    installed.add(create)
+    for triggers in sets:
+        if triggers in installed:
+            continue
+        installed.add(triggers)
+        sa.event.listen(metadata, "after_create", _creator(triggers))
 
+
+def _creator(triggers: TriggerSet) -> Callable[..., None]:
     def _create(target, connection, **kw) -> None:
-        for statement in create(connection.dialect.name):
+        for statement in triggers.create_ddl(connection.dialect.name):
             connection.exec_driver_sql(statement)
 
-    sa.event.listen(metadata, "after_create", _create)
+    return _create

@@ -16,16 +16,13 @@ counts while both exist, so whichever a cascade removes first takes it away, in 
   only for those whose order changed (transition tables allow no column list on the trigger); row
   triggers for deletes (``_BEFORE_DELETE`` says why).
 
-The DDL below is the one migration ``0019_manager_counts`` writes; ``create_all`` runs it too
-(``install``), and ``recount_sql`` is the migration's backfill.
+Migration ``0019_manager_counts`` fills the counts (``RECOUNT``) and writes these triggers;
+``create_all`` writes them too (``portal.db_triggers.install``).
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from portal import db_triggers
-from portal.db_triggers import PgTrigger
+from portal.db_triggers import PgTrigger, TriggerSet
 
 # The licenses of an order: license's (order_id, created_at) index answers it.
 _LICENSES_OF = "(SELECT count(*) FROM license WHERE license.order_id = {order})"
@@ -105,18 +102,6 @@ POSTGRESQL_TRIGGERS = {
         _pg_licenses(_MOVED_LICENSES_OLD, "-") + _pg_licenses(_MOVED_LICENSES_NEW, "+"),
     ),
 }
-TRIGGERS = (SQLITE_TRIGGERS, POSTGRESQL_TRIGGERS)
-
-
-def create_ddl(dialect: str) -> list[str]:
-    """The triggers (and on PostgreSQL their functions) that keep the counts."""
-    return db_triggers.create_ddl(dialect, TRIGGERS)
-
-
-def drop_ddl(dialect: str) -> list[str]:
-    return db_triggers.drop_ddl(dialect, TRIGGERS)
-
-
 # Every manager counted afresh (the migration's backfill; a repair if the counts were ever doubted).
 RECOUNT = """
 UPDATE license_manager SET
@@ -124,8 +109,4 @@ UPDATE license_manager SET
   license_count = (SELECT count(*) FROM order_manager om JOIN license l ON l.order_id = om.order_id
                    WHERE om.manager_id = license_manager.id)
 """
-
-
-def install(metadata: sa.MetaData) -> None:
-    """Create the triggers whenever ``create_all`` creates the tables (tests, new databases)."""
-    db_triggers.install(metadata, create_ddl)
+TRIGGERS = TriggerSet(SQLITE_TRIGGERS, POSTGRESQL_TRIGGERS, fill=RECOUNT)

@@ -12,16 +12,13 @@ text exactly where it matches one of the four.
 The database keeps the text itself, in the statement that changes what it is made of: a manager
 written or moved to another user or account, a user renamed or given another email, an account
 renamed (or deleted: its managers' ``customer_account_id`` is set to NULL by the foreign key).
-The DDL below is the one migration ``0020_manager_search_text`` writes; ``create_all`` runs it
-too (``install``), and ``REFILL`` is the migration's backfill.
+Migration ``0020_manager_search_text`` fills the text (``REFILL``) and writes these triggers;
+``create_all`` writes them too (``portal.db_triggers.install``).
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from portal import db_triggers
-from portal.db_triggers import PgTrigger
+from portal.db_triggers import PgTrigger, TriggerSet
 
 # The text of the manager row ``m`` (a table name or a trigger's NEW), in lower case: PostgreSQL's ILIKE
 # lowers the text of every row it tests and then compares as LIKE does, so the text is lowered once, here,
@@ -78,18 +75,4 @@ POSTGRESQL_TRIGGERS = {
         _REFILL_WHERE.format(where="customer_account_id = NEW.id"),
     ),
 }
-TRIGGERS = (SQLITE_TRIGGERS, POSTGRESQL_TRIGGERS)
-
-
-def create_ddl(dialect: str) -> list[str]:
-    """The triggers (and on PostgreSQL their functions) that keep the text."""
-    return db_triggers.create_ddl(dialect, TRIGGERS)
-
-
-def drop_ddl(dialect: str) -> list[str]:
-    return db_triggers.drop_ddl(dialect, TRIGGERS)
-
-
-def install(metadata: sa.MetaData) -> None:
-    """Create the triggers whenever ``create_all`` creates the tables (tests, new databases)."""
-    db_triggers.install(metadata, create_ddl)
+TRIGGERS = TriggerSet(SQLITE_TRIGGERS, POSTGRESQL_TRIGGERS, fill=REFILL)

@@ -11,19 +11,13 @@ from portal.extensions import db
 from portal.models import CustomerAccount, LicenseManager, LicenseUser
 from portal.tenancy import all_tenants
 from tests.conftest import BACKEND, BASE_CONFIG
+from tests.test_manager_counts import run
 from tests.test_migrations import blank_url  # noqa: F401  (a fixture)
 
 
 def text_of(app, manager_id: int) -> str:
     with app.app_context(), all_tenants(db.session):
         return db.session.scalar(sa.select(LicenseManager.search_text).where(LicenseManager.id == manager_id))
-
-
-def run(app, *statements) -> None:
-    with app.app_context(), all_tenants(db.session):
-        for statement in statements:
-            db.session.execute(statement)
-        db.session.commit()
 
 
 def test_a_new_manager_has_their_names_email_and_account(app, make):
@@ -86,6 +80,5 @@ def test_migration_and_create_all_make_the_same_triggers(app, blank_url):  # noq
         migrated = _triggers(db.engine)
         db.engine.dispose()
     assert migrated == made
-    on_postgresql = BACKEND == "postgresql"
     kept = (manager_counts.TRIGGERS, manager_search_text.TRIGGERS, account_counts.TRIGGERS)
-    assert {name for triggers in kept for name in triggers[on_postgresql]} <= set(made)
+    assert {name for triggers in kept for name in triggers.names(BACKEND)} <= set(made)

@@ -21,13 +21,10 @@ def upgrade():
     # expression indexes the inspector cannot see.
     op.add_column("license_manager", sa.Column("order_count", sa.Integer(), server_default="0", nullable=False))
     op.add_column("license_manager", sa.Column("license_count", sa.Integer(), server_default="0", nullable=False))
-    op.execute(manager_counts.RECOUNT)
-    for statement in manager_counts.create_ddl(op.get_bind().dialect.name):
-        op.execute(statement)
+    manager_counts.TRIGGERS.upgrade(op.execute, op.get_bind().dialect.name)  # fill, then the triggers
 
 
 def downgrade():
-    for statement in manager_counts.drop_ddl(op.get_bind().dialect.name):
-        op.execute(statement)
+    manager_counts.TRIGGERS.downgrade(op.execute, op.get_bind().dialect.name)
     op.execute("ALTER TABLE license_manager DROP COLUMN license_count")
     op.execute("ALTER TABLE license_manager DROP COLUMN order_count")

@@ -19,12 +19,9 @@ depends_on = None
 def upgrade():
     # Added and dropped in place, as in 0019: a batch copy would lose the expression indexes.
     op.add_column("license_manager", sa.Column("search_text", sa.Text(), server_default="", nullable=False))
-    op.execute(manager_search_text.REFILL)
-    for statement in manager_search_text.create_ddl(op.get_bind().dialect.name):
-        op.execute(statement)
+    manager_search_text.TRIGGERS.upgrade(op.execute, op.get_bind().dialect.name)  # fill, then the triggers
 
 
 def downgrade():
-    for statement in manager_search_text.drop_ddl(op.get_bind().dialect.name):
-        op.execute(statement)
+    manager_search_text.TRIGGERS.downgrade(op.execute, op.get_bind().dialect.name)
     op.execute("ALTER TABLE license_manager DROP COLUMN search_text")

@@ -19,12 +19,9 @@ depends_on = None
 def upgrade():
     # In place (SQLite adds a column without copying the table, which would cascade to every row of the account).
     op.add_column("vendor_account", sa.Column("manager_count", sa.Integer(), server_default="0", nullable=False))
-    op.execute(account_counts.RECOUNT)
-    for statement in account_counts.create_ddl(op.get_bind().dialect.name):
-        op.execute(statement)
+    account_counts.TRIGGERS.upgrade(op.execute, op.get_bind().dialect.name)  # fill, then the triggers
 
 
 def downgrade():
-    for statement in account_counts.drop_ddl(op.get_bind().dialect.name):
-        op.execute(statement)
+    account_counts.TRIGGERS.downgrade(op.execute, op.get_bind().dialect.name)
     op.execute("ALTER TABLE vendor_account DROP COLUMN manager_count")

@@ -282,8 +282,8 @@ class Search:
     """How the search words are put to the database (``_filters``)."""
 
     IDS = "ids"  # the ids of the matching managers, each a checked match: PostgreSQL, and narrow searches
-    WALK = "walk"  # each row of the sort's index tested (candidate sets, then the LIKE on its joined row)
-    FEW = "few"  # the few managers a rare word's candidates name, each row's LIKE checked for every word
+    WALK = "walk"  # each row of the sort's index tested by ``_word`` (the LIKE on the row's own search text)
+    FEW = "few"  # the few managers a rare word matches (``_few``), each row tested by ``_word`` for every word
     EXACT = "exact"  # the ids of every match, read through the trigram indexes (``_exact_managers``): none to check
 
 
