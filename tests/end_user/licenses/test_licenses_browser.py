@@ -54,7 +54,8 @@ def test_without_javascript_a_confirmation_page_comes_first(page, live_server, m
     sign_in(plain, live_server, w["manager"])
     plain.goto(f"{live_server}/portal/licenses/{lic.id}")
     plain.get_by_role("button", name="Disable").click()
-    assert plain.get_by_role("heading", name="Please confirm").is_visible()
+    # The click starts a navigation; is_visible() does not wait for it, wait_for() does.
+    plain.get_by_role("heading", name="Please confirm").wait_for()
     assert get(make.app, License, lic.id).status == "active"
     plain.get_by_role("button", name="Disable").click()
     plain.get_by_text("License disabled.").wait_for()
