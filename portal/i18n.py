@@ -21,13 +21,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from babel.dates import format_skeleton
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import (
     Babel,
     force_locale,
-    format_decimal,
-    format_time,
     get_locale,
     get_translations,
 )
@@ -153,7 +152,8 @@ def minute(value: dt.datetime | None, empty: str = "") -> str:
     """A moment to the minute (UTC): ``05 Jan 2026 14:03``, ``05.01.2026 14:03``."""
     if value is None:
         return empty
-    return f"{date(value)} {format_time(value, 'HH:mm')}"
+    # Babel's "HH:mm" is these digits in every locale; the moment is UTC as kept, so no zone to shift to.
+    return f"{date(value)} {value.strftime('%H:%M')}"
 
 
 def machine(value: dt.datetime | dt.date) -> str:
@@ -165,7 +165,13 @@ def machine(value: dt.datetime | dt.date) -> str:
 
 def number(value: int | float | None) -> str:
     """A number with the locale's grouping: ``1,234``, ``1 234``, ``1.234``."""
-    return "" if value is None else str(format_decimal(value))
+    return "" if value is None else _number(current_locale(), value)
+
+
+# A list shows a handful of distinct numbers (seats, counts); Babel parses the locale's pattern for each.
+@lru_cache(maxsize=4096)
+def _number(locale: str, value: int | float) -> str:
+    return str(babel_numbers.format_decimal(value, locale=locale))
 
 
 def count(total: int) -> str:

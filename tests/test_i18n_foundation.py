@@ -62,3 +62,18 @@ def test_relative_times_and_days_read_as_babel_words_them(app: Flask) -> None:
             '<time datetime="2026-12-02T09:00:00Z" title="2026-12-02 09:00:00 UTC">3 hours ago</time>'
         )
         assert str(i18n.when(None, now, "<never>")) == '<span class="muted">&lt;never&gt;</span>'
+
+
+def test_numbers_and_minutes_read_as_flask_babel_formats_them(app: Flask) -> None:
+    # ``number`` asks Babel once per (locale, value) and ``minute`` writes the time itself: both must
+    # read as Flask-Babel's own formatting does, in every locale, the first call and the cached ones.
+    from flask_babel import format_decimal, format_time
+
+    moments = [dt.datetime(2026, 1, 5, h, m) for h, m in ((0, 0), (9, 5), (14, 3), (23, 59))]
+    for locale in i18n.LOCALES:
+        with app.test_request_context("/portal/", headers={"Accept-Language": locale}):
+            for value in (0, 7, 999, 1000, 12345, 1234567, -4200, 2.5, 1234.75):
+                assert i18n.number(value) == format_decimal(value) == i18n.number(value), (locale, value)
+            for moment in moments:
+                assert i18n.minute(moment) == f"{i18n.date(moment)} {format_time(moment, 'HH:mm')}", (locale, moment)
+            assert i18n.minute(None, "never") == "never"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from portal import scope
-from portal.models import utcnow
+from portal.models import ManagerCustomerAccount, utcnow
 from tests.end_user.licenses.support import snapshot
 
 
@@ -31,10 +31,11 @@ def foreign_objects(make, world):
     return {"license": license_, "device": device, "license_user": user, "user_group": group}
 
 
-@pytest.fixture(params=["collected scope", "large scope"])
+@pytest.fixture(params=["collected scope", "large scope", "large scope with an account"])
 def shape(request, monkeypatch):
-    """Both shapes of a scope: collected first (small), or probed row by row with kept figures (large)."""
-    if request.param == "large scope":
+    """Both shapes of a scope: collected first (small), or probed row by row with kept figures (large);
+    a large scope probes one route a row (assigned) or, scoped to a customer account, two."""
+    if request.param != "collected scope":
         monkeypatch.setattr(scope, "LARGE_SCOPE", 0)
     return request.param
 
@@ -49,6 +50,9 @@ def setting(make, login, shape):
         "user_group": make.user_group(home["vendor"], managers=[me]),
     }
     make.assignment(mine["license"], mine["license_user"])
+    if shape == "large scope with an account":  # an account of no order: the second route finds nothing more
+        scoped = make.customer_account(home["vendor"])
+        make._save(home["vendor"].id, ManagerCustomerAccount(manager_id=me.id, customer_account_id=scoped.id))
     others = {"another customer": foreign_objects(make, home), "another vendor": foreign_objects(make, make.world())}
     login(me)
     return mine, others

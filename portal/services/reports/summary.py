@@ -357,6 +357,7 @@ ALL = "all"
 def _mark(session: so.Session, manager_id: int | None) -> None:
     marks = session.info.setdefault(FORGET, set())
     marks.add(ALL if manager_id is None else manager_id)
+    session.info.pop(scope.LARGE_SCOPES, None)  # a scope changed: its shape is asked again
 
 
 def _manager_in(statement: Any, column: Any) -> int | None:
