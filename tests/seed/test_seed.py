@@ -145,6 +145,11 @@ def test_seed_scale_creates_managers_with_their_data(app):
         assert [count(OrderManager, OrderManager.manager_id == m.id) for m in manager_email_like("mid.%")] == [51, 11]
         mine = License.order_id.in_(sa.select(OrderManager.order_id).where(OrderManager.manager_id == big[0].id))
         assert count(License, mine, License.license_type == "subscription", License.valid_until.is_not(None)) > 0
+        # Loaded with the kept values' triggers set aside, then filled once: the values are what they count.
+        assert [(m.order_count, m.license_count) for m in big] == [(51, 3 * 51), (11, 3 * 11)]
+        user = db.session.get(LicenseUser, big[0].license_user_id)
+        assert big[0].search_text.startswith(f"{user.first_name.lower()} {user.last_name.lower()} {user.email} ")
+        assert scale.manager_count == 300
     response = app.test_client().post("/vendor/login", data={"email": "admin@scale.test", "password": "demo-password"})
     assert response.status_code == 303
     with app.app_context(), all_tenants(db.session):
@@ -171,6 +176,10 @@ def test_rows_added_after_seed_scale_take_fresh_ids(app, make, client, login):
     license_ = make.license(order, make.policy(product))
     manager = make.manager(vendor, orders=[order])
     assert order.id > highest[Order] and license_.id > highest[License] and manager.id > highest[LicenseManager]
+    with app.app_context(), all_tenants(db.session):  # the triggers the seed set aside keep values again
+        kept = db.session.get(LicenseManager, manager.id)
+        assert (kept.order_count, kept.license_count) == (1, 1)
+        assert db.session.get(VendorAccount, vendor.id).manager_count == 1
     # The big manager's dashboard opens.
     with app.app_context(), all_tenants(db.session):
         big = manager_email_like("big.%")[0]
