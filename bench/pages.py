@@ -110,6 +110,7 @@ def build(backend: str, size: int):
         found = _seeded_size()
         if found < size:
             started = time.perf_counter()
+            db.session.rollback()  # the count's read locks would hold PostgreSQL's DROP TABLE for ever
             db.drop_all()
             db.create_all()
             scale.load(size)
