@@ -114,7 +114,11 @@ def test_dates_numbers_and_relative_times_in_the_locales_form(app, client, make,
     world = make.world()
     policy = make.policy(world["key_product"], max_activations=1500)
     manager = make.manager(world["vendor"], permissions="all", account=world["account"], orders=[world["order"]])
-    valid_until = (utcnow() + dt.timedelta(days=5, hours=1)).replace(hour=14, minute=3, second=0, microsecond=0)
+    # The 14:03 nearest to five days from now, so "in 5 days" whatever the hour the test runs at (from 4.5 to
+    # 5.5 days; the next day's 14:03 read "in 6 days" after 23:00 UTC).
+    soon = utcnow() + dt.timedelta(days=5)
+    valid_until = soon.replace(hour=14, minute=3, second=0, microsecond=0)
+    valid_until += dt.timedelta(days=round((soon - valid_until) / dt.timedelta(days=1)))
     lic = make.license(world["order"], policy, valid_until=valid_until)
     login(manager)
     day = valid_until.day
