@@ -22,7 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench import flask_admin_view, license_api
-from portal import account_counts, create_app, manager_counts, manager_search_text, scope
+from portal import account_counts, create_app, manager_counts, manager_search_text, scope, search
 from portal.cli import analyze_database
 from portal.extensions import db
 from portal.models import LicenseManager, LicenseUser, StaffUser, UsageSummary, VendorAccount
@@ -183,11 +183,34 @@ def _add_missing_schema() -> None:
                     index.create(connection, checkfirst=False)
                     if connection.dialect.name == "sqlite":  # as migration 0022 does: planned with statistics
                         connection.exec_driver_sql(f'ANALYZE "{table.name}"')
+    _add_missing_search_indexes()
     if filled_tables and db.engine.dialect.name == "postgresql":
         # A fill rewrites every row: measured before autovacuum comes by, each walk would read the dead versions.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             for name in sorted(filled_tables):
                 connection.exec_driver_sql(f'VACUUM ANALYZE "{name}"')
+
+
+def _add_missing_search_indexes() -> None:
+    """The search indexes added since (PostgreSQL's GIN indexes, SQLite's FTS5 tables built from the rows
+    there), and on SQLite the triggers that keep them written as they are now, as the migrations do."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            for statement in search.create_ddl("postgresql"):  # each IF NOT EXISTS
+                connection.exec_driver_sql(statement)
+        return
+    with db.engine.begin() as connection:
+        present = set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'").scalars())
+        written = dict(connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all())
+        for index in search.INDEXES.values():
+            if index.fts_table not in present:
+                for statement in index.sqlite_ddl():
+                    connection.exec_driver_sql(statement)
+        for triggers in KEPT_BY_TRIGGERS.values():
+            if any(written.get(name) != f"CREATE TRIGGER {name} {body}" for name, body in triggers.sqlite.items()):
+                triggers.downgrade(connection.exec_driver_sql, "sqlite")
+                for statement in triggers.create_ddl("sqlite"):
+                    connection.exec_driver_sql(statement)
 
 
 def _count_big_managers(backend: str) -> None:

@@ -32,6 +32,8 @@ class TriggerSet:
     sqlite: Mapping[str, str]
     postgresql: Mapping[str, PgTrigger]
     fill: str  # the kept values made afresh from the rows they follow (a migration's backfill)
+    # SQLite: what the triggers also keep from the values, made afresh after a fill they did not see (an FTS5 index)
+    sqlite_reindex: tuple[str, ...] = ()
 
     def names(self, dialect: str) -> list[str]:
         return list(self.sqlite if dialect == "sqlite" else self.postgresql)
@@ -98,6 +100,8 @@ def suspended(connection: sa.Connection, metadata: sa.MetaData) -> Iterator[None
         connection.exec_driver_sql("ANALYZE")
     for triggers in sets:
         triggers.upgrade(connection.exec_driver_sql, dialect)
+        for statement in triggers.sqlite_reindex if dialect == "sqlite" else ():
+            connection.exec_driver_sql(statement)
 
 
 def _creator(triggers: TriggerSet) -> Callable[..., None]:

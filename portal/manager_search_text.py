@@ -14,10 +14,15 @@ written or moved to another user or account, a user renamed or given another ema
 renamed (or deleted: its managers' ``customer_account_id`` is set to NULL by the foreign key).
 Migration ``0020_manager_search_text`` fills the text (``REFILL``) and writes these triggers;
 ``create_all`` writes them too (``portal.db_triggers.install``).
+
+The text is also what a search word is looked up in: a trigram index over it (migration
+``0023_manager_search_index``: PostgreSQL's GIN index, SQLite's FTS5 table, which these triggers keep
+in the same statements) names the managers holding a word, one index for names, emails and accounts.
 """
 
 from __future__ import annotations
 
+from portal import search
 from portal.db_triggers import PgTrigger, TriggerSet
 
 # The text of the manager row ``m`` (a table name or a trigger's NEW), in lower case: PostgreSQL's ILIKE
@@ -33,22 +38,46 @@ _REFILL_WHERE = "UPDATE license_manager SET search_text = " + _TEXT.format(m="li
 # Every manager's text made afresh (the migration's backfill).
 REFILL = "UPDATE license_manager SET search_text = " + _TEXT.format(m="license_manager")
 
-SQLITE_TRIGGERS = {
-    # SQLite's BEFORE triggers cannot set NEW: the row is written, then its text.
-    "manager_text_ai": (f"AFTER INSERT ON license_manager BEGIN {_REFILL_WHERE.format(where='id = new.id')} END"),
-    "manager_text_au": (
-        "AFTER UPDATE OF license_user_id, customer_account_id ON license_manager "
-        f"BEGIN {_REFILL_WHERE.format(where='id = new.id')} END"
-    ),
-    "manager_text_user_au": (
-        "AFTER UPDATE OF first_name, last_name, email ON license_user "
-        f"BEGIN {_REFILL_WHERE.format(where='license_user_id = new.id')} END"
-    ),
-    "manager_text_account_au": (
-        "AFTER UPDATE OF name ON customer_account "
-        f"BEGIN {_REFILL_WHERE.format(where='customer_account_id = new.id')} END"
-    ),
-}
+# SQLite also indexes the text (``search.INDEXES["license_manager"]``: FTS5, trigram, external content), in
+# the same triggers: the index's old entry removed with the text it was made of, the text made afresh, its
+# new entry added, in that order. Triggers of their own on search_text would fire beside these in an
+# order SQLite leaves undefined, and removing an entry the index never held corrupts it.
+_FTS = search.INDEXES["license_manager"].fts_table
+_UNINDEX = (
+    f"INSERT INTO {_FTS}({_FTS}, rowid, search_text) SELECT 'delete', id, search_text FROM license_manager "
+    "WHERE {where};"
+)
+_INDEX = f"INSERT INTO {_FTS}(rowid, search_text) SELECT id, search_text FROM license_manager WHERE {{where}};"
+
+
+def _sqlite_triggers(indexed: bool) -> dict[str, str]:
+    """SQLite's triggers, keeping the FTS5 index too unless ``indexed`` is False (as migration 0020 wrote them)."""
+
+    def refill(where: str, unindex: bool = True) -> str:
+        before = _UNINDEX.format(where=where) if indexed and unindex else ""
+        after = _INDEX.format(where=where) if indexed else ""
+        return f"BEGIN {before}{_REFILL_WHERE.format(where=where)}{after} END"
+
+    triggers = {
+        # SQLite's BEFORE triggers cannot set NEW: the row is written, then its text (a new row is not indexed yet).
+        "manager_text_ai": f"AFTER INSERT ON license_manager {refill('id = new.id', unindex=False)}",
+        "manager_text_au": (
+            f"AFTER UPDATE OF license_user_id, customer_account_id ON license_manager {refill('id = new.id')}"
+        ),
+        "manager_text_user_au": (
+            f"AFTER UPDATE OF first_name, last_name, email ON license_user {refill('license_user_id = new.id')}"
+        ),
+        "manager_text_account_au": (
+            f"AFTER UPDATE OF name ON customer_account {refill('customer_account_id = new.id')}"
+        ),
+    }
+    if indexed:
+        triggers["manager_text_ad"] = (
+            f"AFTER DELETE ON license_manager BEGIN INSERT INTO {_FTS}({_FTS}, rowid, search_text) "
+            "VALUES ('delete', old.id, old.search_text); END"
+        )
+    return triggers
+
 
 _CHANGED_USER = (
     "OLD.first_name IS DISTINCT FROM NEW.first_name OR OLD.last_name IS DISTINCT FROM NEW.last_name "
@@ -75,4 +104,8 @@ POSTGRESQL_TRIGGERS = {
         _REFILL_WHERE.format(where="customer_account_id = NEW.id"),
     ),
 }
-TRIGGERS = TriggerSet(SQLITE_TRIGGERS, POSTGRESQL_TRIGGERS, fill=REFILL)
+# The index made afresh from the texts, after a fill its triggers did not see (``db_triggers.suspended``).
+REINDEX = f"INSERT INTO {_FTS}({_FTS}) VALUES ('rebuild')"
+TRIGGERS = TriggerSet(_sqlite_triggers(indexed=True), POSTGRESQL_TRIGGERS, fill=REFILL, sqlite_reindex=(REINDEX,))
+# As migration 0020 wrote them, before migration 0023 indexed the text on SQLite.
+UNINDEXED_TRIGGERS = TriggerSet(_sqlite_triggers(indexed=False), POSTGRESQL_TRIGGERS, fill=REFILL)

@@ -3,10 +3,11 @@ their user's names and email and their account's name, whatever changes which.""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from portal import account_counts, create_app, manager_counts, manager_search_text
+from portal import account_counts, create_app, db_triggers, manager_counts, manager_search_text
 from portal.extensions import db
 from portal.models import CustomerAccount, LicenseManager, LicenseUser
 from portal.tenancy import all_tenants
@@ -82,3 +83,64 @@ def test_migration_and_create_all_make_the_same_triggers(app, blank_url):  # noq
     assert migrated == made
     kept = (manager_counts.TRIGGERS, manager_search_text.TRIGGERS, account_counts.TRIGGERS)
     assert {name for triggers in kept for name in triggers.names(BACKEND)} <= set(made)
+
+
+def indexed(app, word: str) -> set[int]:
+    """SQLite: the managers whose search text the FTS5 index says holds ``word``."""
+    with app.app_context(), db.engine.connect() as connection:
+        found = connection.exec_driver_sql(
+            "SELECT rowid FROM license_manager_search WHERE license_manager_search MATCH ?", (f'"{word}"',)
+        )
+        return set(found.scalars())
+
+
+def _check_index(app) -> None:
+    with app.app_context(), db.engine.begin() as connection:  # raises when the index is not its content's
+        connection.exec_driver_sql(
+            "INSERT INTO license_manager_search(license_manager_search) VALUES ('integrity-check')"
+        )
+
+
+def test_sqlite_indexes_the_text_in_the_same_triggers(app, make):
+    """SQLite's FTS5 index of the texts follows every change the text does, and stays whole (its own
+    integrity check), a manager deleted and an account's deletion setting its managers' to NULL included."""
+    if BACKEND != "sqlite":
+        pytest.skip("PostgreSQL's search reads the text on the row")
+    vendor = make.vendor()
+    globex, initech = make.customer_account(vendor, "Globex"), make.customer_account(vendor, "Initech")
+    ada, bo = make.manager(vendor, email="ada@x.test", account=globex), make.manager(vendor, account=globex)
+    assert indexed(app, "globex") == {ada.id, bo.id} and indexed(app, "ada@x") == {ada.id}
+    run(app, sa.update(LicenseUser).where(LicenseUser.id == ada.license_user_id).values(email="countess@x.test"))
+    assert indexed(app, "ada@x") == set() and indexed(app, "countess") == {ada.id}
+    run(app, sa.update(CustomerAccount).where(CustomerAccount.id == globex.id).values(name="Globex Corporation"))
+    assert indexed(app, "corporation") == {ada.id, bo.id}
+    run(app, sa.update(LicenseManager).where(LicenseManager.id == ada.id).values(customer_account_id=initech.id))
+    assert indexed(app, "corporation") == {bo.id} and indexed(app, "initech") == {ada.id}
+    run(app, sa.delete(CustomerAccount).where(CustomerAccount.id == globex.id))
+    assert indexed(app, "globex") == set()
+    run(app, sa.update(LicenseManager).where(LicenseManager.id == ada.id).values(status="disabled"))
+    run(app, sa.delete(LicenseManager).where(LicenseManager.id == ada.id))
+    assert indexed(app, "countess") == set()
+    _check_index(app)
+
+
+def test_a_bulk_load_with_the_triggers_set_aside_is_indexed_at_its_end(app, make):
+    """``db_triggers.suspended``: the texts filled once, the index made afresh from them, the triggers back."""
+    if BACKEND != "sqlite":
+        pytest.skip("PostgreSQL's search reads the text on the row")
+    vendor = make.vendor()
+    with app.app_context(), db.engine.begin() as connection:
+        with db_triggers.suspended(connection, db.metadata):
+            user = connection.execute(
+                sa.insert(LicenseUser).values(
+                    vendor_account_id=vendor.id, email="loaded@bulk.test", first_name="Lou", last_name="Ded"
+                )
+            ).inserted_primary_key[0]
+            connection.execute(
+                sa.insert(LicenseManager).values(vendor_account_id=vendor.id, license_user_id=user, status="active")
+            )
+    (loaded,) = indexed(app, "loaded@bulk")
+    assert text_of(app, loaded) == "lou ded loaded@bulk.test "
+    run(app, sa.update(LicenseUser).where(LicenseUser.id == user).values(email="renamed@bulk.test"))  # kept again
+    assert indexed(app, "loaded@bulk") == set() and indexed(app, "renamed@bulk") == {loaded}
+    _check_index(app)

@@ -19,9 +19,11 @@ depends_on = None
 def upgrade():
     # Added and dropped in place, as in 0019: a batch copy would lose the expression indexes.
     op.add_column("license_manager", sa.Column("search_text", sa.Text(), server_default="", nullable=False))
-    manager_search_text.TRIGGERS.upgrade(op.execute, op.get_bind().dialect.name)  # fill, then the triggers
+    manager_search_text.UNINDEXED_TRIGGERS.upgrade(
+        op.execute, op.get_bind().dialect.name
+    )  # fill, then the triggers (0023 indexes the text)
 
 
 def downgrade():
-    manager_search_text.TRIGGERS.downgrade(op.execute, op.get_bind().dialect.name)
+    manager_search_text.UNINDEXED_TRIGGERS.downgrade(op.execute, op.get_bind().dialect.name)
     op.execute("ALTER TABLE license_manager DROP COLUMN search_text")

@@ -269,22 +269,20 @@ class ManagerRow:
         return [perms.label(code) for code in self.permission_codes]
 
 
-# How a search is put to SQLite is chosen per request (``searched_total``) by how many managers its
-# words' index candidates name: a word naming at most WALK_FROM gives their ids (``Search.FEW``), and
-# the page and its count check those rows alone; words naming more are served by walking the sort's
+# How a search is put to the database is chosen per request (``searched_total``) by how many managers
+# its words name, read through the trigram index of their search texts: at most EXACT_FROM_INDEX are read as ids
+# (``Search.EXACT``), which are the page's rows and their count; more are served by walking the sort's
 # own index and testing each row (``Search.WALK``), which reads about (managers / matches) x 25 rows
-# instead of fetching, checking and sorting every match. Measured at 1,000,000 managers: a common
-# first name (50,000 candidates) 414 -> 73 ms a page, one exact email 27 -> 19 ms.
-WALK_FROM = 1_000
+# instead of fetching and sorting every match.
+EXACT_FROM_INDEX = 1_000
 
 
 class Search:
     """How the search words are put to the database (``_filters``)."""
 
-    IDS = "ids"  # the ids of the matching managers, each a checked match: PostgreSQL, and narrow searches
+    IDS = "ids"  # each word's matches through the index (``search.matches``): counts and exports of a search
     WALK = "walk"  # each row of the sort's index tested by ``_word`` (the LIKE on the row's own search text)
-    FEW = "few"  # the few managers a rare word matches (``_few``), each row tested by ``_word`` for every word
-    EXACT = "exact"  # the ids of every match, read through the trigram indexes (``_exact_managers``): none to check
+    EXACT = "exact"  # the ids of every match, read through the trigram indexes: none to check
 
 
 @dataclass(frozen=True)
@@ -292,12 +290,12 @@ class Plan:
     """How one request's search is served (``searched_total``): the rows and the count follow it."""
 
     how: str = Search.IDS
-    ids: tuple[int, ...] = ()  # Search.FEW: the managers the rarest word's candidates name; Search.EXACT: the matches
+    ids: tuple[int, ...] = ()  # Search.EXACT: the matches
 
 
 def _filters(query: OverviewQuery, plan: Plan = Plan()) -> list[sa.ColumnElement[bool]]:
-    """WHERE clauses for the query's filters, all on license_manager: a checked search's LIKE
-    (``Search.WALK``, ``Search.FEW``) tests the row's own search text (``portal.manager_search_text``)."""
+    """WHERE clauses for the query's filters, all on license_manager: a walked search's LIKE
+    (``Search.WALK``) tests the row's own search text (``portal.manager_search_text``)."""
     clauses: list[sa.ColumnElement[bool]] = []
     if query.status:
         clauses.append(status_is(query.status))  # "expired": an invitation whose link lapsed
@@ -311,70 +309,43 @@ def _filters(query: OverviewQuery, plan: Plan = Plan()) -> list[sa.ColumnElement
     if query.ids:
         clauses.append(LicenseManager.id.in_(query.ids))
     # Each word must match one of name, email or customer account: "ada globex" finds Ada at Globex.
-    if plan.how == Search.FEW:
-        clauses.append(_among(LicenseManager.id, plan.ids))
     if plan.how == Search.EXACT:  # the matches themselves: no word is left to test
         return [*clauses, _listed(LicenseManager.id, plan.ids)]
     for term in search.terms(query.q):
         if plan.how == Search.IDS:
-            clauses.append(LicenseManager.id.in_(matching_managers(term)))
+            clauses.append(search.matches(LicenseManager, term))
         else:
             clauses.append(_word(term))
     return clauses
 
 
-def _routes(term: str, *where: sa.ColumnElement[bool]) -> list[sa.Select[Any]]:
-    """The managers a word's index candidates name, by their license user and by their customer
-    account: read from the FTS5 tables outwards (each candidate an index look-up on license_manager),
-    so an outer LIMIT stops them early."""
-    routes = []
-    for model, column in (
-        (LicenseUser, LicenseManager.license_user_id),
-        (CustomerAccount, LicenseManager.customer_account_id),
-    ):
-        fts, match = search.fts_match(model, term)
-        routes.append(
-            sa.select(LicenseManager.id)
-            .select_from(fts)
-            .join(LicenseManager, column == fts.c.rowid)
-            .where(match, *where)
-        )
-    return routes
+def _indexed(terms: Sequence[str], *where: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    """The managers under ``where`` whose search text holds every word, read through its trigram index.
 
-
-def _few(term: str, *where: sa.ColumnElement[bool]) -> set[int] | None:
-    """The managers under ``where`` that a word matches, read through its index candidates, each checked
-    on its row (``_word``), when there are at most WALK_FROM of them; else None.
-
-    A common word stops after WALK_FROM + 1 rows (~3 ms at 1,000,000 managers) instead of listing them all.
-    """
-    found = db.session.scalars(sa.union_all(*_routes(term, *where, _word(term))).limit(WALK_FROM + 1)).all()
-    return set(found) if len(found) <= WALK_FROM else None  # cut short: many (a manager by both routes counts twice)
+    SQLite: from the FTS5 table outwards (``search.fts_match``: the index intersects the words' rows),
+    each candidate fetched by key and checked on its row (``_word``), so an outer LIMIT stops them
+    early. PostgreSQL: the GIN index over the text serves each word's ``search.matches`` as it is."""
+    if search.dialect() != "sqlite":
+        return sa.select(LicenseManager.id).where(*where, *(search.matches(LicenseManager, term) for term in terms))
+    fts, match = search.fts_match(LicenseManager, *terms)
+    return (
+        sa.select(LicenseManager.id)
+        .select_from(fts)
+        .join(LicenseManager, LicenseManager.id == fts.c.rowid)
+        .where(match, *where, *(_word(term) for term in terms))
+    )
 
 
 def _word(term: str) -> sa.ColumnElement[bool]:
-    """One word as a test of a manager's row (``Search.WALK``, ``Search.FEW``): the LIKE over the row's
+    """One word as a test of a manager's row (``Search.WALK``, ``_indexed``): the LIKE over the row's
     search text, their name, email and customer account in one (``portal.manager_search_text``).
 
     On the row itself, so the sort's index drives a walk and each row is tested where it is read: no
     join to its user and account (PostgreSQL, a common word at 1,000,000 managers: 13 ms a page), no
-    candidate sets built whole first (SQLite: a common first name's 50,000 ids)."""
+    candidate sets built whole first (SQLite: a common first name's 50,000 ids). On SQLite it is also the
+    recheck of ``_indexed``'s candidates: FTS5 folds case beyond ASCII, LIKE does not."""
     # The text is kept in lower case: LIKE against the lowered word is ILIKE without lowering every row.
     return LicenseManager.search_text.like(sa.func.lower(like_pattern(term)), escape="\\")
-
-
-def matching_managers(term: str) -> sa.CompoundSelect:
-    """The ids of the managers whose name, email or customer account holds the term, by the indexes.
-
-    One id set per word, so the database starts from the few matching rows (or, for a word that
-    matches many, from the sort's index) instead of testing an OR across two tables on every row.
-    """
-    by_user = sa.select(LicenseUser.id).where(search.matches(LicenseUser, term))
-    by_account = sa.select(CustomerAccount.id).where(search.matches(CustomerAccount, term))
-    return sa.union_all(
-        sa.select(LicenseManager.id).where(LicenseManager.license_user_id.in_(by_user)),
-        sa.select(LicenseManager.id).where(LicenseManager.customer_account_id.in_(by_account)),
-    )
 
 
 _OF_USER = LicenseUser.id == LicenseManager.license_user_id
@@ -430,42 +401,9 @@ def total(query: OverviewQuery, plan: Plan = Plan()) -> int:
     return count(sa.select(LicenseManager.id).where(*_filters(query, plan)))
 
 
-def checked_total(query: OverviewQuery) -> int:
-    """How many managers match one common word (SQLite), counted up to the cap: the word's index
-    candidates read route by route (``_routes``: from the FTS5 table outwards, each route stopping just
-    past the cap) and each checked on its manager's row as it is read (``_word``: the row's search text).
-
-    Walking the sort's index instead would read every manager to count a common word's matches; the
-    candidates stop at the cap (a common first name at 1,000,000 managers: ~18 ms). The routes' sum
-    would count twice a manager found both by name and by customer account: when both routes find
-    some, their union is counted instead.
-    """
-    (term,) = search.terms(query.q)
-    routes = _routes(term, *_filters(replace(query, q="")), _word(term))
-    counted = [count(route) for route in routes]
-    if min(counted) == 0 or max(counted) > COUNT_CAP:
-        return sum(counted)
-    both = sa.union(*routes).subquery()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(both)) or 0
-
-
 # PostgreSQL: an estimate past this many managers is taken as past the cap (twice it, so a sampled
 # statistic's error does not say "10,000+" of fewer).
 SURE_PAST_CAP = 2 * COUNT_CAP
-# A search read as ids (``_exact_managers``: on PostgreSQL one estimated at up to SURE_PAST_CAP managers,
-# on SQLite several common words) is walked past this many: it names more than the cap for sure.
-EXACT_UP_TO = SURE_PAST_CAP
-# Up to this many users holding the words are read as ids, their managers then by index; more are
-# joined to their managers in SQL (each id read out and sent back costs more than the join).
-USERS_READ_UP_TO = 5_000
-
-
-def _among(column: Any, ids: Sequence[int]) -> sa.ColumnElement[bool]:
-    """``column IN ids``; on PostgreSQL one array parameter, however many ids (a bound value each would
-    cost more to compile than to run)."""
-    if search.dialect() == "sqlite":
-        return column.in_(ids)
-    return column == sa.any_(sa.literal(list(ids), type_=ARRAY(sa.Integer)))
 
 
 def _listed(column: Any, ids: Sequence[int]) -> sa.ColumnElement[bool]:
@@ -478,89 +416,8 @@ def _listed(column: Any, ids: Sequence[int]) -> sa.ColumnElement[bool]:
     return column.in_(sa.select(sa.func.unnest(sa.literal(list(ids), type_=ARRAY(sa.Integer)))))
 
 
-def _exact_managers(terms: Sequence[str], *where: sa.ColumnElement[bool], limit: int) -> list[int] | None:
-    """The managers every word matches, each by their name or email or by their customer account: up to
-    ``limit`` + 1 of them (more than ``limit`` says there are more), or None when a word is in more than
-    ``limit`` customer accounts (then the words are matched as a whole).
-
-    Two statements. The first reads from the trigram indexes alone the license users holding every
-    word (``search.matches_every``: the index intersects the words' rows, so "uma oliv" names a few
-    hundred users however common each word is), up to USERS_READ_UP_TO of them, and each word's
-    customer accounts. The second finds the managers of those users, and those of the accounts (with
-    their users holding whatever words their account does not), by license_manager's indexes under the
-    other filters. Asked as one join, PostgreSQL's planner hashes the matching users and reads every
-    manager of the vendor to find theirs: a word of 2,500 managers at 100,000 took 56 ms to count and
-    78 ms for its page, two common words at 1,000,000 2.4 s (now 13 and 85 ms of SQL); on SQLite each
-    word's candidate set was tested on every manager (1.1 s). More users than USERS_READ_UP_TO are
-    joined to their managers in SQL.
-    """
-    holding_all = search.matches_every(LicenseUser, terms)
-    found_by = [sa.select(sa.literal(-1).label("word"), LicenseUser.id).where(holding_all).limit(USERS_READ_UP_TO + 1)]
-    for word, term in enumerate(terms):
-        matched = search.matches(CustomerAccount, term)
-        found_by.append(sa.select(sa.literal(word).label("word"), CustomerAccount.id).where(matched).limit(limit + 1))
-    users: list[int] = []
-    held: dict[int, set[int]] = {}  # customer account id -> the words (their indexes) it holds
-    # Each limited select as a subquery: SQLite takes no parenthesised member in a UNION.
-    for word, found in db.session.execute(sa.union_all(*(sa.select(part.subquery()) for part in found_by))).all():
-        if word < 0:
-            users.append(found)
-        else:
-            held.setdefault(found, set()).add(word)
-    if any(sum(word in words for words in held.values()) > limit for word in range(len(terms))):
-        return None
-    routes: list[sa.ColumnElement[bool]] = []
-    if len(users) > USERS_READ_UP_TO:
-        routes.append(LicenseManager.license_user_id.in_(sa.select(LicenseUser.id).where(holding_all)))
-    elif users:
-        routes.append(_among(LicenseManager.license_user_id, users))
-    accounts: dict[frozenset[int], list[int]] = {}
-    for account, words in held.items():
-        accounts.setdefault(frozenset(words), []).append(account)
-    for holds, ids in accounts.items():
-        route = _among(LicenseManager.customer_account_id, ids)
-        rest = [term for word, term in enumerate(terms) if word not in holds]
-        if rest:  # the words this account does not hold, held by the manager's user
-            route = sa.and_(
-                route,
-                LicenseManager.license_user_id.in_(
-                    sa.select(LicenseUser.id).where(search.matches_every(LicenseUser, rest))
-                ),
-            )
-        routes.append(route)
-    if not routes:
-        return []
-    return list(db.session.scalars(sa.select(LicenseManager.id).where(sa.or_(*routes), *where).limit(limit + 1)))
-
-
 def _estimated(query: OverviewQuery) -> int:
     return estimated_rows(db.session, sa.select(LicenseManager.id).where(*_filters(query)))
-
-
-def _planned_by_statistics(query: OverviewQuery) -> tuple[int, Plan]:
-    """PostgreSQL: how many managers match and how to read them, from the planner's estimate.
-
-    Matching every manager through the trigram index is cheap for a rare word and costs the most for
-    a common one: at 1,000,000 managers a first name of ~25,000 took 590 ms to count and 1,040 ms for
-    the page, which sorted every match. So the statistics are asked first (``estimated_rows``, under a
-    millisecond a statement). A search estimated past SURE_PAST_CAP walks the sort's index testing each
-    row (``Search.WALK``) and says "10,000+"; any other has its matches read as ids (``Search.EXACT``),
-    which are their count too (one that turns out to name more than EXACT_UP_TO is walked after all).
-    """
-    if _estimated(query) > SURE_PAST_CAP:
-        return COUNT_CAP + 1, Plan(Search.WALK)
-    return _exactly(query)
-
-
-def _exactly(query: OverviewQuery) -> tuple[int, Plan]:
-    """The matches read as ids (``_exact_managers``), which are their count; past EXACT_UP_TO of them the
-    search is walked (past the cap for sure), and where a word names too many accounts matched as a whole."""
-    ids = _exact_managers(search.terms(query.q), *_filters(replace(query, q="")), limit=EXACT_UP_TO)
-    if ids is None:
-        return total(query), Plan()
-    if len(ids) > EXACT_UP_TO:
-        return (COUNT_CAP + 1 if len(ids) > COUNT_CAP else total(query)), Plan(Search.WALK)
-    return min(len(ids), COUNT_CAP + 1), Plan(Search.EXACT, tuple(sorted(ids)))
 
 
 def searched_total(query: OverviewQuery) -> tuple[int, Plan]:
@@ -568,20 +425,26 @@ def searched_total(query: OverviewQuery) -> tuple[int, Plan]:
     terms = search.terms(query.q)
     if not terms:
         return total(query), Plan()
-    if search.dialect() != "sqlite":
-        return _planned_by_statistics(query)
-    # Each word's matches under the filters, when few (``_few``): the rarest word's are the candidates.
+    if search.dialect() != "sqlite" and _estimated(query) > SURE_PAST_CAP:
+        # PostgreSQL's statistics say a word names most of a page of rows: "10,000+" without counting
+        # them (a first name of ~25,000 at 1,000,000 managers: 10,001 rows fetched to say so).
+        return COUNT_CAP + 1, Plan(Search.WALK)
+    return _indexed_total(query, terms)
+
+
+def _indexed_total(query: OverviewQuery, terms: Sequence[str]) -> tuple[int, Plan]:
+    """The matches read through the search texts' index (``_indexed``), as ids when there are at most
+    EXACT_FROM_INDEX of them (their number is the count), else counted up to the cap and walked.
+
+    A common first name at 1,000,000 managers (SQLite): the capped count reads 10,001 index entries,
+    each a manager fetched by key. Through the users' and accounts' indexes instead, each candidate was
+    a user to be joined to their manager, and "ada globex" a union of the two; on PostgreSQL the ids
+    of every match were read out and sent back (2,500 of 100,000 managers: 67 ms of SQL)."""
     where = _filters(replace(query, q=""))
-    few: list[set[int]] = [found for found in (_few(term, *where) for term in terms) if found is not None]
-    if few:
-        rarest: set[int] = min(few, key=len)
-        plan = Plan(Search.FEW, tuple(sorted(rarest)))
-        if len(terms) == 1:  # the word's matches themselves: their number is the count
-            return len(rarest), plan
-        return (total(query, plan) if plan.ids else 0), plan
-    if len(terms) > 1:  # every word common; together they may still be narrow ("uma oliv")
-        return _exactly(query)
-    return checked_total(query), Plan(Search.WALK)
+    found = db.session.scalars(_indexed(terms, *where).limit(EXACT_FROM_INDEX + 1)).all()
+    if len(found) <= EXACT_FROM_INDEX:
+        return len(found), Plan(Search.EXACT, tuple(sorted(found)))
+    return count(_indexed(terms, *where)), Plan(Search.WALK)
 
 
 def export_count(query: OverviewQuery) -> int:

@@ -411,9 +411,8 @@ def test_query_count_is_the_same_at_10_and_1000_managers(app, staff_client, make
     with count_queries() as large_fragment:
         staff_client.get(URL + query, headers={"HX-Request": "true"})
     assert len(row_emails(html)) == 25
-    # A search first asks how common its word is: on SQLite the FTS5 tables which managers it names
-    # (overview._few: one query), on PostgreSQL the planner's estimate (overview._planned_by_statistics),
-    # then reads its matches' ids, which are their count (overview._exact_managers: two for the count's one).
+    # A search first asks the managers' trigram index which managers its words name (overview._indexed),
+    # their ids being the count; on PostgreSQL after the planner's estimate (overview._estimated).
     searched = 1 if BACKEND == "sqlite" else 2
     assert small.count == large.count <= 7 + (searched if "q=" in query else 0)
     assert small_fragment.count == large_fragment.count < small.count

@@ -252,18 +252,17 @@ def _plans(app, capture, query: OverviewQuery) -> list[str]:
             if "license_user.email, license_user.first_name" in st and "count(*)" not in st
         ]
         counts = [plan(st, p) for st, p in seen.seen if "count(*)" in st]
-        # One count, or on SQLite none when the words name few (their matches are the count) and up to
-        # three when a word names many: one a route, by name and by customer account, then their union
-        # when both find some (``overview.checked_total``).
+        # At most one count: none when the words name few (their matches are the count).
         # No rows statement when the count says nothing matches.
-        assert len(rows) <= 1 and len(counts) <= (3 if BACKEND == "sqlite" else 1)
+        assert len(rows) <= 1 and len(counts) <= 1
         rows = rows or [""]
         counts = counts[:1] or [""]
-        # On SQLite a search first asks the FTS5 tables which managers each word names (``overview._few``),
-        # on PostgreSQL the trigram indexes which users and accounts hold the words, then their managers
-        # (``overview._exact_managers``).
+        # A search first asks the managers' trigram index which hold the words (``overview._indexed``):
+        # SQLite's FTS5 table, PostgreSQL's GIN index (after the planner's estimate, ``_estimated``).
         probe = (
-            (lambda st: "_search" in st) if BACKEND == "sqlite" else (lambda st: " AS word" in st or "= ANY (" in st)
+            (lambda st: "_search" in st)
+            if BACKEND == "sqlite"
+            else (lambda st: "search_text ILIKE" in st and not st.startswith("EXPLAIN"))
         )
         probes = [plan(st, p) for st, p in seen.seen if probe(st) and "license_user.email, " not in st]
         return rows + counts + ["\n".join(probes)]
@@ -288,43 +287,46 @@ def scale(app, world):
 def test_search_is_planned_on_the_trigram_index(app, capture, scale, text):
     page_plan, count_plan, probes = _plans(app, capture, OverviewQuery(q=text))
     if BACKEND == "postgresql":
-        # The words' users through the trigram index, then their managers and the page's rows by id
-        # (the ids unnested, each row fetched by key); the matches' ids are their count: none is made.
+        # The managers through the trigram index over their search text, then the page's rows by id (the
+        # ids unnested, each row fetched by key); the matches' ids are their count: none is made.
         read_by_id = "unnest" in page_plan or (text == "nothing-like-this" and page_plan == "")
-        assert "ix_license_user_search" in probes and read_by_id and count_plan == "", (probes, page_plan)
+        assert "ix_license_manager_search" in probes and read_by_id and count_plan == "", (probes, page_plan)
         for shown in (page_plan, probes):
             assert not re.search(r"Seq Scan on (license_user|license_manager)\b", shown), shown
         return
-    # SQLite: the words' candidates come from the FTS5 tables, then the page and its count read the
-    # few managers they name by id; no statement reads a table whole.
-    assert "SCAN license_user_search VIRTUAL TABLE" in probes, probes
-    assert "SCAN customer_account_search VIRTUAL TABLE" in probes, probes
-    assert "SEARCH license_manager USING INTEGER PRIMARY KEY" in page_plan + count_plan or text == "nothing-like-this"
+    # SQLite: the words' candidates come from the managers' FTS5 table, each manager fetched by key, then
+    # the page reads the few that match by id; no statement reads a table whole.
+    assert "SCAN license_manager_search VIRTUAL TABLE" in probes, probes
+    assert "SEARCH license_manager USING INTEGER PRIMARY KEY" in probes, probes
+    assert "SEARCH license_manager USING INTEGER PRIMARY KEY" in page_plan or text == "nothing-like-this"
+    assert count_plan == "", count_plan
     for shown in (page_plan, count_plan, probes):
         assert not re.search(r"SCAN (license_user|license_manager|customer_account)\b(?!_search)", shown), shown
 
 
 @pytest.mark.parametrize("text", ["lovelace", "globex"])
 def test_a_common_word_walks_the_sorts_index(app, capture, scale, monkeypatch, text):
-    """Words naming more managers than WALK_FROM: the page reads down the sort's index, testing each row."""
-    monkeypatch.setattr(overview, "WALK_FROM", 0)
+    """Words naming more managers than EXACT_FROM_INDEX: the page reads down the sort's index, testing each row."""
+    monkeypatch.setattr(overview, "EXACT_FROM_INDEX", 0)
     page_plan, count_plan, _ = _plans(app, capture, OverviewQuery(q=text))
     if BACKEND == "postgresql":
         return  # PostgreSQL's GIN index serves the ILIKE as it is (above)
     assert "ix_license_manager_vendor_created_id" in page_plan and "TEMP B-TREE" not in page_plan, page_plan
-    assert "SCAN license_user_search VIRTUAL TABLE" in count_plan, count_plan
+    # Counted from the index outwards, each candidate its manager by key, stopping past the cap.
+    assert "SCAN license_manager_search VIRTUAL TABLE" in count_plan, count_plan
+    assert "SEARCH license_manager USING INTEGER PRIMARY KEY" in count_plan, count_plan
 
 
-def test_several_common_words_are_read_as_the_ids_of_their_matches(app, capture, scale, monkeypatch):
-    """Words each naming more managers than WALK_FROM (SQLite) may name few together ("uma oliv"): the
-    index is asked once for the users holding all of them, the page then reads those managers by id and
-    makes no count (before: each word's candidate set tested on every manager, 1.1 s at 1,000,000)."""
-    monkeypatch.setattr(overview, "WALK_FROM", 0)
+def test_several_words_are_read_as_the_ids_of_their_matches(app, capture, scale):
+    """Words each common may name few together ("uma oliv"; here a name and an account): the index is
+    asked once for the managers holding all of them (SQLite: one MATCH, which intersects the words' rows),
+    the page then reads those managers by id and makes no count (before: each word's candidate set tested
+    on every manager, 1.1 s at 1,000,000)."""
     page_plan, count_plan, probes = _plans(app, capture, OverviewQuery(q="ada globex"))
     listed = "json_each" if BACKEND == "sqlite" else "unnest"
     assert listed in page_plan and count_plan == "", (page_plan, count_plan)
     if BACKEND == "sqlite":
-        assert "SCAN license_user_search VIRTUAL TABLE" in probes, probes
+        assert probes.count("SCAN license_manager_search VIRTUAL TABLE") == 1, probes
         assert "SEARCH license_manager USING INTEGER PRIMARY KEY" in page_plan, page_plan
         assert not re.search(r"SCAN (license_user|license_manager)\b(?!_search)", page_plan + probes), probes
 
@@ -332,9 +334,9 @@ def test_several_common_words_are_read_as_the_ids_of_their_matches(app, capture,
 @pytest.mark.parametrize("walk_from", [0, 1, 2])
 @pytest.mark.parametrize("cap", [1, 3, 10_000])
 def test_every_plan_finds_the_same_managers(app, world, monkeypatch, walk_from, cap):
-    """Whatever WALK_FROM and the cap choose (few ids, a walk, a candidate count), the rows and the count
-    are the LIKE's, a name that only FTS5's case folding would match included."""
-    monkeypatch.setattr(overview, "WALK_FROM", walk_from)
+    """Whatever EXACT_FROM_INDEX and the cap choose (the matches' ids, a walk with a count from the index),
+    the rows and the count are the LIKE's, a name that only FTS5's case folding would match included."""
+    monkeypatch.setattr(overview, "EXACT_FROM_INDEX", walk_from)
     monkeypatch.setattr(overview, "COUNT_CAP", cap)
     monkeypatch.setattr(lists, "COUNT_CAP", cap)
     with app.app_context():
@@ -351,19 +353,17 @@ def test_every_plan_finds_the_same_managers(app, world, monkeypatch, walk_from, 
 
 
 @pytest.mark.parametrize("sure_past_cap", [0, 10**9])
-@pytest.mark.parametrize("exact_up_to", [0, 1, 10**6])
-@pytest.mark.parametrize("users_read_up_to", [0, 5_000])
+@pytest.mark.parametrize("exact_from_index", [0, 1, 1_000])
 def test_postgresql_plans_by_its_estimates_find_the_same_managers(
-    app, world, monkeypatch, sure_past_cap, exact_up_to, users_read_up_to
+    app, world, monkeypatch, sure_past_cap, exact_from_index
 ):
-    """PostgreSQL's plans (``overview._planned_by_statistics``): an estimate past SURE_PAST_CAP walks the
-    sort's index and says "past the cap"; any other reads the matches' ids, word by word through the
-    trigram indexes, or (past EXACT_UP_TO of them) matches the words as a whole; rows are the LIKE's."""
+    """PostgreSQL's plans: an estimate past SURE_PAST_CAP walks the sort's index and says "past the cap";
+    any other reads the matches through the trigram index, as ids up to EXACT_FROM_INDEX, else counted
+    and walked; rows are the LIKE's, a filter beside the words included."""
     if BACKEND != "postgresql":
         pytest.skip("the estimates are PostgreSQL's planner's")
     monkeypatch.setattr(overview, "SURE_PAST_CAP", sure_past_cap)
-    monkeypatch.setattr(overview, "EXACT_UP_TO", exact_up_to)
-    monkeypatch.setattr(overview, "USERS_READ_UP_TO", users_read_up_to)  # 0: the users joined in SQL
+    monkeypatch.setattr(overview, "EXACT_FROM_INDEX", exact_from_index)
     with app.app_context():
         set_tenant(db.session, world["vendor"].id)
         for text in QUERIES:
@@ -371,11 +371,11 @@ def test_postgresql_plans_by_its_estimates_find_the_same_managers(
                 continue
             expected = reference(text)
             served, page = overview.listing(OverviewQuery(q=text))
-            assert {row.id for row in page.items} == expected, (text, sure_past_cap, exact_up_to)
+            assert {row.id for row in page.items} == expected, (text, sure_past_cap, exact_from_index)
             assert page.total == (lists.COUNT_CAP + 1 if sure_past_cap == 0 else len(expected)), text
             for status in ("active", "invited"):  # a filter beside the words, on every route
                 filtered = {row.id for row in overview.listing(OverviewQuery(q=text, status=status))[1].items}
-                assert filtered == reference(text, status=status), (text, status, exact_up_to)
+                assert filtered == reference(text, status=status), (text, status, exact_from_index)
 
 
 def test_postgresql_walks_a_word_its_statistics_call_common(app, capture, scale, monkeypatch):
