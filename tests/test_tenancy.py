@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import License, LicenseManager, Order, OrderManager, Product, VendorAccount
-from portal.tenancy import TenantNotSet, all_tenants, estimated_rows, plain_rows, set_tenant
+from portal.tenancy import TenantNotSet, all_tenants, estimated_rows, plain_batches, set_tenant
 from tests.conftest import BACKEND
 
 
@@ -46,18 +46,23 @@ def test_queries_see_only_their_vendor(app, two_vendors):
         assert db.session.get(Order, db.session.scalar(sa.select(OrderManager.order_id).limit(1))) is not None
 
 
-def test_plain_rows_are_scoped_like_every_orm_statement(app, two_vendors):
-    """The export's fast path (the driver's tuples) keeps the same isolation, joins included."""
+def plain_rows(statement, batch: int = 2) -> list:
+    return [row for rows in plain_batches(db.session, statement, batch) for row in rows]
+
+
+def test_plain_batches_are_scoped_like_every_orm_statement(app, two_vendors):
+    """The export's fast path (plain tuples, batch by batch) keeps the same isolation, joins included."""
     a, b = two_vendors
     joined = sa.select(License.id, Product.vendor_account_id).join(Product, Product.id == License.product_id)
     with app.app_context():
         with pytest.raises(TenantNotSet):
-            plain_rows(db.session, sa.select(Order.id))
+            plain_rows(sa.select(Order.id))
         set_tenant(db.session, a.id)
-        assert {vendor for _, vendor in plain_rows(db.session, joined)} == {a.id}
-        assert plain_rows(db.session, sa.select(Order.id).where(Order.vendor_account_id == b.id)) == []
+        assert {vendor for _, vendor in plain_rows(joined)} == {a.id}
+        assert plain_rows(joined, batch=1) == plain_rows(joined, batch=1000)  # every batch read
+        assert plain_rows(sa.select(Order.id).where(Order.vendor_account_id == b.id)) == []
         with all_tenants(db.session):
-            assert {vendor for _, vendor in plain_rows(db.session, joined)} == {a.id, b.id}
+            assert {vendor for _, vendor in plain_rows(joined)} == {a.id, b.id}
 
 
 def test_estimates_are_scoped_like_every_orm_statement(app, two_vendors):

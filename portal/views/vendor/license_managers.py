@@ -99,7 +99,7 @@ def export() -> Response:
 
 @bp.get("/license-managers.csv")
 def export_csv() -> Response:
-    """Download every manager under the overview's query as CSV, streamed in keyset batches."""
+    """Download every manager under the overview's query as CSV, streamed batch by batch from one statement."""
     batches = overview.csv_batches(overview.OverviewQuery.from_args(request.args))
     columns, text = overview.CSV_COLUMNS, overview.CSV_TEXT_COLUMNS
     return stream_csv("license-managers.csv", columns, batches=batches, text_columns=text)
