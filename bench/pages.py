@@ -27,6 +27,7 @@ from portal.cli import analyze_database
 from portal.extensions import db
 from portal.models import LicenseManager, LicenseUser, StaffUser, UsageSummary, VendorAccount
 from portal.seed import scale
+from portal.services.reports import queries as reports
 from portal.services.reports import summary
 from portal.tenancy import all_tenants, set_tenant
 
@@ -214,9 +215,11 @@ def _add_missing_search_indexes() -> None:
 
 
 def _count_big_managers(backend: str) -> None:
-    """Count the kept usage figures of the large managers that have none, as the job runner's first sweep would."""
+    """Count the kept usage figures of the large managers that have none, or none for today's default range
+    (seeded before midnight), as the job runner's sweeps would: the pages are measured as it keeps them."""
+    today = [d.isoformat() for d in reports.default_range()]
     with all_tenants(db.session):
-        counted = set(db.session.scalars(sa.select(UsageSummary.manager_id)))
+        counted = {s.manager_id for s in db.session.scalars(sa.select(UsageSummary)) if s.figures.get("range") == today}
         big = db.session.scalars(
             sa.select(LicenseManager)
             .join(LicenseUser, LicenseUser.id == LicenseManager.license_user_id)

@@ -134,6 +134,21 @@ def test_a_large_scope_page_asks_for_a_count_then_reads_it_and_says_when(app, cl
     assert big["theirs"].reference not in client.get("/portal/").get_data(as_text=True)
 
 
+def test_figures_kept_for_yesterdays_range_are_counted_again_for_todays(app, client, big):
+    """Past midnight the default range moves on: the reports page counts live that once and asks the job
+    runner (run at once in tests) for today's, instead of counting live on every view until a sweep."""
+    client.get("/portal/")
+    with app.app_context(), all_tenants(db.session):
+        row = db.session.get(UsageSummary, big["manager"].id)
+        yesterday = [d.isoformat() for d in reports.default_range(utcnow().date() - dt.timedelta(days=1))]
+        row.figures = {**row.figures, "range": yesterday}
+        db.session.commit()
+    assert "These figures were counted" not in client.get("/portal/reports").get_data(as_text=True)
+    kept = _kept(app, big["manager"].id)
+    assert kept is not None and kept.figures["range"] == [d.isoformat() for d in reports.default_range()]
+    assert "These figures were counted" in client.get("/portal/reports").get_data(as_text=True)
+
+
 def test_kept_figures_are_the_live_ones(app, client, big, monkeypatch):
     client.get("/portal/")
     kept, live = _figures(app, big, monkeypatch, live=False), _figures(app, big, monkeypatch, live=True)

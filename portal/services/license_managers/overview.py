@@ -425,7 +425,7 @@ def searched_total(query: OverviewQuery) -> tuple[int, Plan]:
     if not terms:
         return total(query), Plan()
     if search.dialect() != "sqlite" and _estimated(query) > SURE_PAST_CAP:
-        # PostgreSQL's statistics say a word names most of a page of rows: "10,000+" without counting
+        # PostgreSQL's statistics say the words name more than twice the cap: "10,000+" without counting
         # them (a first name of ~25,000 at 1,000,000 managers: 10,001 rows fetched to say so).
         return COUNT_CAP + 1, Plan(Search.WALK)
     return _indexed_total(query, terms)

@@ -298,10 +298,12 @@ def usage(manager_id: int, first: dt.date, last: dt.date) -> Usage:
     """Activations over ``first``–``last``, seats, the most active licenses and the device distribution.
 
     A large scope's kept figures answer the range they were counted for (the default one); any
-    other range is counted live.
+    other range is counted live, and today's default range, when the figures kept are of an earlier
+    day's (a sweep not yet come by since midnight, or a job runner down), is asked for (``ask``).
     """
     large, row = _scope_of(manager_id)
-    if row is not None and row.figures["range"] == [first.isoformat(), last.isoformat()]:
+    asked = [first.isoformat(), last.isoformat()]
+    if row is not None and row.figures["range"] == asked:
         f = row.figures
         return Usage(
             activations=reports.Activations(**f["activations"]),
@@ -315,7 +317,8 @@ def usage(manager_id: int, first: dt.date, last: dt.date) -> Usage:
         seats=reports.seats_by_product(manager_id),
         top=reports.top_licenses_by_devices(manager_id),
         distribution=reports.device_distribution(manager_id),
-        needs_count=large and row is None,
+        # Kept figures of an earlier day's default range (counted before midnight) are counted again for today's.
+        needs_count=large and (row is None or asked == [d.isoformat() for d in reports.default_range()]),
     )
 
 
