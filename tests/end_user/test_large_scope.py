@@ -85,9 +85,16 @@ def _kept(app, manager_id: int) -> UsageSummary | None:
 
 
 def _sweep(app, w) -> None:
-    """The job runner's sweep, a little later: every summary is due."""
-    with app.app_context():
-        summary.recount_due(now=utcnow() + summary.REFRESH + dt.timedelta(seconds=1))
+    """The job runner's sweep a little later: the summaries' times made that much older, rather than the sweep
+    run later, whose count would be of tomorrow's default range a minute before midnight (the pages ask today's)."""
+    earlier = summary.REFRESH + dt.timedelta(seconds=1)
+    with app.app_context(), all_tenants(db.session):
+        for kept in db.session.scalars(sa.select(UsageSummary)):
+            kept.counted_at -= earlier
+            kept.forgotten_at = kept.forgotten_at and kept.forgotten_at - earlier
+            kept.requested_at = kept.requested_at and kept.requested_at - earlier
+        db.session.commit()
+        summary.recount_due()
 
 
 def _figures(app, w, monkeypatch, live: bool) -> dict:
