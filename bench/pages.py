@@ -217,7 +217,7 @@ def _add_missing_search_indexes() -> None:
 def _count_big_managers(backend: str) -> None:
     """Count the kept usage figures of the large managers that have none, or none for today's default range
     (seeded before midnight), as the job runner's sweeps would: the pages are measured as it keeps them."""
-    today = [d.isoformat() for d in reports.default_range()]
+    today = summary.range_key(*reports.default_range())
     with all_tenants(db.session):
         counted = {s.manager_id for s in db.session.scalars(sa.select(UsageSummary)) if s.figures.get("range") == today}
         big = db.session.scalars(

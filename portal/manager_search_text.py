@@ -42,20 +42,16 @@ REFILL = "UPDATE license_manager SET search_text = " + _TEXT.format(m="license_m
 # the same triggers: the index's old entry removed with the text it was made of, the text made afresh, its
 # new entry added, in that order. Triggers of their own on search_text would fire beside these in an
 # order SQLite leaves undefined, and removing an entry the index never held corrupts it.
-_FTS = search.INDEXES["license_manager"].fts_table
-_UNINDEX = (
-    f"INSERT INTO {_FTS}({_FTS}, rowid, search_text) SELECT 'delete', id, search_text FROM license_manager "
-    "WHERE {where};"
-)
-_INDEX = f"INSERT INTO {_FTS}(rowid, search_text) SELECT id, search_text FROM license_manager WHERE {{where}};"
+_INDEX = search.INDEXES["license_manager"]
+_TEXT_OF = "SELECT {kind}id, search_text FROM license_manager WHERE {where}"
 
 
 def _sqlite_triggers(indexed: bool) -> dict[str, str]:
     """SQLite's triggers, keeping the FTS5 index too unless ``indexed`` is False (as migration 0020 wrote them)."""
 
     def refill(where: str, unindex: bool = True) -> str:
-        before = _UNINDEX.format(where=where) if indexed and unindex else ""
-        after = _INDEX.format(where=where) if indexed else ""
+        before = _INDEX.sqlite_delete(_TEXT_OF.format(kind="'delete', ", where=where)) if indexed and unindex else ""
+        after = _INDEX.sqlite_insert(_TEXT_OF.format(kind="", where=where)) if indexed else ""
         return f"BEGIN {before}{_REFILL_WHERE.format(where=where)}{after} END"
 
     triggers = {
@@ -72,10 +68,8 @@ def _sqlite_triggers(indexed: bool) -> dict[str, str]:
         ),
     }
     if indexed:
-        triggers["manager_text_ad"] = (
-            f"AFTER DELETE ON license_manager BEGIN INSERT INTO {_FTS}({_FTS}, rowid, search_text) "
-            "VALUES ('delete', old.id, old.search_text); END"
-        )
+        forget = _INDEX.sqlite_delete("VALUES ('delete', old.id, old.search_text)")
+        triggers["manager_text_ad"] = f"AFTER DELETE ON license_manager BEGIN {forget} END"
     return triggers
 
 
@@ -105,7 +99,8 @@ POSTGRESQL_TRIGGERS = {
     ),
 }
 # The index made afresh from the texts, after a fill its triggers did not see (``db_triggers.suspended``).
-REINDEX = f"INSERT INTO {_FTS}({_FTS}) VALUES ('rebuild')"
-TRIGGERS = TriggerSet(_sqlite_triggers(indexed=True), POSTGRESQL_TRIGGERS, fill=REFILL, sqlite_reindex=(REINDEX,))
+TRIGGERS = TriggerSet(
+    _sqlite_triggers(indexed=True), POSTGRESQL_TRIGGERS, fill=REFILL, sqlite_reindex=(_INDEX.sqlite_rebuild(),)
+)
 # As migration 0020 wrote them, before migration 0023 indexed the text on SQLite.
 UNINDEXED_TRIGGERS = TriggerSet(_sqlite_triggers(indexed=False), POSTGRESQL_TRIGGERS, fill=REFILL)

@@ -58,27 +58,37 @@ class SearchIndex:
     def pg_index(self) -> str:
         return f"ix_{self.table}_search"
 
+    def sqlite_insert(self, rows: str) -> str:
+        """The FTS5 entries of ``rows`` (``VALUES (...)`` or a ``SELECT``: rowid, then the columns) added."""
+        return f"INSERT INTO {self.fts_table}(rowid, {', '.join(self.columns)}) {rows};"
+
+    def sqlite_delete(self, rows: str) -> str:
+        """The FTS5 entries of ``rows`` ('delete', rowid, then the columns as they were indexed) removed."""
+        fts = self.fts_table
+        return f"INSERT INTO {fts}({fts}, rowid, {', '.join(self.columns)}) {rows};"
+
+    def sqlite_rebuild(self) -> str:
+        """The FTS5 table made afresh from the table's rows."""
+        return f"INSERT INTO {self.fts_table}({self.fts_table}) VALUES ('rebuild')"
+
     def sqlite_ddl(self) -> list[str]:
         """The FTS5 table, its triggers, and the statement that fills it from the table's rows."""
         fts, table = self.fts_table, f'"{self.table}"'
         cols = ", ".join(self.columns)
-        new = ", ".join(f"new.{c}" for c in self.columns)
-        old = ", ".join(f"old.{c}" for c in self.columns)
-        delete = f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old});"
-        insert = f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new});"
+        delete = self.sqlite_delete(f"VALUES ('delete', old.id, {', '.join(f'old.{c}' for c in self.columns)})")
+        insert = self.sqlite_insert(f"VALUES (new.id, {', '.join(f'new.{c}' for c in self.columns)})")
         create = (
             f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content={table}, content_rowid='id', tokenize='trigram')"
         )
-        rebuild = f"INSERT INTO {fts}({fts}) VALUES ('rebuild')"
         if self.kept_by_triggers:
-            return [create, rebuild]
+            return [create, self.sqlite_rebuild()]
         return [
             create,
             f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN {insert} END",
             f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN {delete} END",
             # Only a change of a searched column touches the index: sign-ins and counters do not.
             f"CREATE TRIGGER {fts}_au AFTER UPDATE OF {cols} ON {table} BEGIN {delete} {insert} END",
-            rebuild,
+            self.sqlite_rebuild(),
         ]
 
     def sqlite_drop(self) -> list[str]:
@@ -204,19 +214,6 @@ def recheck(model: Any, term: str, columns: Iterable[Any] | None = None) -> sa.C
 
 def _searched(model: Any, columns: Iterable[Any] | None) -> Iterable[Any]:
     return columns if columns is not None else (getattr(model, c) for c in INDEXES[model.__table__.name].columns)
-
-
-def matches_every(model: Any, terms: Sequence[str]) -> sa.ColumnElement[bool]:
-    """``model`` rows holding every term, each in one of the indexed columns (``matches`` of each, as one test).
-
-    On SQLite the FTS5 table is asked once for all the phrases (side by side: all of them), so the
-    index intersects their rows itself, where a candidate set per term would each be built whole
-    (two common words at 1,000,000 managers: 1.1 s). On PostgreSQL the GIN index intersects the terms'
-    trigrams as it is."""
-    if dialect() != "sqlite":
-        return sa.and_(*(matches(model, term) for term in terms))
-    fts, every = fts_match(model, *terms)
-    return sa.and_(model.id.in_(sa.select(fts.c.rowid).where(every)), *(recheck(model, term) for term in terms))
 
 
 def index_part(term: str) -> str:

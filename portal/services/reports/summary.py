@@ -71,6 +71,11 @@ def _listing(listing: notices.Listing) -> dict[str, Any]:
     return dict(count=listing.count, ids=[row.id for row in listing.rows])
 
 
+def range_key(first: dt.date, last: dt.date) -> list[str]:
+    """A date range as the kept figures name the one they were counted for (``figures["range"]``)."""
+    return [first.isoformat(), last.isoformat()]
+
+
 def count(manager: LicenseManager, now: dt.datetime | None = None) -> dict[str, Any]:
     """Every kept figure of the manager's scope, counted live now (the slow part this module saves pages)."""
     now = now or utcnow()
@@ -83,7 +88,7 @@ def count(manager: LicenseManager, now: dt.datetime | None = None) -> dict[str, 
         expiring_count=reports.expiring_count(manager.id, EXPIRING_DAYS),
         seats=[[s.product, s.used, s.total] for s in reports.seats_by_product(manager.id)],
         floating=vars(reports.floating(manager.id)),
-        range=[first.isoformat(), last.isoformat()],
+        range=range_key(first, last),
         activations=_activations(reports.activations(manager.id, first, last)),
         top=[dict(r._mapping) for r in reports.top_licenses_by_devices(manager.id)],
         distribution=reports.device_distribution(manager.id),
@@ -302,7 +307,7 @@ def usage(manager_id: int, first: dt.date, last: dt.date) -> Usage:
     day's (a sweep not yet come by since midnight, or a job runner down), is asked for (``ask``).
     """
     large, row = _scope_of(manager_id)
-    asked = [first.isoformat(), last.isoformat()]
+    asked = range_key(first, last)
     if row is not None and row.figures["range"] == asked:
         f = row.figures
         return Usage(
@@ -318,7 +323,7 @@ def usage(manager_id: int, first: dt.date, last: dt.date) -> Usage:
         top=reports.top_licenses_by_devices(manager_id),
         distribution=reports.device_distribution(manager_id),
         # Kept figures of an earlier day's default range (counted before midnight) are counted again for today's.
-        needs_count=large and (row is None or asked == [d.isoformat() for d in reports.default_range()]),
+        needs_count=large and (row is None or asked == range_key(*reports.default_range())),
     )
 
 
