@@ -8,6 +8,7 @@ import zlib
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.models import VendorBranding
@@ -50,7 +51,8 @@ def test_a_manager_turns_on_two_factor_from_the_menu_and_signs_in_with_a_code(pa
     assert page.locator(".totp-qr svg").count() == 1
     page.fill("input[name=code]", pyotp.TOTP(secret).now())
     page.click("#enable-two-factor-form button[type=submit]")
-    assert page.locator("#recovery-codes li").count() == 10
+    # The click only starts the POST: wait for the page that answers it, not its first instant.
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r".*/portal/login$"))
     _sign_in(page, f"{live_server}/portal/login", "lm2fa@customer.test")
