@@ -90,6 +90,7 @@ class Page(Generic[T]):
     # A page number past ``offset_pages`` with no cursor: not read (it would cost a scan of
     # every row before it); the page says how to get there instead.
     too_deep: bool = False
+    cap: int | None = None  # where ``total`` stopped counting, if not at COUNT_CAP (a search's, sooner)
 
     @property
     def offset_pages(self) -> int:
@@ -97,11 +98,11 @@ class Page(Generic[T]):
 
     @property
     def capped(self) -> bool:
-        return self.total > COUNT_CAP
+        return self.total > (COUNT_CAP if self.cap is None else self.cap)
 
     @property
     def total_label(self) -> str:
-        return count_label(self.total)
+        return count_label(self.total, self.cap)
 
     @property
     def pages(self) -> int | None:
@@ -139,6 +140,7 @@ class Page(Generic[T]):
             self.prev_cursor,
             self.args,
             self.too_deep,
+            self.cap,
         )
 
 
@@ -319,6 +321,7 @@ def keyset_page(
     args: Mapping[str, Any] | None = None,
     narrow: sa.Select[Any] | None = None,
     stretches: Sequence[Stretch] = (),
+    cap: int | None = None,
 ) -> Page[Any]:
     """One page after the ``after`` cursor, before the ``before`` one, or at a page number.
 
@@ -329,7 +332,7 @@ def keyset_page(
     need: an OFFSET then skips over it (index entries, not joined rows) to the key before the page,
     and the page is read after that key as after a cursor. With ``stretches`` the rows are read
     from those (``read_in_order``), numbered pages skip over theirs.
-    The count is the capped count of ``stmt`` unless the caller has it (``total``).
+    The count is the capped count of ``stmt`` unless the caller has it (``total``, counted up to ``cap``).
     """
     after_key = decode_cursor(after, keyset.tag, keyset.kinds)
     before_key = decode_cursor(before, keyset.tag, keyset.kinds)
@@ -347,9 +350,8 @@ def keyset_page(
         has_more = True
     else:
         if after_key is None and number > offset_pages(per_page):
-            return Page(
-                [], count(stmt) if total is None else total, per_page, number, False, args=args or {}, too_deep=True
-            )
+            found = count(stmt) if total is None else total
+            return Page([], found, per_page, number, False, args=args or {}, too_deep=True, cap=cap)
         if after_key is None and number > 1 and (narrow is not None or stretches):
             edge = _key_at((number - 1) * per_page - 1, keyset, narrow, stretches)
             # Past the last row: nothing is read, and the page says so.
@@ -367,6 +369,7 @@ def keyset_page(
         number,
         has_more=has_more,
         args=args or {},
+        cap=cap,
     )
     if items:
         page.next_cursor = encode_cursor(keyset.tag, keyset.key_of(items[-1])) if has_more else None

@@ -274,6 +274,11 @@ class ManagerRow:
 # own index and testing each row (``Search.WALK``), which reads about (managers / matches) x 25 rows
 # instead of fetching and sorting every match.
 EXACT_FROM_INDEX = 1_000
+# A search counts its matches up to here ("1,000+"), read as the ids the index gives first: counting a
+# common first name up to COUNT_CAP verified 10,001 candidates (1,000,000 managers, SQLite: ~14 ms of a
+# page's SQL) to tell people a number past what they will page through. A computed sort, offered up to
+# COUNT_CAP matches (``bounded``), still counts that far.
+SEARCH_CAP = 1_000
 
 
 class Search:
@@ -290,6 +295,7 @@ class Plan:
 
     how: str = Search.IDS
     ids: tuple[int, ...] = ()  # Search.EXACT: the matches
+    cap: int | None = None  # where the count stopped, if not at COUNT_CAP (SEARCH_CAP for a search)
 
 
 def _filters(query: OverviewQuery, plan: Plan = Plan()) -> list[sa.ColumnElement[bool]]:
@@ -427,22 +433,25 @@ def searched_total(query: OverviewQuery) -> tuple[int, Plan]:
     if search.dialect() != "sqlite" and _estimated(query) > SURE_PAST_CAP:
         # PostgreSQL's statistics say the words name more than twice the cap: "10,000+" without counting
         # them (a first name of ~25,000 at 1,000,000 managers: 10,001 rows fetched to say so).
-        return COUNT_CAP + 1, Plan(Search.WALK)
+        return COUNT_CAP + 1, Plan(Search.WALK, cap=None if query.computed_sort else SEARCH_CAP)
     return _indexed_total(query, terms)
 
 
 def _indexed_total(query: OverviewQuery, terms: Sequence[str]) -> tuple[int, Plan]:
-    """The matches read through the search texts' index (``_indexed``), as ids when there are at most
-    EXACT_FROM_INDEX of them (their number is the count), else counted up to the cap and walked.
+    """The matches read through the search texts' index (``_indexed``) up to SEARCH_CAP + 1: at most
+    EXACT_FROM_INDEX of them are the page's rows as ids (their number is the count); more are walked, their
+    count the ids read ("1,000+"), or, for a computed sort (``bounded``), counted on up to COUNT_CAP.
 
-    A common first name at 1,000,000 managers (SQLite): the capped count reads 10,001 index entries,
-    each a manager fetched by key. Through the users' and accounts' indexes instead, each candidate was
+    A common first name at 1,000,000 managers (SQLite): counted up to COUNT_CAP, 10,001 index entries were
+    read, each a manager fetched by key. Through the users' and accounts' indexes instead, each candidate was
     a user to be joined to their manager, and "ada globex" a union of the two; on PostgreSQL the ids
     of every match were read out and sent back (2,500 of 100,000 managers: 67 ms of SQL)."""
     where = _filters(replace(query, q=""))
-    found = db.session.scalars(_indexed(terms, *where).limit(EXACT_FROM_INDEX + 1)).all()
+    found = db.session.scalars(_indexed(terms, *where).limit(max(EXACT_FROM_INDEX, SEARCH_CAP) + 1)).all()
     if len(found) <= EXACT_FROM_INDEX:
-        return len(found), Plan(Search.EXACT, tuple(sorted(found)))
+        return len(found), Plan(Search.EXACT, tuple(sorted(found)), cap=SEARCH_CAP)
+    if not query.computed_sort or len(found) <= SEARCH_CAP:
+        return min(len(found), SEARCH_CAP + 1), Plan(Search.WALK, cap=SEARCH_CAP)
     return count(_indexed(terms, *where)), Plan(Search.WALK)
 
 
@@ -519,6 +528,7 @@ def listing(query: OverviewQuery) -> tuple[OverviewQuery, Page[ManagerRow]]:
         total=matching,
         narrow=narrow(served, plan) if served.page > 1 else None,
         stretches=stretches(served, lambda accounts: rows_select(served, plan=plan, accounts=accounts), plan),
+        cap=plan.cap,
     )
     return served, found.map(_hydrated)
 

@@ -308,13 +308,33 @@ def test_search_is_planned_on_the_trigram_index(app, capture, scale, text):
 def test_a_common_word_walks_the_sorts_index(app, capture, scale, monkeypatch, text):
     """Words naming more managers than EXACT_FROM_INDEX: the page reads down the sort's index, testing each row."""
     monkeypatch.setattr(overview, "EXACT_FROM_INDEX", 0)
-    page_plan, count_plan, _ = _plans(app, capture, OverviewQuery(q=text))
+    page_plan, count_plan, probes = _plans(app, capture, OverviewQuery(q=text))
+    # The ids the index gave first (up to SEARCH_CAP + 1) are the count: nothing else counts them.
+    assert count_plan == "", count_plan
     if BACKEND == "postgresql":
         return  # PostgreSQL's GIN index serves the ILIKE as it is (above)
     assert "ix_license_manager_vendor_created_id" in page_plan and "TEMP B-TREE" not in page_plan, page_plan
-    # Counted from the index outwards, each candidate its manager by key, stopping past the cap.
-    assert "SCAN license_manager_search VIRTUAL TABLE" in count_plan, count_plan
-    assert "SEARCH license_manager USING INTEGER PRIMARY KEY" in count_plan, count_plan
+    # Read from the index outwards, each candidate its manager by key.
+    assert "SCAN license_manager_search VIRTUAL TABLE" in probes, probes
+    assert "SEARCH license_manager USING INTEGER PRIMARY KEY" in probes, probes
+
+
+@pytest.mark.parametrize("sort", ["-created", "orders"])
+def test_a_search_counts_up_to_its_cap_and_a_computed_sort_on_to_the_lists(app, world, monkeypatch, sort):
+    """A search of more than SEARCH_CAP matches says "1,000+" from the ids the index gave first; sorted by
+    a computed column (offered up to COUNT_CAP matches) it counts on to COUNT_CAP."""
+    monkeypatch.setattr(overview, "EXACT_FROM_INDEX", 0)
+    monkeypatch.setattr(overview, "SEARCH_CAP", 1)
+    with app.app_context():
+        set_tenant(db.session, world["vendor"].id)
+        expected = reference("ada")
+        assert len(expected) > 1
+        served, page = overview.listing(OverviewQuery(q="ada", sort=sort))
+        assert {row.id for row in page.items} == expected
+        if sort == "orders":
+            assert (page.total, page.total_label, served.sort) == (len(expected), f"{len(expected)}", "orders")
+        else:
+            assert (page.total, page.total_label, page.pages) == (2, "1+", None)
 
 
 def test_several_words_are_read_as_the_ids_of_their_matches(app, capture, scale):
@@ -337,6 +357,7 @@ def test_every_plan_finds_the_same_managers(app, world, monkeypatch, walk_from, 
     """Whatever EXACT_FROM_INDEX and the cap choose (the matches' ids, a walk with a count from the index),
     the rows and the count are the LIKE's, a name that only FTS5's case folding would match included."""
     monkeypatch.setattr(overview, "EXACT_FROM_INDEX", walk_from)
+    monkeypatch.setattr(overview, "SEARCH_CAP", cap)
     monkeypatch.setattr(overview, "COUNT_CAP", cap)
     monkeypatch.setattr(lists, "COUNT_CAP", cap)
     with app.app_context():
