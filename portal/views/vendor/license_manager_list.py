@@ -8,6 +8,7 @@ post answered with a 303 back to the list, so it works the same without JavaScri
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -59,9 +60,13 @@ KEPT = ("select", "name", "status")
 DATA_KEEP = Markup(" data-keep")
 
 
-def kept_cells(query: OverviewQuery) -> dict[str, Markup]:
-    """Each column's attribute for its cells: `` data-keep`` or nothing."""
-    return {key: DATA_KEEP if key in KEPT or key == query.sort_key else Markup("") for key in (*KEPT, *views.COLUMNS)}
+def kept_cells(query: OverviewQuery) -> SimpleNamespace:
+    """Each column's attribute for its cells (``keep.email``): `` data-keep`` or nothing. A namespace, not a
+    dict: Jinja reads ``keep.email`` as an attribute first, and a dict's miss costs ~0.8 µs, ten cells a row."""
+    empty = Markup("")
+    return SimpleNamespace(
+        **{key: DATA_KEEP if key in KEPT or key == query.sort_key else empty for key in (*KEPT, *views.COLUMNS)}
+    )
 
 
 def list_context(query: OverviewQuery) -> dict[str, Any]:
