@@ -249,6 +249,14 @@ def when(value: dt.datetime | None, now: dt.datetime | None = None, empty: str =
     return Markup(f'<time datetime="{exact.replace(" ", "T")}Z" title="{exact} UTC">{escape(shown)}</time>')
 
 
+def moment(value: dt.datetime | None, empty: str = "—") -> Markup:
+    """A moment to the minute, in UTC, how long ago in its title: seats and check-ins are about hours,
+    not days. A function, not a macro: portal lists show two a row, and a macro's call costs ~13 µs."""
+    if not value:
+        return Markup('<span class="muted">%s</span>') % empty
+    return Markup('<time datetime="%s" title="%s">%s</time>') % (machine(value), ago(value), minute(value))
+
+
 def _translations() -> Any:
     """The request's catalogue (``_kept``): Flask-Babel finds it anew for every string (four look-ups
     of its context, the locale's name built each time): a list page of 25 rows asks ~400 times, ~8 ms."""
@@ -292,4 +300,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         machine=machine, when=when, date=date, minute=minute, number=number, count=count, ago=ago, translate=translate
     )
-    app.jinja_env.globals.update(current_locale=current_locale, locale_names=LOCALE_NAMES, status_label=status_label)
+    app.jinja_env.globals.update(
+        current_locale=current_locale, locale_names=LOCALE_NAMES, status_label=status_label, moment=moment
+    )

@@ -15,6 +15,7 @@ from portal.identity import MANAGER
 from portal.views.end_user import (
     account,
     activity,
+    cells,
     dashboard,
     devices,
     licenses,
@@ -32,6 +33,8 @@ require_side(bp, MANAGER)
 # Staff viewing the portal as a manager: every write refused, on every /portal and /api URL.
 bp.before_app_request(refuse_writes_while_viewing_as)
 bp.add_app_template_global(impersonator, "impersonator")
+for _name, _cell in cells.GLOBALS.items():
+    bp.add_app_template_global(_cell, _name)
 
 # Each area module defines ``bp``; add new areas here.
 AREAS: list[Blueprint] = [
