@@ -22,7 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench import flask_admin_view, license_api
-from portal import account_counts, create_app, manager_counts, manager_search_text, scope, search
+from portal import account_counts, create_app, manager_counts, manager_licenses, manager_search_text, scope, search
 from portal.cli import analyze_database
 from portal.extensions import db
 from portal.models import LicenseManager, LicenseUser, StaffUser, UsageSummary, VendorAccount
@@ -152,6 +152,8 @@ KEPT_BY_TRIGGERS = {
     "search_text": manager_search_text.TRIGGERS,
     "manager_count": account_counts.TRIGGERS,
 }
+# The tables the database writes itself: filled once when made, then kept by their triggers.
+KEPT_TABLES = {"manager_license": manager_licenses.TRIGGERS}
 
 
 def _add_missing_schema() -> None:
@@ -167,8 +169,16 @@ def _add_missing_schema() -> None:
     with db.engine.begin() as connection:
         indexes = set(connection.exec_driver_sql(catalogue).scalars())
         inspector = sa.inspect(connection)
+        tables = set(inspector.get_table_names())
         for table in db.metadata.sorted_tables:
-            table.create(connection, checkfirst=True)
+            if table.name not in tables:  # made now, with its indexes; a kept one filled, then its triggers written
+                table.create(connection)
+                if table.name in KEPT_TABLES:
+                    KEPT_TABLES[table.name].upgrade(connection.exec_driver_sql, connection.dialect.name)
+                    filled_tables.add(table.name)
+                    if connection.dialect.name == "sqlite":
+                        connection.exec_driver_sql(f'ANALYZE "{table.name}"')
+                continue
             present = {column["name"] for column in inspector.get_columns(table.name)}
             for column in table.columns:
                 default = column.server_default
@@ -207,7 +217,7 @@ def _add_missing_search_indexes() -> None:
             if index.fts_table not in present:
                 for statement in index.sqlite_ddl():
                     connection.exec_driver_sql(statement)
-        for triggers in KEPT_BY_TRIGGERS.values():
+        for triggers in (*KEPT_BY_TRIGGERS.values(), *KEPT_TABLES.values()):
             if any(written.get(name) != f"CREATE TRIGGER {name} {body}" for name, body in triggers.sqlite.items()):
                 triggers.downgrade(connection.exec_driver_sql, "sqlite")
                 for statement in triggers.create_ddl("sqlite"):

@@ -29,6 +29,7 @@ from portal.models import (
     LicenseManager,
     LicenseUser,
     ManagerCustomerAccount,
+    ManagerLicense,
     Order,
     OrderManager,
     UserGroupManager,
@@ -180,6 +181,20 @@ def in_scope(manager_id: int, order_id: Any, *, large: bool | None = None) -> sa
     if is_large(manager_id) if large is None else large:
         return manages(manager_id, order_id)
     return order_id.in_(managed_order_ids(manager_id))
+
+
+def newest_own_licenses(stmt: sa.Select[Any], manager_id: int) -> sa.Select[Any] | None:
+    """``stmt`` (over ``License``) narrowed to the manager's licenses newest first, read down their own rows
+    (``portal.manager_licenses``: 25 entries a page, where the vendor's newest were each tested, ~1,300 at
+    1,000,000 managers); None for a scope with customer accounts, whose orders those rows do not hold."""
+    if shape(manager_id).accounts:
+        return None
+    own = sa.and_(ManagerLicense.license_id == License.id, ManagerLicense.manager_id == manager_id)
+    return (
+        stmt.join(ManagerLicense, own)
+        .order_by(None)
+        .order_by(ManagerLicense.created_at.desc(), ManagerLicense.license_id.desc())
+    )
 
 
 def managed_license_ids(manager_id: int) -> sa.Select[Any]:

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from portal import account_counts, create_app, db_triggers, manager_counts, manager_search_text
+from portal import account_counts, create_app, db_triggers, manager_counts, manager_licenses, manager_search_text
 from portal.extensions import db
 from portal.models import CustomerAccount, LicenseManager, LicenseUser
 from portal.tenancy import all_tenants
@@ -71,7 +71,8 @@ def _triggers(engine) -> dict[str, str]:
 
 
 def test_migration_and_create_all_make_the_same_triggers(app, blank_url):  # noqa: F811
-    """The triggers that keep values on rows (``manager_counts``, ``manager_search_text``, ``account_counts``)
+    """The triggers that keep values on rows (``manager_counts``, ``manager_search_text``, ``account_counts``,
+    ``manager_licenses``)
     and the search indexes': create_all (tests, a new database) writes what the migrations do."""
     with app.app_context():
         made = _triggers(db.engine)
@@ -81,7 +82,7 @@ def test_migration_and_create_all_make_the_same_triggers(app, blank_url):  # noq
         migrated = _triggers(db.engine)
         db.engine.dispose()
     assert migrated == made
-    kept = (manager_counts.TRIGGERS, manager_search_text.TRIGGERS, account_counts.TRIGGERS)
+    kept = (manager_counts.TRIGGERS, manager_search_text.TRIGGERS, account_counts.TRIGGERS, manager_licenses.TRIGGERS)
     assert {name for triggers in kept for name in triggers.names(BACKEND)} <= set(made)
 
 

@@ -9,7 +9,7 @@ from portal.models.catalog import LicensePolicy, Product
 from portal.models.credentials import RecoveryCode, StaffPasswordToken, TwoFactor, UserSession
 from portal.models.license import Device, License, LicenseAssignment
 from portal.models.notices import ManagerNotices
-from portal.models.order import Order, OrderManager
+from portal.models.order import ManagerLicense, Order, OrderManager
 from portal.models.people import (
     DefaultPermissionSet,
     DefaultPolicy,
@@ -50,6 +50,7 @@ __all__ = [
     "LicensePolicy",
     "LicenseUser",
     "ManagerCustomerAccount",
+    "ManagerLicense",
     "ManagerPolicy",
     "ManagerProduct",
     "Order",

@@ -276,20 +276,17 @@ def licenses_page(manager: LicenseManager, number: int, sort: str = LICENSE_SORT
     """The licenses under the manager's orders in the sort asked for (``tab_sort``; newest first),
     with product and order.
 
-    A large scope reads down the vendor's newest licenses, testing each, and counts order by order.
+    A large scope reads newest first down its own licenses (``scope.newest_own_licenses``) or the vendor's
+    newest, testing each, and counts order by order.
     """
     large = scope.is_large(manager.id)
-    stmt = (
-        sa.select(License)
-        .join(License.product)
-        .join(License.order)
-        .where(scope.in_scope(manager.id, License.order_id, large=large))
-    )
+    stmt = sa.select(License).join(License.product).join(License.order)
+    own = scope.newest_own_licenses(stmt, manager.id) if large and sort == LICENSE_SORTS.default else None
     return paginate(
-        stmt,
+        own if own is not None else stmt.where(scope.in_scope(manager.id, License.order_id, large=large)),
         number,
         total=(lambda: scope.count_licenses(manager.id, COUNT_CAP)) if large else None,
-        order_by=LICENSE_SORTS.order_by(sort),
+        order_by=LICENSE_SORTS.order_by(sort) if own is None else (),
         options=(so.contains_eager(License.product), so.contains_eager(License.order)),
         args=tab_args(LICENSE_SORTS, sort),
     )

@@ -71,12 +71,16 @@ class LicenseFilters:
 def manager_licenses_page(manager_id: int, filters: LicenseFilters, number: int) -> Page[License]:
     """A page of the manager's licenses under the filters, with its capped count.
 
-    Unfiltered and newest first, a large scope reads down the vendor's newest licenses and tests
-    each, and counts order by order (both stop early); otherwise the scope is collected first.
+    Unfiltered and newest first, a large scope reads down its own licenses (``scope.newest_own_licenses``)
+    or, with customer accounts, the vendor's newest, testing each, and counts order by order (both stop
+    early); otherwise the scope is collected first.
     """
     if filters == LicenseFilters() and scope.is_large(manager_id):
+        own = scope.newest_own_licenses(licenses_query(None, filters, in_scope=sa.true()), manager_id)
         return paginate(
-            licenses_query(None, filters, in_scope=scope.manages(manager_id, License.order_id)),
+            own
+            if own is not None
+            else licenses_query(None, filters, in_scope=scope.manages(manager_id, License.order_id)),
             number,
             options=LIST_OPTIONS,
             args=filters.as_args(),

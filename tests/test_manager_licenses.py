@@ -1,0 +1,91 @@
+"""The licenses under each manager's assigned orders, kept as rows by the database (``portal.manager_licenses``):
+whatever writes links and licenses, and in whichever order a cascade removes them, the rows are the pairs
+that joining the links to the licenses gives, each with its license's issue time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from portal import manager_licenses
+from portal.extensions import db
+from portal.models import License, LicenseManager, ManagerLicense, Order, OrderManager
+from portal.tenancy import all_tenants
+
+
+def kept(app) -> set[tuple[int, int, dt.datetime, int]]:
+    with app.app_context(), all_tenants(db.session):
+        rows = db.session.execute(
+            sa.select(
+                ManagerLicense.manager_id,
+                ManagerLicense.license_id,
+                ManagerLicense.created_at,
+                ManagerLicense.vendor_account_id,
+            )
+        )
+        return {tuple(row) for row in rows}
+
+
+def joined(app) -> set[tuple[int, int, dt.datetime, int]]:
+    """The pairs as the links and licenses give them."""
+    with app.app_context(), all_tenants(db.session):
+        rows = db.session.execute(
+            sa.select(OrderManager.manager_id, License.id, License.created_at, License.vendor_account_id).join(
+                License, License.order_id == OrderManager.order_id
+            )
+        )
+        return {tuple(row) for row in rows}
+
+
+def run(app, *statements) -> None:
+    with app.app_context(), all_tenants(db.session):
+        for statement in statements:
+            db.session.execute(statement)
+        db.session.commit()
+
+
+def test_links_and_licenses_bring_their_pairs_as_they_are_written(app, make):
+    w = make.world()
+    ada, bo = make.manager(w["vendor"], orders=[w["order"]]), make.manager(w["vendor"])
+    licenses = [make.license(w["order"], w["key_policy"]) for _ in range(3)]
+    assert {(m, lic) for m, lic, *_ in kept(app)} == {(ada.id, lic.id) for lic in licenses}
+    make.assign(bo, w["order"])  # a link to an order that has licenses brings them along
+    other = make.order(w["vendor"], w["customer"], managers=[bo])
+    make.license(other, w["key_policy"])
+    assert len(kept(app)) == 7 and kept(app) == joined(app)
+
+
+def test_removals_moves_and_cascades_take_away_what_they_brought(app, make):
+    w = make.world()
+    first, second = w["order"], make.order(w["vendor"], w["customer"])
+    ada = make.manager(w["vendor"], orders=[first, second])
+    bo = make.manager(w["vendor"], orders=[first])
+    licenses = [make.license(first, w["key_policy"]) for _ in range(4)] + [make.license(second, w["key_policy"])]
+    assert len(kept(app)) == 9 == len(joined(app))
+    run(app, sa.delete(License).where(License.id == licenses[0].id))  # a license gone (its key's cascade)
+    run(app, sa.update(License).where(License.id == licenses[1].id).values(order_id=second.id))  # moved: bo loses it
+    later = dt.datetime(2030, 1, 2, 3, 4, 5)
+    run(app, sa.update(License).where(License.id == licenses[2].id).values(created_at=later))  # its time follows
+    run(app, sa.update(License).where(License.order_id == first.id).values(note="checked"))  # nothing moves
+    run(app, sa.delete(OrderManager).where(OrderManager.manager_id == ada.id, OrderManager.order_id == second.id))
+    assert kept(app) == joined(app) and (bo.id, licenses[2].id, later, w["vendor"].id) in kept(app)
+    run(app, sa.delete(Order).where(Order.id == first.id))  # links and licenses go in some order
+    run(app, sa.delete(LicenseManager).where(LicenseManager.id == bo.id))
+    assert kept(app) == joined(app)
+
+
+def test_many_licenses_in_one_statement_and_the_fill_agree(app, make):
+    w = make.world()
+    ada = make.manager(w["vendor"], orders=[w["order"]])
+    model = make.license(w["order"], w["key_policy"])
+    with app.app_context(), all_tenants(db.session):
+        source = db.session.get(License, model.id)
+        columns = {c.key: getattr(source, c.key) for c in sa.inspect(License).column_attrs if c.key != "id"}
+        db.session.execute(sa.insert(License), [{**columns, "license_key": f"BULK-{n:04d}"} for n in range(250)])
+        db.session.commit()
+    assert len(kept(app)) == 251 and kept(app) == joined(app)
+    # The fill adds the pairs missing (after a bulk load without triggers) and leaves those there alone.
+    run(app, sa.delete(ManagerLicense).where(ManagerLicense.license_id == model.id), sa.text(manager_licenses.FILL))
+    assert kept(app) == joined(app)
+    assert ada.id in {m for m, *_ in kept(app)}
