@@ -22,7 +22,16 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench import flask_admin_view, license_api
-from portal import account_counts, create_app, manager_counts, manager_licenses, manager_search_text, scope, search
+from portal import (
+    account_counts,
+    create_app,
+    manager_counts,
+    manager_licenses,
+    manager_orders,
+    manager_search_text,
+    scope,
+    search,
+)
 from portal.cli import analyze_database
 from portal.extensions import db
 from portal.models import LicenseManager, LicenseUser, StaffUser, UsageSummary, VendorAccount
@@ -153,7 +162,7 @@ KEPT_BY_TRIGGERS = {
     "manager_count": account_counts.TRIGGERS,
 }
 # The tables the database writes itself: filled once when made, then kept by their triggers.
-KEPT_TABLES = {"manager_license": manager_licenses.TRIGGERS}
+KEPT_TABLES = {"manager_order": manager_orders.TRIGGERS, "manager_license": manager_licenses.TRIGGERS}
 
 
 def _add_missing_schema() -> None:

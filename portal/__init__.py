@@ -19,6 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         jobs,
         manager_counts,
         manager_licenses,
+        manager_orders,
         manager_search_text,
         search,
         security,
@@ -36,13 +37,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db_setup.configure_engine_options(app)
     db.init_app(app)
     search.install(db.metadata)  # the trigram indexes beside the tables create_all makes
-    # and the triggers that keep values on rows: each manager's counts, search text and licenses, each vendor's managers
+    # and the triggers that keep values on rows: each manager's counts, search text, orders and licenses;
+    # each vendor's managers
     db_triggers.install(
         db.metadata,
         manager_counts.TRIGGERS,
         manager_search_text.TRIGGERS,
         account_counts.TRIGGERS,
         manager_licenses.TRIGGERS,
+        manager_orders.TRIGGERS,
     )
     db_setup.register_sqlite_pragmas(app, db)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))

@@ -14,7 +14,7 @@ so a fill after a bulk load (``db_triggers.suspended``) and the triggers never c
 Orders a manager reaches through a customer account they are scoped to are not here: such a scope
 is read as before (``portal.scope``).
 
-Migration ``0024_manager_license`` makes the table, fills it and writes these triggers; ``create_all``
+Migration ``0024_manager_orders_licenses`` makes the table, fills it and writes these triggers; ``create_all``
 writes them too (``portal.db_triggers.install``).
 """
 

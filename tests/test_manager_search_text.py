@@ -7,7 +7,15 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from portal import account_counts, create_app, db_triggers, manager_counts, manager_licenses, manager_search_text
+from portal import (
+    account_counts,
+    create_app,
+    db_triggers,
+    manager_counts,
+    manager_licenses,
+    manager_orders,
+    manager_search_text,
+)
 from portal.extensions import db
 from portal.models import CustomerAccount, LicenseManager, LicenseUser
 from portal.tenancy import all_tenants
@@ -72,7 +80,7 @@ def _triggers(engine) -> dict[str, str]:
 
 def test_migration_and_create_all_make_the_same_triggers(app, blank_url):  # noqa: F811
     """The triggers that keep values on rows (``manager_counts``, ``manager_search_text``, ``account_counts``,
-    ``manager_licenses``)
+    ``manager_licenses``, ``manager_orders``)
     and the search indexes': create_all (tests, a new database) writes what the migrations do."""
     with app.app_context():
         made = _triggers(db.engine)
@@ -82,7 +90,13 @@ def test_migration_and_create_all_make_the_same_triggers(app, blank_url):  # noq
         migrated = _triggers(db.engine)
         db.engine.dispose()
     assert migrated == made
-    kept = (manager_counts.TRIGGERS, manager_search_text.TRIGGERS, account_counts.TRIGGERS, manager_licenses.TRIGGERS)
+    kept = (
+        manager_counts.TRIGGERS,
+        manager_search_text.TRIGGERS,
+        account_counts.TRIGGERS,
+        manager_licenses.TRIGGERS,
+        manager_orders.TRIGGERS,
+    )
     assert {name for triggers in kept for name in triggers.names(BACKEND)} <= set(made)
 
 

@@ -9,7 +9,7 @@ from portal.models.catalog import LicensePolicy, Product
 from portal.models.credentials import RecoveryCode, StaffPasswordToken, TwoFactor, UserSession
 from portal.models.license import Device, License, LicenseAssignment
 from portal.models.notices import ManagerNotices
-from portal.models.order import ManagerLicense, Order, OrderManager
+from portal.models.order import ManagerLicense, ManagerOrder, Order, OrderManager
 from portal.models.people import (
     DefaultPermissionSet,
     DefaultPolicy,
@@ -51,6 +51,7 @@ __all__ = [
     "LicenseUser",
     "ManagerCustomerAccount",
     "ManagerLicense",
+    "ManagerOrder",
     "ManagerPolicy",
     "ManagerProduct",
     "Order",

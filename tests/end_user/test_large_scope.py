@@ -319,14 +319,26 @@ def test_a_large_scope_lists_the_same_rows_read_down_the_vendor_index(app, make,
 
 
 @pytest.mark.parametrize(
-    "path", ["/portal/licenses", "/portal/licenses?page=2", "{vendor}/licenses", "{vendor}/licenses?page=2"]
+    "path",
+    [
+        "/portal/licenses",
+        "/portal/licenses?page=2",
+        "{vendor}/licenses",
+        "{vendor}/licenses?page=2",
+        "/portal/orders",
+        "/portal/orders?page=2",
+        "{vendor}/orders",
+        "{vendor}/orders?page=2",
+        "/portal/",
+    ],
 )
-def test_a_scope_of_assigned_orders_lists_its_newest_licenses_down_its_own_rows(
+def test_a_scope_of_assigned_orders_lists_its_newest_orders_and_licenses_down_its_own_rows(
     app, make, big, login, monkeypatch, count_queries, path
 ):
-    """With no customer account, a large scope's newest licenses are read from the rows the database keeps
-    of them (``portal.manager_licenses``), the same rows in the same order as collected, its times tied
-    and apart, on the portal and in the vendor's tab."""
+    """With no customer account, a large scope's newest orders and licenses are read from the rows the database
+    keeps of them (``portal.manager_orders``, ``portal.manager_licenses``), the same rows in the same order as
+    collected, their times tied and apart, on the portal (the dashboard's latest orders too) and in the vendor's
+    tabs."""
     with app.app_context(), all_tenants(db.session):
         db.session.execute(
             sa.delete(ManagerCustomerAccount).where(ManagerCustomerAccount.manager_id == big["manager"].id)
@@ -337,6 +349,9 @@ def test_a_scope_of_assigned_orders_lists_its_newest_licenses_down_its_own_rows(
         made = make.license(big["second"], big["key_policy"], license_key=f"MORE-{n:04d}-EEEE-FFFF")
         if n % 3 == 0:  # some issued apart, most at the same moment (the id breaks the tie)
             update(app, License, made.id, created_at=earlier - dt.timedelta(minutes=n))
+        order = make.order(big["vendor"], big["customer"], managers=[big["manager"]])
+        if n % 4 == 0:
+            update(app, Order, order.id, created_at=earlier + dt.timedelta(minutes=n))
     who = login(make.staff(big["vendor"]) if path.startswith("{") else big["manager"], on=app.test_client())
     path = path.format(vendor=f"/vendor/license-managers/{big['manager'].id}")
     headers = {"HX-Request": "true"} if path.startswith("/vendor") else {}
@@ -345,8 +360,9 @@ def test_a_scope_of_assigned_orders_lists_its_newest_licenses_down_its_own_rows(
     monkeypatch.setattr(scope, "LARGE_SCOPE", 1)
     with count_queries() as q:
         own = _without_csrf_tokens(who.get(path, headers=headers).get_data(as_text=True))
-    assert own == collected and "MORE-" in own
-    assert any("JOIN manager_license" in statement for statement in q.statements)
+    assert own == collected and ("MORE-" in own or "/orders/" in own)
+    kept = "manager_order" if "orders" in path or path == "/portal/" else "manager_license"
+    assert any(f"JOIN {kept}" in statement for statement in q.statements)
 
 
 def test_scope_counts_equal_the_collected_ones(app, big):

@@ -189,12 +189,16 @@ def orders_page(
 ) -> tuple[Page[Order], dict[int, int]]:
     """The orders the manager manages in the sort asked for (``tab_sort``; newest first), and their license counts.
 
-    A large scope reads down the vendor's orders in that order, testing each, and counts its own index entries.
+    A large scope reads newest first down its own orders (``scope.newest_assigned_orders``), or in another
+    order down the vendor's, testing each, and counts its own index entries.
     """
     assigned = sa.select(OrderManager.order_id).where(OrderManager.manager_id == manager.id)
     large = scope.is_large(manager.id)
     stmt = sa.select(Order).outerjoin(Order.customer)
-    if large:
+    own = scope.newest_assigned_orders(stmt, manager.id) if large and sort == ORDER_SORTS.default else None
+    if own is not None:
+        stmt = own
+    elif large:
         probe = (OrderManager.order_id == Order.id, OrderManager.manager_id == manager.id)
         stmt = stmt.where(sa.select(OrderManager.order_id).where(*probe).exists())
     else:
@@ -202,7 +206,7 @@ def orders_page(
     page = paginate(
         stmt,
         number,
-        order_by=ORDER_SORTS.order_by(sort),
+        order_by=ORDER_SORTS.order_by(sort) if own is None else (),
         options=(so.contains_eager(Order.customer),),
         args=tab_args(ORDER_SORTS, sort),
         total=(lambda: lists_count(assigned)) if large else None,

@@ -61,17 +61,18 @@ LICENSE_SORTS = Sorts(
 
 def orders_page(manager_id: int, q: str, number: int, sort: str = ORDER_SORTS.default) -> Page:
     """A page of the orders a manager manages in this sort (newest first), optionally searched by reference."""
-    # Unsearched and newest first, a large scope reads down the vendor's newest orders and tests each.
+    # Unsearched and newest first, a large scope reads down its own orders (``scope.newest_assigned_orders``)
+    # or, with customer accounts, the vendor's newest, testing each.
     probed = not q and sort == ORDER_SORTS.default and scope.is_large(manager_id)
-    stmt = (
-        sa.select(Order)
-        .outerjoin(Customer, Customer.id == Order.customer_id)
-        .where(scope.manages(manager_id, Order.id) if probed else Order.id.in_(managed_order_ids(manager_id)))
-    )
+    stmt = sa.select(Order).outerjoin(Customer, Customer.id == Order.customer_id)
+    if probed and not scope.shape(manager_id).accounts:
+        stmt = scope.newest_assigned_orders(stmt, manager_id)
+    else:
+        in_scope = scope.manages(manager_id, Order.id) if probed else Order.id.in_(managed_order_ids(manager_id))
+        stmt = ORDER_SORTS.apply(stmt.where(in_scope), sort)
     if q:
         stmt = stmt.where(contains(Order.reference, q))
     args = ({"q": q} if q else {}) | ORDER_SORTS.args(sort)
-    stmt = ORDER_SORTS.apply(stmt, sort)
     total = (lambda: scope.count_orders(manager_id, COUNT_CAP)) if probed else None
     return paginate(stmt, number, options=[so.contains_eager(Order.customer)], args=args, total=total)
 

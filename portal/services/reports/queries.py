@@ -65,16 +65,14 @@ def seats_by_product(manager_id: int) -> list[Seats]:
 
 
 def latest_orders(manager_id: int, latest: int = 5) -> list[Order]:
-    """The manager's newest few orders; a large scope reads down the vendor's newest orders, testing each."""
-    return list(
-        db.session.scalars(
-            sa.select(Order)
-            .where(scope.in_scope(manager_id, Order.id))
-            .options(so.joinedload(Order.customer))
-            .order_by(Order.created_at.desc(), Order.id.desc())
-            .limit(latest)
-        )
-    )
+    """The manager's newest few orders; a large scope reads down its own orders (``scope.newest_assigned_orders``)
+    or, with customer accounts, the vendor's newest, testing each."""
+    stmt = sa.select(Order).options(so.joinedload(Order.customer))
+    if scope.is_large(manager_id) and not scope.shape(manager_id).accounts:
+        stmt = scope.newest_assigned_orders(stmt, manager_id)
+    else:
+        stmt = stmt.where(scope.in_scope(manager_id, Order.id)).order_by(Order.created_at.desc(), Order.id.desc())
+    return list(db.session.scalars(stmt.limit(latest)))
 
 
 def expiring_soonest(manager_id: int, days: int = 30, shown: int = 5) -> list[License]:
