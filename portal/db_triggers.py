@@ -69,6 +69,14 @@ class TriggerSet:
             execute(statement)
 
 
+def insert_missing(into: str, select: str, sqlite: bool) -> str:
+    """A trigger's ``INSERT INTO into select`` that leaves a row already there as it is (its key taken):
+    SQLite's ``OR IGNORE``, PostgreSQL's ``ON CONFLICT DO NOTHING``."""
+    if sqlite:
+        return f"INSERT OR IGNORE INTO {into} {select};"
+    return f"INSERT INTO {into} {select} ON CONFLICT DO NOTHING;"
+
+
 def install(metadata: sa.MetaData, *sets: TriggerSet) -> None:
     """Have ``create_all`` write the sets' triggers once it has made the tables; once per metadata,
     however many apps are made with it (one per test)."""

@@ -20,19 +20,18 @@ writes them too (``portal.db_triggers.install``).
 
 from __future__ import annotations
 
-from portal.db_triggers import PgTrigger, TriggerSet
+from portal.db_triggers import PgTrigger, TriggerSet, insert_missing
 
 _COLUMNS = "manager_license (manager_id, license_id, created_at, vendor_account_id)"
 
 
 def _link_in(row: str, sqlite: bool) -> str:
     """A link's order's licenses, in its manager's rows."""
-    insert = f"INSERT OR IGNORE INTO {_COLUMNS}" if sqlite else f"INSERT INTO {_COLUMNS}"
-    conflict = "" if sqlite else " ON CONFLICT DO NOTHING"
-    return (
-        f"{insert} SELECT {row}.manager_id, l.id, l.created_at, l.vendor_account_id "
-        f"FROM license l WHERE l.order_id = {row}.order_id{conflict};"
+    select = (
+        f"SELECT {row}.manager_id, l.id, l.created_at, l.vendor_account_id "
+        f"FROM license l WHERE l.order_id = {row}.order_id"
     )
+    return insert_missing(_COLUMNS, select, sqlite)
 
 
 def _link_out(row: str) -> str:
@@ -44,12 +43,11 @@ def _link_out(row: str) -> str:
 
 def _license_in(row: str, sqlite: bool) -> str:
     """A license, in the rows of every manager of its order."""
-    insert = f"INSERT OR IGNORE INTO {_COLUMNS}" if sqlite else f"INSERT INTO {_COLUMNS}"
-    conflict = "" if sqlite else " ON CONFLICT DO NOTHING"
-    return (
-        f"{insert} SELECT om.manager_id, {row}.id, {row}.created_at, {row}.vendor_account_id "
-        f"FROM order_manager om WHERE om.order_id = {row}.order_id{conflict};"
+    select = (
+        f"SELECT om.manager_id, {row}.id, {row}.created_at, {row}.vendor_account_id "
+        f"FROM order_manager om WHERE om.order_id = {row}.order_id"
     )
+    return insert_missing(_COLUMNS, select, sqlite)
 
 
 def _license_out(row: str) -> str:

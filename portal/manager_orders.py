@@ -16,18 +16,16 @@ writes them too (``portal.db_triggers.install``).
 
 from __future__ import annotations
 
-from portal.db_triggers import PgTrigger, TriggerSet
+from portal.db_triggers import PgTrigger, TriggerSet, insert_missing
 
 _COLUMNS = "manager_order (manager_id, order_id, created_at, vendor_account_id)"
 
 
 def _link_in(row: str, sqlite: bool) -> str:
-    insert = f"INSERT OR IGNORE INTO {_COLUMNS}" if sqlite else f"INSERT INTO {_COLUMNS}"
-    conflict = "" if sqlite else " ON CONFLICT DO NOTHING"
-    return (
-        f'{insert} SELECT {row}.manager_id, o.id, o.created_at, o.vendor_account_id FROM "order" o '
-        f"WHERE o.id = {row}.order_id{conflict};"
+    select = (
+        f'SELECT {row}.manager_id, o.id, o.created_at, o.vendor_account_id FROM "order" o WHERE o.id = {row}.order_id'
     )
+    return insert_missing(_COLUMNS, select, sqlite)
 
 
 def _link_out(row: str) -> str:

@@ -13,6 +13,7 @@ from portal import manager_licenses, manager_orders
 from portal.extensions import db
 from portal.models import License, LicenseManager, ManagerLicense, ManagerOrder, Order, OrderManager
 from portal.tenancy import all_tenants
+from tests.test_manager_counts import run
 
 
 def kept(app) -> set[tuple[int, int, dt.datetime, int]]:
@@ -61,13 +62,6 @@ def joined_orders(app) -> set[tuple[int, int, dt.datetime, int]]:
 
 def in_step(app) -> bool:
     return kept(app) == joined(app) and kept_orders(app) == joined_orders(app)
-
-
-def run(app, *statements) -> None:
-    with app.app_context(), all_tenants(db.session):
-        for statement in statements:
-            db.session.execute(statement)
-        db.session.commit()
 
 
 def test_links_and_licenses_bring_their_pairs_as_they_are_written(app, make):
